@@ -1,0 +1,40 @@
+"use client";
+
+import { useActionState } from "react";
+
+import { PendingButton } from "@/components/pending-button";
+
+import { updateDisplayName, type ProfileFormState } from "./actions";
+
+const MAX_LENGTH = 80;
+
+export function ProfileForm({ name }: { name: string }) {
+  const [state, formAction] = useActionState<ProfileFormState, FormData>(updateDisplayName, { status: "idle" });
+  const error = state.status === "error" ? state.message : undefined;
+  return (
+    <form action={formAction} className="stack" noValidate>
+      <label htmlFor="display-name">Display name</label>
+      <input
+        id="display-name"
+        name="name"
+        type="text"
+        defaultValue={state.status === "saved" ? state.name : name}
+        maxLength={MAX_LENGTH}
+        autoComplete="name"
+        aria-invalid={error ? true : undefined}
+        aria-describedby="display-name-hint display-name-status"
+      />
+      <p id="display-name-hint" className="hint">
+        1 to {MAX_LENGTH} characters. Shown in the header and on your dashboard.
+      </p>
+      <div>
+        <PendingButton className="button button-primary" pendingLabel="Saving…">
+          Save
+        </PendingButton>
+      </div>
+      <p id="display-name-status" role={error ? "alert" : "status"} className={error ? "field-error" : "field-ok"}>
+        {error ?? (state.status === "saved" ? "Saved." : "")}
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,63 @@
+import "server-only";
+
+import { PrismaAdapter } from "@auth/prisma-adapter";
+import type { Adapter, AdapterAccount, AdapterUser } from "next-auth/adapters";
+
+import type { Database } from "@/lib/db";
+
+/**
+ * Auth.js's Prisma adapter, with first sign-in made atomic.
+ *
+ * For a new person Auth.js calls `createUser` and then `linkAccount` as two separate writes. If
+ * the second fails (a crash, a lost connection, a concurrent sign-in of the same account), the
+ * first leaves a User with no way to sign in, and the address stays taken. Here `createUser`
+ * only reserves the row in memory, and `linkAccount` writes User and Account in one statement:
+ * both rows exist, or neither does.
+ */
+
+// Auth.js calls linkAccount right after createUser, in the same request; a reservation that is not
+// claimed by then belongs to a sign-in that failed in between, and is dropped.
+const RESERVATION_TTL_MS = 60_000;
+
+export function createAuthAdapter(db: Database): Adapter {
+  // The stock adapter is typed against @prisma/client's default output; ours is generated elsewhere
+  // but has the same models, which is what the adapter touches.
+  const base = PrismaAdapter(db as unknown as Parameters<typeof PrismaAdapter>[0]);
+  const reserved = new Map<string, AdapterUser>();
+
+  return {
+    ...base,
+    async createUser(user) {
+      const id = user.id ?? crypto.randomUUID();
+      const pending: AdapterUser = {
+        id,
+        name: user.name ?? null,
+        email: user.email,
+        emailVerified: user.emailVerified ?? null,
+        image: user.image ?? null,
+      };
+      reserved.set(id, pending);
+      setTimeout(() => reserved.delete(id), RESERVATION_TTL_MS).unref();
+      return pending;
+    },
+    async linkAccount(account: AdapterAccount) {
+      const pending = reserved.get(account.userId);
+      const { userId, ...accountData } = account;
+      if (!pending) {
+        await db.account.create({ data: { ...accountData, userId } });
+        return;
+      }
+      reserved.delete(userId);
+      await db.user.create({
+        data: {
+          id: pending.id,
+          name: pending.name,
+          email: pending.email || null,
+          emailVerified: pending.emailVerified,
+          image: pending.image,
+          accounts: { create: accountData },
+        },
+      });
+    },
+  };
+}

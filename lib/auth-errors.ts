@@ -1,0 +1,140 @@
+import "server-only";
+
+import { AsyncLocalStorage } from "node:async_hooks";
+
+/**
+ * Sign-in failures, in words people understand.
+ *
+ * Auth.js reports most callback failures as `?error=Configuration`: a cancelled sign-in, a forged
+ * `state` and an unreachable provider all look alike. We keep the error Auth.js logs for the
+ * current request, classify it, and put our own code in the redirect to /login. Only codes from
+ * this fixed list ever reach the page, so nothing a provider or attacker sends is echoed back.
+ */
+
+export const SIGN_IN_ERRORS = {
+  access_denied: "Sign-in was cancelled, so you are not signed in. You can try again whenever you like.",
+  provider_error: "The sign-in provider reported a problem and did not sign you in. Please try again.",
+  provider_unreachable: "We couldn't reach the sign-in provider. Please try again in a moment.",
+  state_mismatch:
+    "This sign-in attempt expired or was started in another tab or browser, so we stopped it. Please start again.",
+  invalid_response: "We couldn't verify the sign-in provider's answer, so we didn't sign you in. Please try again.",
+  account_not_linked:
+    "That email address already belongs to an account that signs in another way. Sign in with the provider you used before.",
+  session_expired: "Your session has ended or is no longer valid. Please sign in again.",
+  signin_failed: "Something went wrong while signing you in. Please try again.",
+} as const;
+
+export type SignInErrorCode = keyof typeof SIGN_IN_ERRORS;
+
+// Codes Auth.js itself may put in `?error=` (on its own redirects, or a hand-typed URL).
+const AUTHJS_CODES: Record<string, SignInErrorCode> = {
+  AccessDenied: "access_denied",
+  OAuthCallbackError: "provider_error",
+  OAuthAccountNotLinked: "account_not_linked",
+  AccountNotLinked: "account_not_linked",
+};
+
+/** Reads `?error=` for display; anything unknown becomes the generic message. */
+export function signInErrorFromQuery(raw: string | string[] | undefined): SignInErrorCode | null {
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (!value) return null;
+  if (Object.hasOwn(SIGN_IN_ERRORS, value)) return value as SignInErrorCode;
+  return AUTHJS_CODES[value] ?? "signin_failed";
+}
+
+function* causeChain(error: unknown): Generator<unknown> {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current !== undefined && current !== null && !seen.has(current)) {
+    seen.add(current);
+    yield current;
+    const cause = (current as { cause?: unknown }).cause;
+    // Auth.js wraps the original error as `cause.err` on some error types.
+    current = cause && typeof cause === "object" && "err" in cause ? (cause as { err: unknown }).err : cause;
+  }
+}
+
+const NETWORK_ERROR_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_HEADERS_TIMEOUT",
+  "UND_ERR_SOCKET",
+]);
+
+/** Maps whatever Auth.js (or oauth4webapi, or fetch) threw to one of our codes. */
+export function signInErrorCode(error: unknown): SignInErrorCode {
+  for (const e of causeChain(error)) {
+    if (typeof e !== "object" || e === null) continue;
+    const { name, message, code, type } = e as { name?: string; message?: string; code?: string; type?: string };
+    const providerError = (e as { cause?: { error?: unknown } }).cause?.error;
+
+    if (type === "OAuthCallbackError") return providerError === "access_denied" ? "access_denied" : "provider_error";
+    if (type === "OAuthAccountNotLinked" || type === "AccountNotLinked") return "account_not_linked";
+    if (type === "AccessDenied") return "access_denied";
+    // The state/PKCE/nonce cookie is missing, expired or does not match: a stale tab, another
+    // browser, or a forged callback (RFC 9700 §4.7).
+    if (type === "InvalidCheck") return "state_mismatch";
+    if (name === "OperationProcessingError" && typeof message === "string" && message.includes('"state"')) {
+      return "state_mismatch";
+    }
+    if (name === "TimeoutError" || name === "AbortError") return "provider_unreachable";
+    if (typeof code === "string" && NETWORK_ERROR_CODES.has(code)) return "provider_unreachable";
+    if (name === "TypeError" && message === "fetch failed") return "provider_unreachable";
+    if (name === "ResponseBodyError") return "invalid_response";
+    if (name === "OperationProcessingError") {
+      // A 5xx or non-JSON answer from discovery / the token endpoint is the provider failing.
+      return code === "OAUTH_RESPONSE_IS_NOT_CONFORM" || code === "OAUTH_RESPONSE_IS_NOT_JSON"
+        ? "provider_unreachable"
+        : "invalid_response";
+    }
+  }
+  return "signin_failed";
+}
+
+/** One log line: error names and messages down the cause chain, never objects, stacks or bodies. */
+export function describeAuthError(error: unknown): string {
+  const parts: string[] = [];
+  for (const e of causeChain(error)) {
+    if (e instanceof Error) {
+      const type = (e as { type?: string }).type;
+      parts.push(`${type ?? e.name}: ${e.message.split("\n")[0]}`);
+    }
+    if (parts.length >= 4) break;
+  }
+  // Provider-supplied text can end up in messages; keep the line a single line.
+  return (parts.length ? parts.join(" <- ") : String(error)).replace(/[\r\n]+/g, " ").slice(0, 500);
+}
+
+const currentRequest = new AsyncLocalStorage<{ error?: unknown }>();
+
+/** Called from the Auth.js logger: remembers the first error of the request being handled. */
+export function recordAuthError(error: unknown): void {
+  const store = currentRequest.getStore();
+  if (store && store.error === undefined) store.error = error;
+}
+
+/**
+ * Wraps an Auth.js route handler so that its redirects to `/login?error=...` carry our precise code.
+ */
+export function withSignInErrorCodes<Args extends unknown[]>(
+  handler: (...args: Args) => Promise<Response>,
+): (...args: Args) => Promise<Response> {
+  return async (...args) => {
+    const store: { error?: unknown } = {};
+    const response = await currentRequest.run(store, () => handler(...args));
+    const location = response.headers.get("location");
+    if (store.error === undefined || !location) return response;
+    const url = new URL(location);
+    if (url.pathname !== "/login" || !url.searchParams.has("error")) return response;
+    url.search = new URLSearchParams({ error: signInErrorCode(store.error) }).toString();
+    const headers = new Headers(response.headers);
+    headers.set("location", url.toString());
+    return new Response(null, { status: response.status, headers });
+  };
+}

@@ -1,0 +1,72 @@
+import "server-only";
+
+import type { NextAuthConfig } from "next-auth";
+
+import { describeAuthError, recordAuthError } from "@/lib/auth-errors";
+import { getEnv } from "@/lib/env";
+import { buildProviders } from "@/lib/providers";
+import { safeCallbackPath } from "@/lib/safe-redirect";
+
+/**
+ * The Auth.js configuration the proxy can use on its own: providers, JWT session, callbacks.
+ * No database here; lib/auth.ts adds the adapter for the route handler and server code.
+ */
+
+declare module "next-auth" {
+  interface Session {
+    /** Which provider this session signed in with. */
+    provider?: string;
+  }
+}
+
+declare module "next-auth/jwt" {
+  interface JWT {
+    provider?: string;
+  }
+}
+
+/** Built on first use, not at import: `next build` imports this module without any secrets. */
+let cached: NextAuthConfig | undefined;
+
+export function authConfig(): NextAuthConfig {
+  if (cached) return cached;
+  const env = getEnv();
+  cached = {
+    secret: env.authSecret,
+    providers: buildProviders(env),
+    session: { strategy: "jwt" },
+    pages: { signIn: "/login", error: "/login" },
+    callbacks: {
+      jwt({ token, user, account }) {
+        // Sign-in: the cookie carries who (our user id) and how (provider), nothing else. Name,
+        // email and picture are read from the database so edits show at once, and provider tokens
+        // never leave the server.
+        if (user?.id && account) return { sub: user.id, provider: account.provider };
+        return token;
+      },
+      session({ session, token }) {
+        return {
+          expires: session.expires,
+          user: { id: token.sub ?? "" },
+          provider: token.provider,
+        };
+      },
+      redirect({ url, baseUrl }) {
+        return new URL(safeCallbackPath(url, { appOrigin: baseUrl, fallback: "/dashboard" }), baseUrl).toString();
+      },
+    },
+    logger: {
+      error(error) {
+        recordAuthError(error);
+        // A tampered or stale cookie is an everyday event, not a server fault.
+        const level = (error as { type?: string }).type === "JWTSessionError" ? "warn" : "error";
+        console[level](`[auth] ${describeAuthError(error)}`);
+      },
+      warn(code) {
+        console.warn(`[auth] warning: ${code}`);
+      },
+      debug() {},
+    },
+  };
+  return cached;
+}

@@ -1,0 +1,20 @@
+import { MAX_NAME_LENGTH } from "@/lib/provider-profile";
+
+/** The display-name rule shared by the form (as a hint) and the server action (as the law). */
+
+export type DisplayNameResult = { ok: true; value: string } | { ok: false; error: string };
+
+export function parseDisplayName(input: unknown): DisplayNameResult {
+  if (typeof input !== "string") return { ok: false, error: "Enter a display name." };
+  const value = input.trim();
+  if (value.length === 0) return { ok: false, error: "Enter a display name." };
+  // Count characters as people see them (code points), not UTF-16 units.
+  if (Array.from(value).length > MAX_NAME_LENGTH) {
+    return { ok: false, error: `Use at most ${MAX_NAME_LENGTH} characters.` };
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) {
+    return { ok: false, error: "Use letters, numbers, spaces and punctuation only." };
+  }
+  return { ok: true, value };
+}

@@ -1,0 +1,213 @@
+import "server-only";
+
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+/**
+ * The app's configuration, read from the environment once and validated as a whole, so a bad
+ * deployment fails at start-up with every problem named instead of at the first sign-in.
+ *
+ * `parseEnv` is pure (it takes the variables and returns problems) so every rule is unit-tested;
+ * `getEnv` is the cached, process-wide view that the rest of the server uses.
+ */
+
+export type Mode = "development" | "production" | "test";
+
+export interface OAuthClient {
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface OidcClient extends OAuthClient {
+  issuer: string;
+  name: string;
+}
+
+export interface AppEnv {
+  mode: Mode;
+  authSecret: string;
+  /** The public origin the app is served from; when set, it wins over Host / X-Forwarded-Host. */
+  authUrl: string | undefined;
+  providers: {
+    google?: OAuthClient;
+    github?: OAuthClient;
+    oidc?: OidcClient;
+    devIdp?: OidcClient;
+  };
+}
+
+export interface ParsedEnv {
+  env: AppEnv | null;
+  errors: string[];
+  warnings: string[];
+}
+
+type Source = Record<string, string | undefined>;
+
+/** Defaults shared with the Dev IdP (idp/config.ts); a test keeps the two in step. */
+export const DEV_IDP_DEFAULTS = {
+  issuer: "http://127.0.0.1:3001",
+  clientId: "oauth-next-app",
+  clientSecret: "dev-idp-client-secret-not-for-production",
+} as const;
+
+const MIN_SECRET_LENGTH = 32;
+const SECRET_HINT = "generate one with `openssl rand -base64 33` and set it in .env.local (or your host's env settings)";
+
+function value(source: Source, name: string): string | undefined {
+  const raw = source[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+function modeOf(source: Source): Mode {
+  const nodeEnv = value(source, "NODE_ENV");
+  return nodeEnv === "production" || nodeEnv === "test" ? nodeEnv : "development";
+}
+
+function flag(source: Source, name: string, errors: string[]): boolean | undefined {
+  const raw = value(source, name)?.toLowerCase();
+  if (raw === undefined) return undefined;
+  if (raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  errors.push(`${name} must be 1/true or 0/false (got "${source[name]}").`);
+  return undefined;
+}
+
+/** A provider is configured by a pair of variables; half a pair is a mistake worth stopping for. */
+function clientPair(source: Source, idName: string, secretName: string, errors: string[]): OAuthClient | undefined {
+  const clientId = value(source, idName);
+  const clientSecret = value(source, secretName);
+  if (!clientId && !clientSecret) return undefined;
+  if (!clientId) {
+    errors.push(`${idName} is missing: it is required when ${secretName} is set.`);
+    return undefined;
+  }
+  if (!clientSecret) {
+    errors.push(`${secretName} is missing: it is required when ${idName} is set.`);
+    return undefined;
+  }
+  return { clientId, clientSecret };
+}
+
+function httpUrl(source: Source, name: string, errors: string[]): string | undefined {
+  const raw = value(source, name);
+  if (!raw) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === "https:" || url.protocol === "http:") return raw.replace(/\/+$/, "");
+  } catch {
+    // reported below
+  }
+  errors.push(`${name} must be an http(s) URL (got "${raw}").`);
+  return undefined;
+}
+
+export function parseEnv(source: Source, options: { devSecret?: () => string } = {}): ParsedEnv {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const mode = modeOf(source);
+
+  let authSecret = value(source, "AUTH_SECRET");
+  if (!authSecret) {
+    if (mode === "production") {
+      errors.push(`AUTH_SECRET is missing: it encrypts the session cookie; ${SECRET_HINT}.`);
+    } else if (options.devSecret) {
+      authSecret = options.devSecret();
+      warnings.push("AUTH_SECRET is not set: using a generated development secret stored in .data/dev-auth-secret.");
+    } else {
+      errors.push(`AUTH_SECRET is missing; ${SECRET_HINT}.`);
+    }
+  } else if (authSecret.length < MIN_SECRET_LENGTH) {
+    const message = `AUTH_SECRET is too short (${authSecret.length} characters; at least ${MIN_SECRET_LENGTH}): ${SECRET_HINT}.`;
+    if (mode === "production") errors.push(message);
+    else warnings.push(message);
+  }
+
+  const authUrl = httpUrl(source, "AUTH_URL", errors);
+
+  const google = clientPair(source, "AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET", errors);
+  const github = clientPair(source, "AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET", errors);
+
+  let oidc: OidcClient | undefined;
+  const oidcIssuer = httpUrl(source, "AUTH_OIDC_ISSUER", errors);
+  const oidcClient = clientPair(source, "AUTH_OIDC_ID", "AUTH_OIDC_SECRET", errors);
+  if (oidcIssuer && oidcClient) {
+    oidc = { ...oidcClient, issuer: oidcIssuer, name: value(source, "AUTH_OIDC_NAME") ?? "Single sign-on" };
+  } else if (oidcIssuer && !oidcClient) {
+    errors.push("AUTH_OIDC_ID and AUTH_OIDC_SECRET are required when AUTH_OIDC_ISSUER is set.");
+  } else if (!oidcIssuer && oidcClient) {
+    errors.push("AUTH_OIDC_ISSUER is missing: it is required when AUTH_OIDC_ID is set (the issuer URL, e.g. https://login.example.com).");
+  }
+
+  // The Dev IdP signs anyone in with a published password: on by default only in development when
+  // nothing real is configured, and in production only when asked for by name.
+  const hasRealProvider = Boolean(google || github || oidc);
+  const devIdpFlag = flag(source, "AUTH_DEV_IDP", errors);
+  const devIdpEnabled = devIdpFlag ?? (mode !== "production" && !hasRealProvider);
+  let devIdp: OidcClient | undefined;
+  if (devIdpEnabled) {
+    devIdp = {
+      issuer: httpUrl(source, "DEV_IDP_ISSUER", errors) ?? DEV_IDP_DEFAULTS.issuer,
+      clientId: value(source, "DEV_IDP_CLIENT_ID") ?? DEV_IDP_DEFAULTS.clientId,
+      clientSecret: value(source, "DEV_IDP_CLIENT_SECRET") ?? DEV_IDP_DEFAULTS.clientSecret,
+      name: "Dev IdP",
+    };
+    if (mode === "production") {
+      warnings.push(
+        "AUTH_DEV_IDP=1 in production: the Dev IdP signs anyone in with the published test passwords. Never do this on a public deployment.",
+      );
+    }
+  }
+
+  if (mode === "production" && !hasRealProvider && !devIdp) {
+    errors.push(
+      "No sign-in provider is configured: set AUTH_GOOGLE_ID/AUTH_GOOGLE_SECRET, AUTH_GITHUB_ID/AUTH_GITHUB_SECRET or AUTH_OIDC_ISSUER/AUTH_OIDC_ID/AUTH_OIDC_SECRET.",
+    );
+  }
+
+  if (errors.length > 0 || !authSecret) return { env: null, errors, warnings };
+  return {
+    env: { mode, authSecret, authUrl, providers: { google, github, oidc, devIdp } },
+    errors,
+    warnings,
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Development only: one random secret per checkout, so sessions survive `npm run dev` restarts. */
+function readOrCreateDevSecret(): string {
+  const file = path.join(process.cwd(), ".data", "dev-auth-secret");
+  try {
+    return readFileSync(file, "utf8").trim();
+  } catch {
+    mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      writeFileSync(file, randomBytes(33).toString("base64url"), { flag: "wx", mode: 0o600 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    return readFileSync(file, "utf8").trim();
+  }
+}
+
+// The proxy and the app are separate bundles in one process; keep one parse and one set of warnings.
+const cacheKey = Symbol.for("oauth-next-app.env");
+type EnvCache = { [cacheKey]?: AppEnv };
+
+export function getEnv(): AppEnv {
+  const cache = globalThis as EnvCache;
+  const cached = cache[cacheKey];
+  if (cached) return cached;
+  const { env, errors, warnings } = parseEnv(process.env, { devSecret: readOrCreateDevSecret });
+  for (const warning of warnings) console.warn(`[config] ${warning}`);
+  if (!env) throw new ConfigError(errors);
+  cache[cacheKey] = env;
+  return env;
+}

@@ -1,0 +1,56 @@
+import "server-only";
+
+import type { NextAuthRequest } from "next-auth";
+import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
+
+import { unauthorizedJson } from "@/lib/api-response";
+import { loginPath } from "@/lib/safe-redirect";
+import { hasSessionCookie } from "@/lib/session-cookie";
+
+/**
+ * The proxy's decision for a request. Public paths are listed; everything else is protected, so
+ * a new page is safe by default and odd spellings of a path (`/Dashboard`, `/%64ashboard`) fall
+ * on the protected side instead of slipping through a deny-list.
+ */
+
+export type Access = "public" | "page" | "api";
+
+const PUBLIC_PATHS = new Set(["/", "/login", "/api/health", "/favicon.ico", "/robots.txt"]);
+
+export function classifyPath(pathname: string): Access {
+  if (PUBLIC_PATHS.has(pathname) || pathname.startsWith("/api/auth/")) return "public";
+  if (pathname === "/api" || pathname.startsWith("/api/")) return "api";
+  return "page";
+}
+
+function deny(request: NextRequest, access: Exclude<Access, "public">): Response {
+  // An API client wants a status it can act on, never an HTML login page (or a redirect to one).
+  if (access === "api") return unauthorizedJson();
+  const expired = hasSessionCookie(request.cookies.getAll().map((c) => c.name));
+  const returnTo = `${request.nextUrl.pathname}${request.nextUrl.search}`;
+  return NextResponse.redirect(new URL(loginPath(returnTo, expired ? "session_expired" : undefined), request.url));
+}
+
+function gate(request: NextAuthRequest): Response | undefined {
+  const access = classifyPath(request.nextUrl.pathname);
+  if (access === "public" || request.auth?.user?.id) return undefined;
+  return deny(request, access);
+}
+
+type AuthWrapper = (
+  handler: (request: NextAuthRequest) => Response | undefined,
+) => (request: NextRequest, event: NextFetchEvent) => Promise<Response | undefined>;
+
+/** Wraps Auth.js's proxy helper so that any failure to evaluate the session denies (fails closed). */
+export function protectRoutes(auth: AuthWrapper) {
+  const checked = auth(gate);
+  return async function proxy(request: NextRequest, event: NextFetchEvent): Promise<Response | undefined> {
+    try {
+      return await checked(request, event);
+    } catch (error) {
+      console.error(`[proxy] could not evaluate the session, denying: ${(error as Error)?.name ?? "error"}`);
+      const access = classifyPath(request.nextUrl.pathname);
+      return access === "public" ? NextResponse.next() : deny(request, access);
+    }
+  };
+}

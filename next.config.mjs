@@ -1,0 +1,12 @@
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  poweredByHeader: false,
+  reactStrictMode: true,
+  // PGlite loads its WASM and data files from its own package folder at run time: bundling it
+  // would break those paths, so Node loads these from node_modules as they are.
+  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter"],
+  // Lets a test build (e2e/no-proxy) live beside the normal one.
+  distDir: process.env.NEXT_DIST_DIR || ".next",
+};
+
+export default nextConfig;

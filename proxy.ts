@@ -1,0 +1,12 @@
+import NextAuth from "next-auth";
+
+import { authConfig } from "@/lib/auth.config";
+import { protectRoutes } from "@/lib/route-access";
+
+// The app's middleware (Next 16 calls it proxy.ts). A first, cheap gate only: every protected
+// page, action and route handler verifies the session again through lib/dal.ts.
+export default protectRoutes(NextAuth(authConfig).auth);
+
+export const config = {
+  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+};
