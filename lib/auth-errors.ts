@@ -39,7 +39,7 @@ export function signInErrorFromQuery(raw: string | string[] | undefined): SignIn
   const value = Array.isArray(raw) ? raw[0] : raw;
   if (!value) return null;
   if (Object.hasOwn(SIGN_IN_ERRORS, value)) return value as SignInErrorCode;
-  return AUTHJS_CODES[value] ?? "signin_failed";
+  return Object.hasOwn(AUTHJS_CODES, value) ? AUTHJS_CODES[value]! : "signin_failed";
 }
 
 function* causeChain(error: unknown): Generator<unknown> {
@@ -67,12 +67,16 @@ const NETWORK_ERROR_CODES = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-/** Maps whatever Auth.js (or oauth4webapi, or fetch) threw to one of our codes. */
-export function signInErrorCode(error: unknown): SignInErrorCode {
+/**
+ * Maps whatever Auth.js (or oauth4webapi, or fetch) threw to one of our codes. `providerError` is
+ * the `error` parameter of the callback URL: Auth.js drops it from the error it throws, and it is
+ * the only way to tell "the person pressed Cancel" (`access_denied`, RFC 6749 §4.1.2.1) from a
+ * provider fault. It is only trusted once Auth.js has checked `state`, which it does first.
+ */
+export function signInErrorCode(error: unknown, providerError?: string | null): SignInErrorCode {
   for (const e of causeChain(error)) {
     if (typeof e !== "object" || e === null) continue;
     const { name, message, code, type } = e as { name?: string; message?: string; code?: string; type?: string };
-    const providerError = (e as { cause?: { error?: unknown } }).cause?.error;
 
     if (type === "OAuthCallbackError") return providerError === "access_denied" ? "access_denied" : "provider_error";
     if (type === "OAuthAccountNotLinked" || type === "AccountNotLinked") return "account_not_linked";
@@ -122,17 +126,18 @@ export function recordAuthError(error: unknown): void {
 /**
  * Wraps an Auth.js route handler so that its redirects to `/login?error=...` carry our precise code.
  */
-export function withSignInErrorCodes<Args extends unknown[]>(
-  handler: (...args: Args) => Promise<Response>,
-): (...args: Args) => Promise<Response> {
-  return async (...args) => {
+export function withSignInErrorCodes<R extends Request>(
+  handler: (request: R) => Promise<Response>,
+): (request: R) => Promise<Response> {
+  return async (request) => {
     const store: { error?: unknown } = {};
-    const response = await currentRequest.run(store, () => handler(...args));
+    const response = await currentRequest.run(store, () => handler(request));
     const location = response.headers.get("location");
     if (store.error === undefined || !location) return response;
     const url = new URL(location);
     if (url.pathname !== "/login" || !url.searchParams.has("error")) return response;
-    url.search = new URLSearchParams({ error: signInErrorCode(store.error) }).toString();
+    const providerError = new URL(request.url).searchParams.get("error");
+    url.search = new URLSearchParams({ error: signInErrorCode(store.error, providerError) }).toString();
     const headers = new Headers(response.headers);
     headers.set("location", url.toString());
     return new Response(null, { status: response.status, headers });

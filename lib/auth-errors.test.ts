@@ -1,0 +1,145 @@
+import { AccessDenied, CallbackRouteError, InvalidCheck, OAuthAccountNotLinked, OAuthCallbackError } from "@auth/core/errors";
+import { describe, expect, it } from "vitest";
+
+import {
+  describeAuthError,
+  recordAuthError,
+  SIGN_IN_ERRORS,
+  signInErrorCode,
+  signInErrorFromQuery,
+  withSignInErrorCodes,
+} from "@/lib/auth-errors";
+
+function networkFailure(code: string): TypeError {
+  return new TypeError("fetch failed", { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:3001`), { code }) });
+}
+
+function operationError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { name: "OperationProcessingError", code });
+}
+
+function callbackErrorForRoute(): Error {
+  return new OAuthCallbackError("OAuth Provider returned an error", { providerId: "dev-idp" } as never);
+}
+
+describe("signInErrorCode", () => {
+  // Built the way Auth.js builds it: the provider's parameters do not survive into the error.
+  const callbackError = () =>
+    new OAuthCallbackError("OAuth Provider returned an error", { providerId: "dev-idp", error: "access_denied" } as never);
+
+  it("recognises a sign-in the person cancelled at the provider", () => {
+    expect(signInErrorCode(callbackError(), "access_denied")).toBe("access_denied");
+  });
+
+  it("reports other provider errors without echoing them", () => {
+    expect(signInErrorCode(callbackError(), "server_error")).toBe("provider_error");
+    expect(signInErrorCode(callbackError(), null)).toBe("provider_error");
+  });
+
+  it("treats a missing or foreign state, PKCE or nonce cookie as a stale attempt", () => {
+    expect(signInErrorCode(new InvalidCheck("state value could not be parsed"))).toBe("state_mismatch");
+    const wrapped = new CallbackRouteError(operationError('unexpected "state" response parameter value', "OAUTH_INVALID_RESPONSE"));
+    expect(signInErrorCode(wrapped)).toBe("state_mismatch");
+  });
+
+  it("recognises an unreachable or slow provider", () => {
+    expect(signInErrorCode(new CallbackRouteError(networkFailure("ECONNREFUSED")))).toBe("provider_unreachable");
+    expect(signInErrorCode(new CallbackRouteError(new DOMException("timed out", "TimeoutError")))).toBe("provider_unreachable");
+    expect(signInErrorCode(operationError("bad status", "OAUTH_RESPONSE_IS_NOT_CONFORM"))).toBe("provider_unreachable");
+  });
+
+  it("refuses an answer that fails verification (wrong iss, bad ID token, replayed code)", () => {
+    const iss = operationError('unexpected "iss" (issuer) response parameter value', "OAUTH_INVALID_RESPONSE");
+    expect(signInErrorCode(new CallbackRouteError(iss))).toBe("invalid_response");
+    const grant = Object.assign(new Error("server responded with an error"), { name: "ResponseBodyError", error: "invalid_grant" });
+    expect(signInErrorCode(new CallbackRouteError(grant))).toBe("invalid_response");
+  });
+
+  it("explains an address that belongs to another account", () => {
+    expect(signInErrorCode(new OAuthAccountNotLinked("exists"))).toBe("account_not_linked");
+  });
+
+  it("falls back to a generic message for anything else", () => {
+    expect(signInErrorCode(new Error("boom"))).toBe("signin_failed");
+    expect(signInErrorCode(undefined)).toBe("signin_failed");
+  });
+
+  it("maps Auth.js's denial from the signIn callback", () => {
+    expect(signInErrorCode(new AccessDenied("AccessDenied"))).toBe("access_denied");
+  });
+});
+
+describe("signInErrorFromQuery", () => {
+  it("accepts our codes and Auth.js's, and never passes arbitrary text through", () => {
+    expect(signInErrorFromQuery("state_mismatch")).toBe("state_mismatch");
+    expect(signInErrorFromQuery("OAuthAccountNotLinked")).toBe("account_not_linked");
+    expect(signInErrorFromQuery("Configuration")).toBe("signin_failed");
+    expect(signInErrorFromQuery("<script>alert(1)</script>")).toBe("signin_failed");
+    expect(signInErrorFromQuery("toString")).toBe("signin_failed");
+    expect(signInErrorFromQuery(undefined)).toBeNull();
+  });
+
+  it("has a sentence for every code", () => {
+    for (const message of Object.values(SIGN_IN_ERRORS)) expect(message).toMatch(/\.$/);
+  });
+});
+
+describe("describeAuthError", () => {
+  it("is one line, with the cause chain and without provider-controlled line breaks", () => {
+    const line = describeAuthError(new CallbackRouteError(new Error("first\nsecond")));
+    expect(line).toContain("CallbackRouteError");
+    expect(line).toContain("first");
+    expect(line).not.toContain("\n");
+  });
+});
+
+describe("withSignInErrorCodes", () => {
+  it("rewrites Auth.js's /login?error=Configuration with the code of the error it logged", async () => {
+    const handler = withSignInErrorCodes(async (_request: Request) => {
+      recordAuthError(new InvalidCheck("pkceCodeVerifier value could not be parsed"));
+      const headers = new Headers({ location: "http://localhost:3000/login?error=Configuration" });
+      headers.append("set-cookie", "a=1; Path=/");
+      headers.append("set-cookie", "b=2; Path=/");
+      return new Response(null, { status: 302, headers });
+    });
+    const response = await handler(new Request("http://localhost:3000/api/auth/callback/dev-idp?code=x&state=y"));
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=state_mismatch");
+    expect(response.headers.getSetCookie()).toEqual(["a=1; Path=/", "b=2; Path=/"]);
+  });
+
+  it("leaves successful responses alone", async () => {
+    const ok = new Response(null, { status: 302, headers: { location: "http://localhost:3000/dashboard" } });
+    expect(await withSignInErrorCodes(async () => ok)(new Request("http://localhost:3000/api/auth/callback/x"))).toBe(ok);
+  });
+
+  it("reads access_denied from the callback URL", async () => {
+    const handler = withSignInErrorCodes(async (_request: Request) => {
+      recordAuthError(callbackErrorForRoute());
+      return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=OAuthCallbackError" } });
+    });
+    const response = await handler(
+      new Request("http://localhost:3000/api/auth/callback/dev-idp?error=access_denied&error_description=%3Cb%3E&state=s"),
+    );
+    expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=access_denied");
+  });
+
+  it("keeps errors of concurrent requests apart", async () => {
+    const errors = new Map<string, Error>([
+      ["slow", new InvalidCheck("x")],
+      ["fast", new CallbackRouteError(networkFailure("ECONNREFUSED"))],
+    ]);
+    const handler = withSignInErrorCodes(async (request: Request) => {
+      const which = new URL(request.url).searchParams.get("which")!;
+      recordAuthError(errors.get(which));
+      await new Promise((resolve) => setTimeout(resolve, which === "slow" ? 30 : 1));
+      return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=Configuration" } });
+    });
+    const [slow, fast] = await Promise.all([
+      handler(new Request("http://localhost:3000/api/auth/callback/x?which=slow")),
+      handler(new Request("http://localhost:3000/api/auth/callback/x?which=fast")),
+    ]);
+    expect(slow.headers.get("location")).toMatch(/error=state_mismatch$/);
+    expect(fast.headers.get("location")).toMatch(/error=provider_unreachable$/);
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+
+import { DEV_IDP_DEFAULTS, parseEnv } from "@/lib/env";
+
+const SECRET = "s".repeat(40);
+
+describe("parseEnv", () => {
+  it("runs in development with no configuration: generated secret and the Dev IdP, each with one warning", () => {
+    const { env, errors, warnings } = parseEnv({ NODE_ENV: "development" }, { devSecret: () => "generated-dev-secret" });
+    expect(errors).toEqual([]);
+    expect(env?.authSecret).toBe("generated-dev-secret");
+    expect(env?.providers.devIdp).toEqual({ ...DEV_IDP_DEFAULTS, name: "Dev IdP" });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/AUTH_SECRET/);
+  });
+
+  it("stops production without AUTH_SECRET, naming the variable and how to make one", () => {
+    const { env, errors } = parseEnv({ NODE_ENV: "production", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" });
+    expect(env).toBeNull();
+    expect(errors.join("\n")).toMatch(/AUTH_SECRET is missing.*openssl rand/);
+  });
+
+  it("stops production with a short AUTH_SECRET but only warns in development", () => {
+    const prod = parseEnv({ NODE_ENV: "production", AUTH_SECRET: "short", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" });
+    expect(prod.errors.join()).toMatch(/AUTH_SECRET is too short/);
+    const dev = parseEnv({ NODE_ENV: "development", AUTH_SECRET: "short" });
+    expect(dev.env).not.toBeNull();
+    expect(dev.warnings.join()).toMatch(/AUTH_SECRET is too short/);
+  });
+
+  it("names the missing half of a provider's credentials", () => {
+    expect(parseEnv({ AUTH_SECRET: SECRET, AUTH_GOOGLE_ID: "id" }).errors).toEqual([
+      "AUTH_GOOGLE_SECRET is missing: it is required when AUTH_GOOGLE_ID is set.",
+    ]);
+    expect(parseEnv({ AUTH_SECRET: SECRET, AUTH_GITHUB_SECRET: "x" }).errors).toEqual([
+      "AUTH_GITHUB_ID is missing: it is required when AUTH_GITHUB_SECRET is set.",
+    ]);
+  });
+
+  it("configures a generic OIDC provider with its display name", () => {
+    const { env } = parseEnv({
+      AUTH_SECRET: SECRET,
+      AUTH_OIDC_ISSUER: "https://login.example.com/",
+      AUTH_OIDC_ID: "client",
+      AUTH_OIDC_SECRET: "secret",
+      AUTH_OIDC_NAME: "Example SSO",
+    });
+    expect(env?.providers.oidc).toEqual({
+      issuer: "https://login.example.com",
+      clientId: "client",
+      clientSecret: "secret",
+      name: "Example SSO",
+    });
+  });
+
+  it("refuses an OIDC issuer that is not an http(s) URL", () => {
+    const { errors } = parseEnv({ AUTH_SECRET: SECRET, AUTH_OIDC_ISSUER: "login.example.com", AUTH_OIDC_ID: "c", AUTH_OIDC_SECRET: "s" });
+    expect(errors.join()).toMatch(/AUTH_OIDC_ISSUER must be an http\(s\) URL/);
+  });
+
+  it("hides the Dev IdP in development once a real provider is configured", () => {
+    const { env } = parseEnv({ AUTH_SECRET: SECRET, AUTH_GITHUB_ID: "id", AUTH_GITHUB_SECRET: "secret" });
+    expect(env?.providers.github).toBeDefined();
+    expect(env?.providers.devIdp).toBeUndefined();
+  });
+
+  it("never enables the Dev IdP in production unless AUTH_DEV_IDP=1, and then warns loudly", () => {
+    const off = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "s" });
+    expect(off.env?.providers.devIdp).toBeUndefined();
+    const on = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_DEV_IDP: "1" });
+    expect(on.env?.providers.devIdp).toBeDefined();
+    expect(on.warnings.join()).toMatch(/AUTH_DEV_IDP=1 in production/);
+  });
+
+  it("stops production when no provider at all is configured", () => {
+    const { errors } = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET });
+    expect(errors.join()).toMatch(/No sign-in provider is configured/);
+  });
+
+  it("lets AUTH_DEV_IDP=0 switch the Dev IdP off in development", () => {
+    const { env } = parseEnv({ AUTH_SECRET: SECRET, AUTH_DEV_IDP: "0" });
+    expect(env?.providers.devIdp).toBeUndefined();
+  });
+
+  it("refuses a flag value it does not understand", () => {
+    expect(parseEnv({ AUTH_SECRET: SECRET, AUTH_DEV_IDP: "yes please" }).errors.join()).toMatch(/AUTH_DEV_IDP must be/);
+  });
+
+  it("reports every problem at once", () => {
+    const { errors } = parseEnv({ NODE_ENV: "production", AUTH_GOOGLE_ID: "g", AUTH_URL: "not a url" });
+    expect(errors).toEqual([
+      expect.stringMatching(/^AUTH_SECRET is missing/),
+      expect.stringMatching(/^AUTH_URL must be an http\(s\) URL/),
+      expect.stringMatching(/^AUTH_GOOGLE_SECRET is missing/),
+      expect.stringMatching(/^No sign-in provider is configured/),
+    ]);
+  });
+});
