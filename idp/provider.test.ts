@@ -521,7 +521,8 @@ describe("test API (DEV_IDP_TEST_API=1)", () => {
   });
 
   it("revoke-grants?sub= revokes every grant of that user so their next refresh fails with invalid_grant, other users unaffected", async () => {
-    const aliceTokens = await Promise.all([exchangeCode(await signIn(alice)), exchangeCode(await signIn(alice))]);
+    const aliceSignIn = await signIn(alice);
+    const aliceTokens = [await exchangeCode(aliceSignIn), await exchangeCode(await signIn(alice))];
     const eveTokens = await exchangeCode(await signIn(eve));
 
     const response = await fetch(`${idp.issuer}/__test/revoke-grants?sub=${encodeURIComponent(alice.sub)}`, {
@@ -539,6 +540,13 @@ describe("test API (DEV_IDP_TEST_API=1)", () => {
       expect(info.status).toBe(401);
     }
     expect((await refresh(eveTokens.refresh_token!)).status).toBe(200);
+
+    // Alice can still sign in again in the same browser (her IdP session survives) and gets working tokens.
+    const again = await authorize(aliceSignIn.browser);
+    const { location, hops } = await followWithin(aliceSignIn.browser, idp.issuer, again.response, again.url);
+    expect(location).toBeDefined();
+    const fresh = await exchangeCode({ callback: new URL(location!), hops, auth: again, browser: aliceSignIn.browser });
+    expect((await refresh(fresh.refresh_token!)).status).toBe(200);
   });
 
   it("rejects wrong methods and a missing sub", async () => {
