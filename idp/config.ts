@@ -180,9 +180,9 @@ export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
  * `process.env` exactly like Next.js does (variables already set in the environment win),
  * then parses the Dev IdP settings.
  */
-export function loadDevIdpConfig(): DevIdpConfig {
+export function loadDevIdpConfig(dir: string = PROJECT_ROOT): DevIdpConfig {
   const dev = process.env.NODE_ENV !== "production";
   // Silence @next/env's "Loaded env from ..." lines; errors still surface.
-  nextEnv.loadEnvConfig(PROJECT_ROOT, dev, { info: () => {}, error: (...args: unknown[]) => console.error(...args) });
+  nextEnv.loadEnvConfig(dir, dev, { info: () => {}, error: (...args: unknown[]) => console.error(...args) });
   return parseDevIdpConfig(process.env);
 }

@@ -2,7 +2,10 @@
  * The CLI entry (`npm run idp`) as its own process: starts from env, logs one line,
  * serves discovery, exits 0 on SIGTERM; exits 1 with a clear message on bad config.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
@@ -76,5 +79,31 @@ describe("npm run idp (idp/server.ts)", () => {
     expect(code).toBe(1);
     expect(cli.err()).toContain('Dev IdP: invalid configuration: DEV_IDP_PORT must be a port number between 1 and 65535, got "not-a-port".');
     expect(cli.out()).toBe("");
+  });
+});
+
+describe("loadDevIdpConfig (.env files via @next/env)", () => {
+  it("reads .env and .env.local like Next.js: .env.local beats .env, real environment variables beat both", () => {
+    const dir = mkdtempSync(join(tmpdir(), "dev-idp-env-"));
+    try {
+      writeFileSync(join(dir, ".env"), "DEV_IDP_CLIENT_ID=from-dotenv\nDEV_IDP_PORT=4999\nDEV_IDP_CLIENT_SECRET=from-dotenv\n");
+      writeFileSync(join(dir, ".env.local"), "DEV_IDP_PORT=4888\n");
+      const script = `const m = await import("./idp/config.ts"); console.log(JSON.stringify(m.loadDevIdpConfig(${JSON.stringify(dir)})));`;
+      const run = (nodeEnv: "development" | "test") => {
+        const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_ENV: nodeEnv, DEV_IDP_CLIENT_SECRET: "from-real-env" };
+        const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+          cwd: ROOT,
+          env,
+          encoding: "utf8",
+          stdio: ["ignore", "pipe", "ignore"],
+        });
+        return JSON.parse(out) as { port: number; clientId: string; clientSecret: string };
+      };
+      expect(run("development")).toMatchObject({ port: 4888, clientId: "from-dotenv", clientSecret: "from-real-env" });
+      // As in Next.js, NODE_ENV=test ignores .env.local.
+      expect(run("test")).toMatchObject({ port: 4999, clientId: "from-dotenv", clientSecret: "from-real-env" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
