@@ -186,7 +186,6 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
         {
           client_id: clientId,
           client_secret: clientSecret,
-          client_name: "Dev app",
           application_type: "web",
           redirect_uris: redirectUris,
           post_logout_redirect_uris: postLogoutRedirectUris,
@@ -225,8 +224,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
         rpInitiatedLogout: {
           enabled: true,
           logoutSource: (ctx, form) => {
-            const client = ctx.oidc.client;
-            sendHtml(ctx, 200, logoutPage(form, client?.clientName ?? client?.clientId));
+            sendHtml(ctx, 200, logoutPage(form, ctx.oidc.client?.clientId));
           },
           postLogoutSuccessSource: (ctx) => {
             sendHtml(ctx, 200, signedOutPage());
@@ -311,7 +309,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
           users: DEV_USERS,
           email: email ?? loginHint,
           error,
-          clientName: "Dev app",
+          clientName: clientId,
         }),
       );
     }
