@@ -96,3 +96,13 @@ describe("parseEnv", () => {
     ]);
   });
 });
+
+describe("Dev IdP defaults", () => {
+  it("match what the Dev IdP registers for the app, so `npm run dev` needs no configuration", async () => {
+    const idp = await import("@/idp/config");
+    expect(DEV_IDP_DEFAULTS.clientId).toBe(idp.DEFAULT_CLIENT_ID);
+    expect(DEV_IDP_DEFAULTS.clientSecret).toBe(idp.DEFAULT_CLIENT_SECRET);
+    expect(DEV_IDP_DEFAULTS.issuer).toBe(`http://127.0.0.1:${idp.DEFAULT_PORT}`);
+    expect(idp.DEFAULT_REDIRECT_URIS).toContain("http://localhost:3000/api/auth/callback/dev-idp");
+  });
+});

@@ -1,0 +1,62 @@
+import { expect, test } from "@playwright/test";
+
+import { USERS, signIn } from "../support/dev-idp";
+import { NO_PROXY_APP_URL } from "../support/stack";
+
+/**
+ * This project runs against a build of the app whose proxy matches no path at all
+ * (e2e/support/app-server.ts). Whatever the proxy would have stopped must still be stopped by
+ * the pages, actions and route handlers themselves (lib/dal.ts).
+ */
+test.describe("without the proxy", () => {
+  test("the proxy really is out of the way: a 404 page is served to anonymous visitors", async ({ request }) => {
+    // With the proxy active this would redirect to /login (unknown paths are protected there).
+    const response = await request.get("/no-such-page", { maxRedirects: 0 });
+    expect(response.status()).toBe(404);
+  });
+
+  for (const path of ["/dashboard", "/settings/profile"]) {
+    test(`${path} still sends an anonymous visitor to /login`, async ({ page, request }) => {
+      const raw = await request.get(path, { maxRedirects: 0 });
+      expect(raw.status()).toBe(307);
+      expect(raw.headers()["location"]).toBe(`/login?callbackUrl=${encodeURIComponent(path)}`);
+      expect(await raw.text()).not.toContain("Signed in as");
+
+      await page.goto(path);
+      await expect(page).toHaveURL(`${NO_PROXY_APP_URL}/login?callbackUrl=${encodeURIComponent(path)}`);
+    });
+  }
+
+  test("the RSC payload of a protected page is refused too", async ({ request }) => {
+    const response = await request.get("/dashboard", { headers: { RSC: "1" }, maxRedirects: 0 });
+    expect(await response.text()).not.toContain("Signed in as");
+  });
+
+  test("/api/me still answers 401 JSON", async ({ request }) => {
+    const response = await request.get("/api/me");
+    expect(response.status()).toBe(401);
+    expect(await response.json()).toEqual({ error: "unauthorized" });
+  });
+
+  test("the profile server action still refuses a request without a session", async ({ page, playwright }) => {
+    await signIn(page, USERS.bob, "/settings/profile");
+    const actionRequest = page.waitForRequest((r) => r.method() === "POST" && Boolean(r.headers()["next-action"]));
+    await page.getByLabel("Display name").fill(USERS.bob.name);
+    await page.getByRole("button", { name: "Save" }).click();
+    const captured = await actionRequest;
+    await expect(page.getByRole("status")).toHaveText("Saved.");
+
+    const anonymous = await playwright.request.newContext({ baseURL: NO_PROXY_APP_URL });
+    try {
+      const headers = { ...captured.headers() };
+      delete headers.cookie;
+      const body = captured.postData()!.replace(USERS.bob.name, "Mallory Was Here");
+      const replay = await anonymous.post(captured.url(), { headers, data: body, maxRedirects: 0 });
+      expect(replay.status()).not.toBe(200);
+    } finally {
+      await anonymous.dispose();
+    }
+    const me = await (await page.request.get("/api/me")).json();
+    expect(me.name).toBe(USERS.bob.name);
+  });
+});
