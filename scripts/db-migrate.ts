@@ -1,0 +1,88 @@
+// npm run db:migrate                      apply pending migrations to DATABASE_URL
+// npm run db:migration:new -- <name>      create prisma/migrations/<ts>_<name>/ from schema.prisma changes
+//
+// DATABASE_URL comes from the environment or .env / .env.local (loaded the
+// way Next.js loads them). Unset means the embedded PGlite database in
+// .data/pglite; see lib/db/database-url.ts for the accepted forms.
+// @next/env is a CommonJS bundle whose named exports Node's ESM loader cannot
+// see, so take the default (module.exports) and destructure.
+import nextEnv from "@next/env";
+import { createAdapterFactory } from "../lib/db/adapter-factory";
+import { DatabaseUrlError, describeDatabaseTarget, parseDatabaseUrl } from "../lib/db/database-url";
+import { applyMigrations, createMigration, MigrationError } from "../lib/db/migrations";
+import { PGliteLockedError } from "../lib/db/pglite-lock";
+
+const { loadEnvConfig } = nextEnv;
+
+const USAGE = `Usage:
+  npm run db:migrate                     apply pending migrations to DATABASE_URL
+  npm run db:migration:new -- <name>     create a migration from changes to prisma/schema.prisma`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "--help" || command === "-h") {
+    console.log(USAGE);
+    return 0;
+  }
+
+  if (command === "new") {
+    const name = rest.join(" ").trim();
+    if (name === "") {
+      console.error(`db:migration:new needs a name.\n${USAGE}`);
+      return 2;
+    }
+    const created = await createMigration(name, { log: (line) => console.log(line) });
+    if (created) {
+      console.log("Review it, then run `npm run db:migrate` to apply it and commit it with the schema change.");
+    }
+    return 0;
+  }
+
+  if (command !== undefined) {
+    console.error(`Unknown command "${command}".\n${USAGE}`);
+    return 2;
+  }
+
+  // Same files, same precedence as `next dev` (dev) or `next start` (production).
+  loadEnvConfig(process.cwd(), process.env.NODE_ENV !== "production", { info: () => {}, error: console.error });
+  const target = parseDatabaseUrl(process.env.DATABASE_URL);
+  const label = describeDatabaseTarget(target);
+  if (target.kind === "pglite-memory") {
+    console.error(
+      "DATABASE_URL=pglite:memory is a per-process database: there is nothing to migrate from outside " +
+        "(the app migrates it itself when it starts). Point DATABASE_URL at a folder or a server.",
+    );
+    return 2;
+  }
+  console.log(`Migrating ${label}`);
+  await applyMigrations(createAdapterFactory(target), {
+    log: (line) => console.log(`  ${line}`),
+    databaseLabel: label,
+  });
+  return 0;
+}
+
+/** Errors we expect and can explain in one line; anything else gets its stack. */
+function isExpected(error: unknown): error is Error {
+  return (
+    error instanceof PGliteLockedError ||
+    error instanceof DatabaseUrlError ||
+    error instanceof MigrationError ||
+    (error instanceof Error && error.name === "DatabaseConnectionError")
+  );
+}
+
+// Exit explicitly: the WASM schema engine leaves a 10 s timer behind after
+// its work is done, which would otherwise keep the process alive that long.
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (isExpected(error)) {
+      console.error(`\n${error.message}`);
+    } else {
+      console.error("\nUnexpected error:");
+      console.error(error);
+    }
+    process.exit(1);
+  },
+);
