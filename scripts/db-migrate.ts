@@ -55,10 +55,21 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   console.log(`Migrating ${label}`);
-  await applyMigrations(createAdapterFactory(target), {
-    log: (line) => console.log(`  ${line}`),
-    databaseLabel: label,
-  });
+  try {
+    await applyMigrations(createAdapterFactory(target), {
+      log: (line) => console.log(`  ${line}`),
+      databaseLabel: label,
+    });
+  } catch (error) {
+    // Prisma's way out (`prisma migrate resolve`) cannot reach an embedded
+    // database; for a local one, starting over is usually what you want.
+    if (error instanceof MigrationError && target.kind === "pglite") {
+      error.message +=
+        `\n\nFix the migration. For a local development database you can start over: stop the app, ` +
+        `delete ${target.dataDir} (this deletes its data), then run npm run db:migrate again.`;
+    }
+    throw error;
+  }
   return 0;
 }
 

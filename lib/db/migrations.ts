@@ -157,14 +157,16 @@ export async function diffMigrationsToSchema(options: MigrationPaths = {}): Prom
   // know the provider, which for us is always PostgreSQL.
   migrationsList.lockfile.content ??= MIGRATION_LOCK_TOML;
   const schema = await readSchemaFiles(paths.schemaPath);
-  const result = await withSchemaEngine(scratchFactory(), paths, (engine) =>
-    engine.diff({
-      from: { tag: "migrations", ...migrationsList },
-      to: { tag: "schemaDatamodel", ...schema },
-      script: true,
-      exitCode: true,
-      filters: NO_FILTER,
-    }),
+  const result = await withScratchFactory((factory) =>
+    withSchemaEngine(factory, paths, (engine) =>
+      engine.diff({
+        from: { tag: "migrations", ...migrationsList },
+        to: { tag: "schemaDatamodel", ...schema },
+        script: true,
+        exitCode: true,
+        filters: NO_FILTER,
+      }),
+    ),
   );
   // exitCode 2 means "there is a difference" (as in `prisma migrate diff --exit-code`).
   return result.exitCode === 2 ? (result.stdout ?? "").trim() : "";
@@ -235,33 +237,73 @@ async function readSchemaFiles(schemaPath: string) {
 }
 
 /**
- * A factory for diffing: an empty in-memory PGlite. The engine connects to
- * its "main" database as soon as it starts (unused when diffing migrations
- * against the schema) and then asks for a shadow database to replay the
- * migrations into; both get the same instance, which the engine resets
- * before use, to pay PGlite's start-up (~1 s) once instead of twice.
+ * Runs `fn` with a factory for diffing: an empty in-memory PGlite. The engine
+ * connects to its "main" database as soon as it starts (unused when diffing
+ * migrations against the schema) and then asks for a shadow database to
+ * replay the migrations into; both get the same instance, which the engine
+ * resets around its use.
+ *
+ * Starting a PGlite costs ~1-2 s, so the instance is kept for the next diff
+ * in this process and closed after a second of disuse (an open PGlite keeps
+ * the process alive). Diffs take turns, and an instance a failed diff may
+ * have left dirty is not reused.
  */
-function scratchFactory(): SqlMigrationAwareDriverAdapterFactory {
-  let instance: Promise<PGlite> | undefined;
-  let refs = 0;
-  const open = async () => {
-    instance ??= createEmptyMemoryPGlite();
-    const pglite = await instance; // a failure here fails the engine call
-    refs++;
-    return {
-      pglite,
-      release: async () => {
-        if (--refs === 0) {
-          instance = undefined;
-          await pglite.close();
-        }
-      },
-    };
-  };
-  const factory = new PGliteAdapterFactory(open);
-  factory.connectToShadowDb = () => factory.connect();
-  return factory;
+async function withScratchFactory<T>(fn: (factory: SqlMigrationAwareDriverAdapterFactory) => Promise<T>): Promise<T> {
+  const run = scratchQueue.then(async () => {
+    if (scratch) clearTimeout(scratch.closeTimer);
+    const current = scratch ?? { pglite: createEmptyMemoryPGlite() };
+    scratch = current;
+    let pglite: PGlite;
+    try {
+      pglite = await current.pglite;
+      // The WASM engine replays migrations into the shadow database without
+      // emptying it afterwards: empty it before reuse.
+      if (current.used) await pglite.exec(EMPTY_DATABASE_SQL);
+      current.used = true;
+    } catch (error) {
+      scratch = undefined;
+      throw error;
+    }
+    const factory = new PGliteAdapterFactory(async () => ({ pglite, release: async () => {} }));
+    factory.connectToShadowDb = () => factory.connect();
+    try {
+      const result = await fn(factory);
+      current.closeTimer = setTimeout(() => {
+        if (scratch === current) scratch = undefined;
+        void pglite.close().catch(() => {});
+      }, 1_000);
+      current.closeTimer.unref();
+      return result;
+    } catch (error) {
+      scratch = undefined;
+      await pglite.close().catch(() => {});
+      throw error;
+    }
+  });
+  scratchQueue = run.then(
+    () => {},
+    () => {},
+  );
+  return run;
 }
+
+let scratch: { pglite: Promise<PGlite>; used?: boolean; closeTimer?: NodeJS.Timeout } | undefined;
+
+/** Drops every user schema (and so everything in it), then recreates public. */
+const EMPTY_DATABASE_SQL = `
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT nspname FROM pg_namespace
+           WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+             AND nspname NOT LIKE 'pg_temp%' AND nspname NOT LIKE 'pg_toast_temp%'
+  LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
+  END LOOP;
+END $$;
+CREATE SCHEMA public;
+`;
+let scratchQueue: Promise<void> = Promise.resolve();
 
 /**
  * Runs `fn` with a schema engine over `factory`, then frees the engine and
@@ -340,8 +382,25 @@ async function connectOrExplain(
 /** A one-line reason from a pg/PGlite/driver-adapter error, without stack. */
 export function describeDriverError(error: unknown): string {
   if (isDriverAdapterError(error)) {
-    const cause = error.cause as { kind: string; originalMessage?: string; message?: string; cause?: string };
-    return cause.originalMessage ?? cause.message ?? cause.cause ?? cause.kind;
+    const cause = error.cause as {
+      kind: string;
+      originalMessage?: string;
+      message?: string;
+      reason?: string;
+      host?: string;
+      port?: number;
+    };
+    switch (cause.kind) {
+      case "DatabaseNotReachable":
+        return `no server answers at ${cause.host ?? "that host"}${cause.port ? `:${cause.port}` : ""} (is it running, and are host and port right?)`;
+      case "ConnectionClosed":
+        return "the server closed the connection";
+      case "SocketTimeout":
+        return "the connection timed out";
+      case "TlsConnectionError":
+        return `TLS error: ${cause.reason ?? "unknown"}`;
+    }
+    return cause.originalMessage ?? cause.message ?? cause.reason ?? cause.kind;
   }
   if (error instanceof AggregateError && error.errors.length > 0) {
     return describeDriverError(error.errors[0]);
@@ -383,11 +442,14 @@ function toMigrationError(error: unknown): unknown {
   } catch {
     // Plain text.
   }
-  // Drop the engine's span trace ("   0: schema_engine_wasm::…  at …rs:242"):
-  // it locates Rust code, not the problem.
-  const trace = message.search(/\n\s+0: schema_engine/);
+  // The engine appends a span trace ("   0: sql_schema_connector::… at …rs:113")
+  // that locates Rust code, not the problem; keep only the migration's name.
+  const trace = message.search(/\n\s+0: /);
+  const migration = trace >= 0 ? /migration_name="([^"]+)"/.exec(message.slice(trace))?.[1] : undefined;
   if (trace >= 0) message = message.slice(0, trace);
-  return new MigrationError(message.trim(), code, { cause: error });
+  message = message.replace(/^external connector error\n/, "").trim();
+  if (migration) message = `Migration ${migration} failed: ${message}`;
+  return new MigrationError(message, code, { cause: error });
 }
 
 type SchemaEngineModule = typeof import("@prisma/schema-engine-wasm/schema_engine_bg");

@@ -19,7 +19,12 @@ import { PGlite } from "@electric-sql/pglite";
 
 /** A new, empty, private in-memory database. Close it when done. */
 export async function createEmptyMemoryPGlite(): Promise<PGlite> {
-  const snapshot = await cachedSnapshot("empty", async () => {
+  return PGlite.create({ loadDataDir: await emptyClusterSnapshot() });
+}
+
+/** A snapshot of a freshly initialised, empty database cluster. */
+export function emptyClusterSnapshot(): Promise<Blob> {
+  return cachedSnapshot("empty", async () => {
     const pglite = await PGlite.create();
     try {
       return await pglite.dumpDataDir("none");
@@ -27,7 +32,6 @@ export async function createEmptyMemoryPGlite(): Promise<PGlite> {
       await pglite.close();
     }
   });
-  return PGlite.create({ loadDataDir: snapshot });
 }
 
 /** A new private in-memory database started from `snapshot`. */

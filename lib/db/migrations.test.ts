@@ -1,0 +1,225 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAdapterFactory, pgliteAdapterFactoryFor } from "./adapter-factory";
+import { parseDatabaseUrl } from "./database-url";
+import { applyMigrations, createMigration, diffMigrationsToSchema, MigrationError } from "./migrations";
+import { createEmptyMemoryPGlite } from "./pglite-memory";
+import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "./test-targets";
+
+const root = process.cwd();
+const migrationsDir = path.join(root, "prisma", "migrations");
+const committedMigrations = fs
+  .readdirSync(migrationsDir, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+
+describe("the committed migrations", () => {
+  it("exist, with Prisma's lock file", () => {
+    expect(committedMigrations.length).toBeGreaterThan(0);
+    expect(fs.readFileSync(path.join(migrationsDir, "migration_lock.toml"), "utf8")).toContain(
+      'provider = "postgresql"',
+    );
+  });
+
+  it("match prisma/schema.prisma (else: npm run db:migration:new -- <name>)", async () => {
+    const pending = await diffMigrationsToSchema();
+    expect(
+      pending,
+      "prisma/schema.prisma has changes that no migration creates. Run `npm run db:migration:new -- <name>` and commit the new folder in prisma/migrations.",
+    ).toBe("");
+  });
+});
+
+/** A fresh, empty database on each target, as a factory plus a way to run SQL. */
+interface FreshDatabase {
+  factory: SqlMigrationAwareDriverAdapterFactory;
+  query<T>(sql: string): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+async function freshDatabase(url: string): Promise<FreshDatabase> {
+  const target = parseDatabaseUrl(url, { variableName: "TEST_DATABASE_URL" });
+  if (target.kind === "postgres") {
+    const schema = `migrations_test_${process.pid}_${Date.now().toString(36)}`;
+    const admin = await createAdapterFactory({ ...target, schema: undefined }).connect();
+    await admin.executeScript(`CREATE SCHEMA "${schema}"`);
+    const factory = createAdapterFactory({ ...target, schema });
+    const conn: SqlDriverAdapter = await factory.connect();
+    return {
+      factory,
+      query: async <T>(sql: string) => rowsOf<T>(await conn.queryRaw({ sql, args: [], argTypes: [] })),
+      async close() {
+        await conn.dispose();
+        await admin.executeScript(`DROP SCHEMA "${schema}" CASCADE`);
+        await admin.dispose();
+      },
+    };
+  }
+  const pglite: PGlite = await createEmptyMemoryPGlite();
+  return {
+    factory: pgliteAdapterFactoryFor(pglite),
+    query: async <T>(sql: string) => (await pglite.query<T>(sql)).rows,
+    close: () => pglite.close(),
+  };
+}
+
+function rowsOf<T>(result: { columnNames: string[]; rows: unknown[][] }): T[] {
+  return result.rows.map((row) => Object.fromEntries(result.columnNames.map((c, i) => [c, row[i]])) as T);
+}
+
+describe.each(integrationTargets())("applyMigrations on $name", ({ url }) => {
+  let database: FreshDatabase;
+  beforeAll(async () => {
+    database = await freshDatabase(url);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it("applies every migration to an empty database, recording them as Prisma does", async () => {
+    const lines: string[] = [];
+    const result = await applyMigrations(database.factory, { log: (l) => lines.push(l) });
+    expect(result).toEqual({ applied: committedMigrations, total: committedMigrations.length });
+    expect(lines.at(-1)).toMatch(/^Applied \d+ of \d+ migrations?\.$/);
+
+    const rows = await database.query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: unknown;
+      rolled_back_at: unknown;
+      applied_steps_count: number;
+    }>(
+      `SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name`,
+    );
+    expect(rows.map((r) => r.migration_name)).toEqual(committedMigrations);
+    for (const row of rows) {
+      // `prisma migrate deploy` compares this checksum with the file: equal means it can take over.
+      const sql = fs.readFileSync(path.join(migrationsDir, row.migration_name, "migration.sql"));
+      expect(row.checksum).toBe(createHash("sha256").update(sql).digest("hex"));
+      expect(row.finished_at).not.toBeNull();
+      expect(row.rolled_back_at).toBeNull();
+      expect(Number(row.applied_steps_count)).toBe(1);
+    }
+
+    const tables = await database.query<{ t: string }>(
+      `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`,
+    );
+    expect(tables.map((r) => r.t)).toEqual(
+      expect.arrayContaining(["Account", "Session", "User", "VerificationToken", "_prisma_migrations"]),
+    );
+  });
+
+  it("applies nothing when run again", async () => {
+    const lines: string[] = [];
+    const result = await applyMigrations(database.factory, { log: (l) => lines.push(l) });
+    expect(result).toEqual({ applied: [], total: committedMigrations.length });
+    expect(lines).toEqual([expect.stringMatching(/^Database is up to date/)]);
+    const [count] = await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM _prisma_migrations`);
+    expect(Number(count?.n)).toBe(committedMigrations.length);
+  });
+});
+
+if (postgresNotConfigured()) it.todo(POSTGRES_TODO);
+
+describe("creating migrations (in a copy of prisma/)", () => {
+  let project: string;
+  beforeAll(() => {
+    project = fs.mkdtempSync(path.join(os.tmpdir(), "db-migrations-test-"));
+    fs.cpSync(path.join(root, "prisma", "schema.prisma"), path.join(project, "prisma", "schema.prisma"));
+    fs.cpSync(migrationsDir, path.join(project, "prisma", "migrations"), { recursive: true });
+  });
+  afterAll(() => {
+    fs.rmSync(project, { recursive: true, force: true });
+  });
+
+  it("creates nothing when the schema has not changed", async () => {
+    expect(await createMigration("nothing", { projectRoot: project })).toBeNull();
+  });
+
+  it("writes <timestamp>_<name>/migration.sql for a schema change, which then applies", async () => {
+    fs.appendFileSync(
+      path.join(project, "prisma", "schema.prisma"),
+      `\nmodel Note {\n  id   String @id\n  body String\n}\n`,
+    );
+    const lines: string[] = [];
+    const created = await createMigration("Add note", { projectRoot: project, log: (l) => lines.push(l) });
+    expect(created).not.toBeNull();
+    expect(created!.name).toMatch(/^\d{14}_add_note$/);
+    expect(created!.file).toBe(path.join(project, "prisma", "migrations", created!.name, "migration.sql"));
+    expect(fs.readFileSync(created!.file, "utf8")).toContain('CREATE TABLE "Note"');
+    expect(lines).toEqual([`Created prisma/migrations/${created!.name}/migration.sql`]);
+    expect(await diffMigrationsToSchema({ projectRoot: project })).toBe("");
+
+    const pglite = await createEmptyMemoryPGlite();
+    try {
+      const result = await applyMigrations(pgliteAdapterFactoryFor(pglite), { projectRoot: project });
+      expect(result.applied).toEqual([...committedMigrations, created!.name]);
+      await pglite.query(`INSERT INTO "Note" (id, body) VALUES ('n1', 'hello')`);
+    } finally {
+      await pglite.close();
+    }
+  });
+
+  it("writes migration_lock.toml for the first migration", async () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "db-migrations-first-"));
+    try {
+      fs.cpSync(path.join(root, "prisma", "schema.prisma"), path.join(empty, "prisma", "schema.prisma"));
+      const created = await createMigration("init", { projectRoot: empty });
+      expect(created!.sql).toContain('CREATE TABLE "User"');
+      expect(fs.readFileSync(path.join(empty, "prisma", "migrations", "migration_lock.toml"), "utf8")).toBe(
+        fs.readFileSync(path.join(migrationsDir, "migration_lock.toml"), "utf8"),
+      );
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects names that leave nothing for the folder", async () => {
+    await expect(createMigration("!!!", { projectRoot: project })).rejects.toThrow(/Invalid migration name/);
+  });
+});
+
+describe("a failing migration", () => {
+  it("fails with the migration's name and the database's reason, and is recorded as failed", async () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), "db-migrations-bad-"));
+    const pglite = await createEmptyMemoryPGlite();
+    try {
+      fs.cpSync(path.join(root, "prisma"), path.join(project, "prisma"), {
+        recursive: true,
+        filter: (src) => !src.includes(`${path.sep}generated`),
+      });
+      const bad = path.join(project, "prisma", "migrations", "29990101000000_bad");
+      fs.mkdirSync(bad);
+      fs.writeFileSync(
+        path.join(bad, "migration.sql"),
+        `CREATE TABLE "Half" (id int);\nINSERT INTO "Missing" VALUES (1);\n`,
+      );
+
+      const factory = pgliteAdapterFactoryFor(pglite);
+      const error = await applyMigrations(factory, { projectRoot: project }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(MigrationError);
+      expect((error as Error).message).toMatch(/^Migration 29990101000000_bad failed: .*Missing/);
+      expect((error as Error).message).not.toMatch(/schema_engine|\.rs:\d+/);
+
+      const { rows } = await pglite.query<{ migration_name: string; finished_at: unknown }>(
+        `SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name`,
+      );
+      expect(rows.at(-1)).toEqual({ migration_name: "29990101000000_bad", finished_at: null });
+      // The script ran as one transaction: nothing of it is left.
+      const { rows: half } = await pglite.query(`SELECT to_regclass('"Half"') AS t`);
+      expect(half).toEqual([{ t: null }]);
+
+      // Prisma refuses to go on past a failed migration; so do we.
+      await expect(applyMigrations(factory, { projectRoot: project })).rejects.toThrow(/failed migrations/);
+    } finally {
+      await pglite.close();
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+});
