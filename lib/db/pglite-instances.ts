@@ -15,6 +15,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { acquirePGliteLock, type PGliteLock } from "./pglite-lock";
+import { createEmptyMemoryPGlite } from "./pglite-memory";
 
 export interface PGliteHandle {
   readonly pglite: PGlite;
@@ -81,7 +82,7 @@ export async function acquirePGlite(location: string): Promise<PGliteHandle> {
 }
 
 async function openInstance(key: string, entry: Entry): Promise<PGlite> {
-  if (key === "memory") return PGlite.create();
+  if (key === "memory") return createEmptyMemoryPGlite();
   // Lock first: never touch a folder another process owns.
   entry.lock = acquirePGliteLock(key);
   try {
