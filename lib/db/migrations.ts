@@ -17,6 +17,7 @@
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
 import {
   bindMigrationAwareSqlAdapterFactory,
   isDriverAdapterError,
@@ -26,7 +27,6 @@ import {
 import type { MigrationList, SchemaEngine, SchemaFilter } from "@prisma/schema-engine-wasm/schema_engine_bg";
 import { PGliteAdapterFactory } from "./adapter-factory";
 import { createEmptyMemoryPGlite } from "./pglite-memory";
-import type { PGlite } from "@electric-sql/pglite";
 
 export interface MigrationPaths {
   /** Defaults to process.cwd() (npm scripts and vitest run from the project root). */
@@ -212,7 +212,7 @@ export function migrationSlug(name: string): string {
     .replace(/[^a-z0-9]+/g, "_")
     .replace(/^_+|_+$/g, "")
     .slice(0, 200);
-  if (slug === "") throw new Error(`Invalid migration name "${name}": use letters, digits and underscores.`);
+  if (slug === "") throw new MigrationError(`Invalid migration name "${name}": use letters, digits and underscores.`);
   return slug;
 }
 
@@ -223,7 +223,10 @@ const MIGRATION_LOCK_TOML =
 const NO_FILTER: SchemaFilter = { externalTables: [], externalEnums: [] };
 
 function resolvePaths(options: MigrationPaths): Required<MigrationPaths> {
-  const projectRoot = path.resolve(options.projectRoot ?? process.cwd());
+  // This module reaches the app's bundle only for DATABASE_URL=pglite:memory
+  // (see client.ts); without the comment Next.js's output tracing would copy
+  // the whole project into the server build to be safe.
+  const projectRoot = path.resolve(/*turbopackIgnore: true*/ options.projectRoot ?? process.cwd());
   return {
     projectRoot,
     migrationsDir: path.resolve(projectRoot, options.migrationsDir ?? "prisma/migrations"),
@@ -235,6 +238,24 @@ async function readSchemaFiles(schemaPath: string) {
   const content = await fs.promises.readFile(schemaPath, "utf8");
   return { files: [{ path: schemaPath, content }] };
 }
+
+let scratch: { pglite: Promise<PGlite>; used?: boolean; closeTimer?: NodeJS.Timeout } | undefined;
+let scratchQueue: Promise<void> = Promise.resolve();
+
+/** Drops every user schema (and so everything in it), then recreates public. */
+const EMPTY_DATABASE_SQL = `
+DO $$
+DECLARE r record;
+BEGIN
+  FOR r IN SELECT nspname FROM pg_namespace
+           WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+             AND nspname NOT LIKE 'pg_temp%' AND nspname NOT LIKE 'pg_toast_temp%'
+  LOOP
+    EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
+  END LOOP;
+END $$;
+CREATE SCHEMA public;
+`;
 
 /**
  * Runs `fn` with a factory for diffing: an empty in-memory PGlite. The engine
@@ -287,23 +308,6 @@ async function withScratchFactory<T>(fn: (factory: SqlMigrationAwareDriverAdapte
   return run;
 }
 
-let scratch: { pglite: Promise<PGlite>; used?: boolean; closeTimer?: NodeJS.Timeout } | undefined;
-
-/** Drops every user schema (and so everything in it), then recreates public. */
-const EMPTY_DATABASE_SQL = `
-DO $$
-DECLARE r record;
-BEGIN
-  FOR r IN SELECT nspname FROM pg_namespace
-           WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-             AND nspname NOT LIKE 'pg_temp%' AND nspname NOT LIKE 'pg_toast_temp%'
-  LOOP
-    EXECUTE format('DROP SCHEMA %I CASCADE', r.nspname);
-  END LOOP;
-END $$;
-CREATE SCHEMA public;
-`;
-let scratchQueue: Promise<void> = Promise.resolve();
 
 /**
  * Runs `fn` with a schema engine over `factory`, then frees the engine and
@@ -340,9 +344,17 @@ async function withSchemaEngine<T>(
       engineLog,
       bindMigrationAwareSqlAdapterFactory(tracking),
     );
-    return await fn(engine).catch((error: unknown) => {
-      throw toMigrationError(error);
-    });
+    return await fn(engine);
+  } catch (error) {
+    if (error instanceof WebAssembly.RuntimeError) {
+      // A Rust panic: this WASM instance must not be used again.
+      engineModule = undefined;
+      engine = undefined;
+      throw new MigrationError(`The schema engine crashed: ${lastEnginePanic ?? error.message}`, undefined, {
+        cause: error,
+      });
+    }
+    throw toMigrationError(error);
   } finally {
     engine?.free();
     for (const adapter of opened) {
@@ -426,8 +438,11 @@ export class MigrationError extends Error {
   }
 }
 
+/** Our own errors, which already say what is wrong, pass through unchanged. */
+const OWN_ERRORS = new Set(["MigrationError", "DatabaseConnectionError", "PGliteLockedError", "DatabaseUrlError"]);
+
 function toMigrationError(error: unknown): unknown {
-  if (error instanceof MigrationError || error instanceof DatabaseConnectionError) return error;
+  if (error instanceof Error && OWN_ERRORS.has(error.name)) return error;
   const raw = error instanceof Error ? error.message : typeof error === "string" ? error : undefined;
   if (raw === undefined) return error;
   let message = raw;
@@ -454,6 +469,7 @@ function toMigrationError(error: unknown): unknown {
 
 type SchemaEngineModule = typeof import("@prisma/schema-engine-wasm/schema_engine_bg");
 let engineModule: Promise<SchemaEngineModule> | undefined;
+let lastEnginePanic: string | undefined;
 
 /**
  * The package's entry point does `import * as wasm from "./x.wasm"` (ES
@@ -463,6 +479,14 @@ let engineModule: Promise<SchemaEngineModule> | undefined;
  */
 function loadSchemaEngineModule(): Promise<SchemaEngineModule> {
   engineModule ??= (async () => {
+    // The engine reports Rust panics through this global (Prisma Client sets
+    // its own when loaded; keep that one).
+    const g = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void } };
+    g.PRISMA_WASM_PANIC_REGISTRY ??= {
+      set_message(message: string) {
+        lastEnginePanic = message;
+      },
+    };
     const glue = await import("@prisma/schema-engine-wasm/schema_engine_bg");
     const gluePath = createRequire(path.join(process.cwd(), "package.json")).resolve(
       "@prisma/schema-engine-wasm/schema_engine_bg",

@@ -5,6 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { PGlite } from "@electric-sql/pglite";
+import { createPrismaClient } from "./client";
+import { parseDatabaseUrl } from "./database-url";
 import { acquirePGlite, openPGliteLocations } from "./pglite-instances";
 import { emptyClusterSnapshot } from "./pglite-memory";
 import { acquirePGliteLock, lockPathFor, PGliteLockedError, type LockOwner } from "./pglite-lock";
@@ -82,6 +84,10 @@ describe("PGlite folder lock across processes", () => {
     expect(message).toContain(`process ${holder.pid} (npm run dev)`);
     expect(message).toContain("Stop the other process (npm run dev?) or point DATABASE_URL elsewhere");
     expect(openPGliteLocations()).not.toContain(dir);
+    // The app sees the same error from its first query.
+    const client = createPrismaClient(parseDatabaseUrl(`pglite:${dir}`));
+    await expect(client.user.count()).rejects.toThrow(`is in use by process ${holder.pid}`);
+    await client.$disconnect();
 
     // ...and so is another real process.
     const second = await startHolder(dir);

@@ -40,7 +40,9 @@ export interface CreateTestDatabaseOptions {
 }
 
 /** Which database createTestDatabase will use, for test names and logs. */
-export function testDatabaseTarget(url = process.env.TEST_DATABASE_URL): DatabaseTarget {
+export function testDatabaseTarget(
+  url = process.env.TEST_DATABASE_URL,
+): Exclude<DatabaseTarget, { kind: "pglite" }> {
   const target = parseDatabaseUrl(url || "pglite:memory", { variableName: "TEST_DATABASE_URL" });
   if (target.kind === "pglite") {
     throw new Error(
