@@ -75,7 +75,7 @@ test.describe("signing in with the Dev IdP", () => {
 
     await field.fill("   ");
     await page.getByRole("button", { name: "Save" }).click();
-    await expect(page.getByRole("alert")).toHaveText("Enter a display name.");
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Enter a display name.");
 
     await field.fill("x".repeat(81));
     // maxlength stops typing past 80 in the browser; the server rule is tested separately.
@@ -113,7 +113,7 @@ test.describe("signing in with the Dev IdP", () => {
     await continueWithDevIdp(page);
     await page.getByRole("button", { name: "Cancel" }).click();
     await expect(page).toHaveURL(`${APP_URL}/login?error=access_denied`);
-    await expect(page.getByRole("alert")).toHaveText(/Sign-in was cancelled/);
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText(/Sign-in was cancelled/);
     await expect(page.getByRole("button", { name: "Try again with Dev IdP" })).toBeVisible();
     expect((await context.cookies(APP_URL)).map((c) => c.name)).not.toContain("authjs.session-token");
   });
@@ -124,7 +124,7 @@ test.describe("signing in with the Dev IdP", () => {
     const callbacks: string[] = [];
     page.on("request", (r) => r.url().includes("/api/auth/callback/") && callbacks.push(r.url()));
     await submitCredentials(page, USERS.alice.email, "not-her-password");
-    await expect(page.getByRole("alert")).toBeVisible();
+    await expect(page.getByRole("main").getByRole("alert")).toBeVisible();
     expect(new URL(page.url()).origin).toBe(IDP_URL);
     expect(callbacks).toEqual([]);
   });
@@ -136,7 +136,7 @@ test.describe("signing in with the Dev IdP", () => {
     await context.clearCookies({ domain: "localhost" });
     await submitCredentials(page, USERS.alice.email, USERS.alice.password);
     await expect(page).toHaveURL(`${APP_URL}/login?error=state_mismatch`);
-    await expect(page.getByRole("alert")).toHaveText(/expired or was started in another tab or browser/);
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText(/expired or was started in another tab or browser/);
     expect((await context.cookies(APP_URL)).map((c) => c.name)).not.toContain("authjs.session-token");
   });
 

@@ -10,6 +10,10 @@ import {
   withSignInErrorCodes,
 } from "@/lib/auth-errors";
 
+// Auth.js wraps the underlying error this way in its callback route (its public types only admit a string).
+const callbackRouteError = (cause: unknown): Error =>
+  new (CallbackRouteError as unknown as new (cause: unknown) => Error)(cause);
+
 function networkFailure(code: string): TypeError {
   return new TypeError("fetch failed", { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:3001`), { code }) });
 }
@@ -38,21 +42,21 @@ describe("signInErrorCode", () => {
 
   it("treats a missing or foreign state, PKCE or nonce cookie as a stale attempt", () => {
     expect(signInErrorCode(new InvalidCheck("state value could not be parsed"))).toBe("state_mismatch");
-    const wrapped = new CallbackRouteError(operationError('unexpected "state" response parameter value', "OAUTH_INVALID_RESPONSE"));
+    const wrapped = callbackRouteError(operationError('unexpected "state" response parameter value', "OAUTH_INVALID_RESPONSE"));
     expect(signInErrorCode(wrapped)).toBe("state_mismatch");
   });
 
   it("recognises an unreachable or slow provider", () => {
-    expect(signInErrorCode(new CallbackRouteError(networkFailure("ECONNREFUSED")))).toBe("provider_unreachable");
-    expect(signInErrorCode(new CallbackRouteError(new DOMException("timed out", "TimeoutError")))).toBe("provider_unreachable");
+    expect(signInErrorCode(callbackRouteError(networkFailure("ECONNREFUSED")))).toBe("provider_unreachable");
+    expect(signInErrorCode(callbackRouteError(new DOMException("timed out", "TimeoutError")))).toBe("provider_unreachable");
     expect(signInErrorCode(operationError("bad status", "OAUTH_RESPONSE_IS_NOT_CONFORM"))).toBe("provider_unreachable");
   });
 
   it("refuses an answer that fails verification (wrong iss, bad ID token, replayed code)", () => {
     const iss = operationError('unexpected "iss" (issuer) response parameter value', "OAUTH_INVALID_RESPONSE");
-    expect(signInErrorCode(new CallbackRouteError(iss))).toBe("invalid_response");
+    expect(signInErrorCode(callbackRouteError(iss))).toBe("invalid_response");
     const grant = Object.assign(new Error("server responded with an error"), { name: "ResponseBodyError", error: "invalid_grant" });
-    expect(signInErrorCode(new CallbackRouteError(grant))).toBe("invalid_response");
+    expect(signInErrorCode(callbackRouteError(grant))).toBe("invalid_response");
   });
 
   it("explains an address that belongs to another account", () => {
@@ -86,7 +90,7 @@ describe("signInErrorFromQuery", () => {
 
 describe("describeAuthError", () => {
   it("is one line, with the cause chain and without provider-controlled line breaks", () => {
-    const line = describeAuthError(new CallbackRouteError(new Error("first\nsecond")));
+    const line = describeAuthError(callbackRouteError(new Error("first\nsecond")));
     expect(line).toContain("CallbackRouteError");
     expect(line).toContain("first");
     expect(line).not.toContain("\n");
@@ -127,7 +131,7 @@ describe("withSignInErrorCodes", () => {
   it("keeps errors of concurrent requests apart", async () => {
     const errors = new Map<string, Error>([
       ["slow", new InvalidCheck("x")],
-      ["fast", new CallbackRouteError(networkFailure("ECONNREFUSED"))],
+      ["fast", callbackRouteError(networkFailure("ECONNREFUSED"))],
     ]);
     const handler = withSignInErrorCodes(async (request: Request) => {
       const which = new URL(request.url).searchParams.get("which")!;

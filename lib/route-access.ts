@@ -1,7 +1,7 @@
 import "server-only";
 
-import type { NextAuthRequest } from "next-auth";
-import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
+import type { NextAuthRequest, NextAuthResult } from "next-auth";
+import { NextResponse, type NextFetchEvent, type NextMiddleware, type NextRequest } from "next/server";
 
 import { unauthorizedJson } from "@/lib/api-response";
 import { loginPath } from "@/lib/safe-redirect";
@@ -31,22 +31,19 @@ function deny(request: NextRequest, access: Exclude<Access, "public">): Response
   return NextResponse.redirect(new URL(loginPath(returnTo, expired ? "session_expired" : undefined), request.url));
 }
 
-function gate(request: NextAuthRequest): Response | undefined {
+function gate(request: NextAuthRequest, _event: NextFetchEvent): Response | undefined {
   const access = classifyPath(request.nextUrl.pathname);
   if (access === "public" || request.auth?.user?.id) return undefined;
   return deny(request, access);
 }
 
-type AuthWrapper = (
-  handler: (request: NextAuthRequest) => Response | undefined,
-) => (request: NextRequest, event: NextFetchEvent) => Promise<Response | undefined>;
-
 /** Wraps Auth.js's proxy helper so that any failure to evaluate the session denies (fails closed). */
-export function protectRoutes(auth: AuthWrapper) {
-  const checked = auth(gate);
-  return async function proxy(request: NextRequest, event: NextFetchEvent): Promise<Response | undefined> {
+export function protectRoutes(auth: NextAuthResult["auth"]) {
+  // With a lazily built configuration, Auth.js hands the wrapped handler back in a promise.
+  const checked: Promise<NextMiddleware> = Promise.resolve(auth(gate));
+  return async function proxy(request: NextRequest, event: NextFetchEvent) {
     try {
-      return await checked(request, event);
+      return await (await checked)(request, event);
     } catch (error) {
       console.error(`[proxy] could not evaluate the session, denying: ${(error as Error)?.name ?? "error"}`);
       const access = classifyPath(request.nextUrl.pathname);

@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 
 import { USERS, signIn } from "../support/dev-idp";
+import { captureProfileSave, replayWithoutSession } from "../support/server-action";
 import { NO_PROXY_APP_URL } from "../support/stack";
 
 /**
@@ -40,22 +41,10 @@ test.describe("without the proxy", () => {
 
   test("the profile server action still refuses a request without a session", async ({ page, playwright }) => {
     await signIn(page, USERS.bob, "/settings/profile");
-    const actionRequest = page.waitForRequest((r) => r.method() === "POST" && Boolean(r.headers()["next-action"]));
-    await page.getByLabel("Display name").fill(USERS.bob.name);
-    await page.getByRole("button", { name: "Save" }).click();
-    const captured = await actionRequest;
-    await expect(page.getByRole("status")).toHaveText("Saved.");
-
-    const anonymous = await playwright.request.newContext({ baseURL: NO_PROXY_APP_URL });
-    try {
-      const headers = { ...captured.headers() };
-      delete headers.cookie;
-      const body = captured.postData()!.replace(USERS.bob.name, "Mallory Was Here");
-      const replay = await anonymous.post(captured.url(), { headers, data: body, maxRedirects: 0 });
-      expect(replay.status()).not.toBe(200);
-    } finally {
-      await anonymous.dispose();
-    }
+    const captured = await captureProfileSave(page, USERS.bob.name);
+    const replay = await replayWithoutSession(playwright, captured, USERS.bob.name, "Mallory Was Here");
+    // No proxy answered: the action itself called requireUser() and redirected to /login.
+    expect(replay.headers["x-action-redirect"]).toMatch(/^\/login\?callbackUrl=%2Fsettings%2Fprofile/);
     const me = await (await page.request.get("/api/me")).json();
     expect(me.name).toBe(USERS.bob.name);
   });

@@ -9,7 +9,7 @@
  * E2E_DATABASE_URL names another), so the developer's data is never touched.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -36,6 +36,10 @@ function prepareNoProxyCopy(): string {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
+  }
+  // Tests are not part of the app (and import things the copy leaves out).
+  for (const file of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+    if (file.endsWith(".test.ts")) rmSync(path.join(dir, file));
   }
   const proxy = readFileSync(path.join(root, "proxy.ts"), "utf8");
   const emptied = proxy.replace(/matcher:\s*\[[^\]]*\]/, EMPTIED_MATCHER);
