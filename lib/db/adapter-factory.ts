@@ -44,7 +44,7 @@ export function createAdapterFactory(target: DatabaseTarget): SqlMigrationAwareD
 function createPostgresAdapterFactory(
   target: Extract<DatabaseTarget, { kind: "postgres" }>,
 ): SqlMigrationAwareDriverAdapterFactory {
-  return new PrismaPg(
+  const pg = new PrismaPg(
     {
       connectionString: target.url,
       max: target.poolMax,
@@ -59,6 +59,21 @@ function createPostgresAdapterFactory(
     },
     target.schema ? { schema: target.schema } : undefined,
   );
+  // @prisma/adapter-pg's executeScript() splits the script on every ";" and
+  // runs the pieces one by one: a ";" inside a string or a function body
+  // breaks the script, and a failure halfway leaves the first half applied.
+  // Prisma's native engine sends a migration as one simple-protocol query,
+  // which PostgreSQL runs as one implicit transaction; we do the same.
+  const wrap = (adapter: Awaited<ReturnType<PrismaPg["connect"]>>): SqlDriverAdapter =>
+    new ScriptFixingAdapter(adapter, async (script) => {
+      await adapter.underlyingDriver().query(script);
+    });
+  return {
+    provider: pg.provider,
+    adapterName: pg.adapterName,
+    connect: async () => wrap(await pg.connect()),
+    connectToShadowDb: async () => wrap(await pg.connectToShadowDb()),
+  };
 }
 
 function quoteIdent(name: string): string {
@@ -78,8 +93,7 @@ export class PGliteAdapterFactory implements SqlMigrationAwareDriverAdapterFacto
   async connect(): Promise<SqlDriverAdapter> {
     const handle = await this.open();
     try {
-      const inner = await new PrismaPGlite(handle.pglite).connect();
-      return new PGliteDriverAdapter(inner, handle.pglite, () => handle.release());
+      return pgliteAdapter(handle.pglite, () => handle.release());
     } catch (error) {
       await handle.release();
       throw error;
@@ -93,8 +107,7 @@ export class PGliteAdapterFactory implements SqlMigrationAwareDriverAdapterFacto
    */
   async connectToShadowDb(): Promise<SqlDriverAdapter> {
     const pglite = await createEmptyMemoryPGlite();
-    const inner = await new PrismaPGlite(pglite).connect();
-    return new PGliteDriverAdapter(inner, pglite, () => pglite.close());
+    return pgliteAdapter(pglite, () => pglite.close());
   }
 }
 
@@ -104,22 +117,33 @@ export function pgliteAdapterFactoryFor(pglite: PGlite): PGliteAdapterFactory {
 }
 
 /**
- * pglite-prisma-adapter 0.7.2 with two fixes:
- * - executeScript() does not await PGlite's exec(), so a failing script
- *   (e.g. a broken migration) resolves as success and the error surfaces
- *   later as an unhandled rejection. We await it and map the error.
- * - dispose() releases the PGlite handle (closing the folder and its lock
- *   when no one else uses it).
+ * pglite-prisma-adapter 0.7.2, fixed: its executeScript() does not await
+ * PGlite's exec(), so a failing script (e.g. a broken migration) resolves as
+ * success and the error surfaces later as an unhandled rejection. And
+ * dispose() releases the PGlite handle (closing the folder and its lock when
+ * no one else uses it).
  */
-class PGliteDriverAdapter implements SqlDriverAdapter {
+async function pgliteAdapter(pglite: PGlite, release: () => Promise<void>): Promise<SqlDriverAdapter> {
+  const inner = await new PrismaPGlite(pglite).connect();
+  return new ScriptFixingAdapter(
+    inner,
+    async (script) => {
+      await pglite.exec(script);
+    },
+    release,
+  );
+}
+
+/** Delegates to `inner`, but runs scripts with `runScript` and calls `afterDispose`. */
+class ScriptFixingAdapter implements SqlDriverAdapter {
   readonly provider = "postgres" as const;
   readonly adapterName: string;
   private disposed = false;
 
   constructor(
     private readonly inner: SqlDriverAdapter,
-    private readonly pglite: PGlite,
-    private readonly onDispose: () => Promise<void>,
+    private readonly runScript: (script: string) => Promise<void>,
+    private readonly afterDispose: () => Promise<void> = async () => {},
   ) {
     this.adapterName = inner.adapterName;
   }
@@ -134,7 +158,7 @@ class PGliteDriverAdapter implements SqlDriverAdapter {
 
   async executeScript(script: string): Promise<void> {
     try {
-      await this.pglite.exec(script);
+      await this.runScript(script);
     } catch (error) {
       throw toDriverAdapterError(error);
     }
@@ -154,13 +178,14 @@ class PGliteDriverAdapter implements SqlDriverAdapter {
     try {
       await this.inner.dispose();
     } finally {
-      await this.onDispose();
+      await this.afterDispose();
     }
   }
 }
 
+/** A PostgreSQL error (from PGlite or pg) as Prisma's driver-adapter error; others unchanged. */
 function toDriverAdapterError(error: unknown): unknown {
-  if (!(error instanceof messages.DatabaseError)) return error;
+  if (!isPostgresError(error)) return error;
   return new DriverAdapterError({
     kind: "postgres",
     code: error.code ?? "N/A",
@@ -172,4 +197,19 @@ function toDriverAdapterError(error: unknown): unknown {
     originalCode: error.code,
     originalMessage: error.message,
   });
+}
+
+interface PostgresError extends Error {
+  code?: string;
+  severity?: string;
+  detail?: string;
+  column?: string;
+  hint?: string;
+}
+
+function isPostgresError(error: unknown): error is PostgresError {
+  if (error instanceof messages.DatabaseError) return true;
+  // pg's DatabaseError (pg-protocol): a SQLSTATE code plus a severity.
+  const e = error as PostgresError | null;
+  return e instanceof Error && typeof e.code === "string" && typeof e.severity === "string";
 }

@@ -185,40 +185,68 @@ describe("creating migrations (in a copy of prisma/)", () => {
   });
 });
 
-describe("a failing migration", () => {
-  it("fails with the migration's name and the database's reason, and is recorded as failed", async () => {
-    const project = fs.mkdtempSync(path.join(os.tmpdir(), "db-migrations-bad-"));
-    const pglite = await createEmptyMemoryPGlite();
-    try {
-      fs.cpSync(path.join(root, "prisma"), path.join(project, "prisma"), {
-        recursive: true,
-        filter: (src) => !src.includes(`${path.sep}generated`),
-      });
-      const bad = path.join(project, "prisma", "migrations", "29990101000000_bad");
-      fs.mkdirSync(bad);
-      fs.writeFileSync(
-        path.join(bad, "migration.sql"),
-        `CREATE TABLE "Half" (id int);\nINSERT INTO "Missing" VALUES (1);\n`,
-      );
+/** A copy of prisma/ with one extra migration, in a temp folder. */
+function projectWithExtraMigration(name: string, sql: string): string {
+  const project = fs.mkdtempSync(path.join(os.tmpdir(), "db-migrations-extra-"));
+  fs.cpSync(path.join(root, "prisma"), path.join(project, "prisma"), {
+    recursive: true,
+    filter: (src) => !src.includes(`${path.sep}generated`),
+  });
+  const dir = path.join(project, "prisma", "migrations", name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, "migration.sql"), sql);
+  return project;
+}
 
-      const factory = pgliteAdapterFactoryFor(pglite);
-      const error = await applyMigrations(factory, { projectRoot: project }).catch((e: unknown) => e);
+describe.each(integrationTargets())("migration scripts on $name", ({ url }) => {
+  it("run as one script: semicolons inside strings and function bodies are fine", async () => {
+    const project = projectWithExtraMigration(
+      "29990101000000_semicolons",
+      `CREATE TABLE "Semi" (id int PRIMARY KEY, body text NOT NULL DEFAULT 'a;b');
+CREATE FUNCTION semi_touch() RETURNS trigger AS $$
+BEGIN
+  NEW.body := NEW.body || '; touched';
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER semi_touch BEFORE INSERT ON "Semi" FOR EACH ROW EXECUTE FUNCTION semi_touch();
+`,
+    );
+    const database = await freshDatabase(url);
+    try {
+      const result = await applyMigrations(database.factory, { projectRoot: project });
+      expect(result.applied.at(-1)).toBe("29990101000000_semicolons");
+      await database.query(`INSERT INTO "Semi" (id) VALUES (1)`);
+      expect(await database.query(`SELECT body FROM "Semi"`)).toEqual([{ body: "a;b; touched" }]);
+    } finally {
+      await database.close();
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it("a failing one names itself and the reason, leaves nothing behind, and is recorded as failed", async () => {
+    const project = projectWithExtraMigration(
+      "29990101000000_bad",
+      `CREATE TABLE "Half" (id int);\nINSERT INTO "Missing" VALUES (1);\n`,
+    );
+    const database = await freshDatabase(url);
+    try {
+      const error = await applyMigrations(database.factory, { projectRoot: project }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationError);
       expect((error as Error).message).toMatch(/^Migration 29990101000000_bad failed: .*Missing/);
       expect((error as Error).message).not.toMatch(/schema_engine|\.rs:\d+/);
 
-      const { rows } = await pglite.query<{ migration_name: string; finished_at: unknown }>(
+      const rows = await database.query<{ migration_name: string; finished_at: unknown }>(
         `SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name`,
       );
       expect(rows.at(-1)).toEqual({ migration_name: "29990101000000_bad", finished_at: null });
       // The script ran as one transaction: nothing of it is left.
-      const { rows: half } = await pglite.query(`SELECT to_regclass('"Half"') AS t`);
-      expect(half).toEqual([{ t: null }]);
+      expect(await database.query(`SELECT to_regclass('"Half"')::text AS t`)).toEqual([{ t: null }]);
 
       // Prisma refuses to go on past a failed migration; so do we.
-      await expect(applyMigrations(factory, { projectRoot: project })).rejects.toThrow(/failed migrations/);
+      await expect(applyMigrations(database.factory, { projectRoot: project })).rejects.toThrow(/failed migrations/);
     } finally {
-      await pglite.close();
+      await database.close();
       fs.rmSync(project, { recursive: true, force: true });
     }
   });
