@@ -78,8 +78,12 @@ test.describe("signing in with the Dev IdP", () => {
     await expect(page.getByRole("main").getByRole("alert")).toHaveText("Enter a display name.");
 
     await field.fill("x".repeat(81));
-    // maxlength stops typing past 80 in the browser; the server rule is tested separately.
     await expect(field).toHaveValue("x".repeat(80));
+    // The browser's maxlength is only a hint: without it, the server action still refuses.
+    await field.evaluate((input) => input.removeAttribute("maxlength"));
+    await field.fill("x".repeat(81));
+    await page.getByRole("button", { name: "Save" }).click();
+    await expect(page.getByRole("main").getByRole("alert")).toHaveText("Use at most 80 characters.");
 
     await field.fill("  Bobby Tables  ");
     await page.getByRole("button", { name: "Save" }).click();

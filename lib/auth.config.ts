@@ -3,7 +3,7 @@ import "server-only";
 import type { NextAuthConfig } from "next-auth";
 
 import { describeAuthError, recordAuthError } from "@/lib/auth-errors";
-import { getEnv } from "@/lib/env";
+import { getEnv, type AppEnv } from "@/lib/env";
 import { buildProviders } from "@/lib/providers";
 import { safeCallbackPath } from "@/lib/safe-redirect";
 
@@ -25,13 +25,8 @@ declare module "@auth/core/jwt" {
   }
 }
 
-/** Built on first use, not at import: `next build` imports this module without any secrets. */
-let cached: NextAuthConfig | undefined;
-
-export function authConfig(): NextAuthConfig {
-  if (cached) return cached;
-  const env = getEnv();
-  cached = {
+export function createAuthConfig(env: AppEnv): NextAuthConfig {
+  return {
     secret: env.authSecret,
     providers: buildProviders(env),
     session: { strategy: "jwt" },
@@ -68,5 +63,11 @@ export function authConfig(): NextAuthConfig {
       debug() {},
     },
   };
-  return cached;
+}
+
+/** Built on first use, not at import: `next build` imports this module without any secrets. */
+let cached: NextAuthConfig | undefined;
+
+export function authConfig(): NextAuthConfig {
+  return (cached ??= createAuthConfig(getEnv()));
 }
