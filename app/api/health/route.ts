@@ -5,7 +5,8 @@ import { db } from "@/lib/db";
 // the default also proves the database answers (readiness).
 export const dynamic = "force-dynamic";
 
-const DB_TIMEOUT_MS = 2_000;
+// Generous enough for the first query of a cold start (opening the embedded database takes 1-3 s).
+const DB_TIMEOUT_MS = 5_000;
 
 async function databaseAnswers(): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
