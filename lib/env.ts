@@ -211,3 +211,14 @@ export function getEnv(): AppEnv {
   cache[cacheKey] = env;
   return env;
 }
+
+/** For server start-up (instrumentation.ts): a bad configuration stops the process, every problem named. */
+export function validateEnvOrExit(): void {
+  try {
+    getEnv();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`\n${error.message}\n\nSee .env.example and the README's Configuration section.\n`);
+    process.exit(1);
+  }
+}
