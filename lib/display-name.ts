@@ -1,6 +1,7 @@
-import { MAX_NAME_LENGTH } from "@/lib/provider-profile";
-
 /** The display-name rule shared by the form (as a hint) and the server action (as the law). */
+
+/** Also the bound on names that come from providers (lib/provider-profile.ts). */
+export const MAX_NAME_LENGTH = 80;
 
 export type DisplayNameResult = { ok: true; value: string } | { ok: false; error: string };
 

@@ -1,3 +1,5 @@
+import { MAX_NAME_LENGTH } from "@/lib/display-name";
+
 /**
  * Turns what a provider says about a person (OIDC claims, GitHub's user object) into the fields
  * we store on User. Providers are outside our trust boundary: every field is checked and bounded
@@ -16,7 +18,6 @@ export class ProfileError extends Error {
   override name = "ProfileError";
 }
 
-export const MAX_NAME_LENGTH = 80;
 const MAX_EMAIL_LENGTH = 254; // RFC 5321 path limit
 const MAX_IMAGE_URL_LENGTH = 2048;
 

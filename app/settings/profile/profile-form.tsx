@@ -3,10 +3,9 @@
 import { useActionState } from "react";
 
 import { PendingButton } from "@/components/pending-button";
+import { MAX_NAME_LENGTH } from "@/lib/display-name";
 
 import { updateDisplayName, type ProfileFormState } from "./actions";
-
-const MAX_LENGTH = 80;
 
 export function ProfileForm({ name }: { name: string }) {
   const [state, formAction] = useActionState<ProfileFormState, FormData>(updateDisplayName, { status: "idle" });
@@ -19,13 +18,13 @@ export function ProfileForm({ name }: { name: string }) {
         name="name"
         type="text"
         defaultValue={state.status === "saved" ? state.name : name}
-        maxLength={MAX_LENGTH}
+        maxLength={MAX_NAME_LENGTH}
         autoComplete="name"
         aria-invalid={error ? true : undefined}
         aria-describedby="display-name-hint display-name-status"
       />
       <p id="display-name-hint" className="hint">
-        1 to {MAX_LENGTH} characters. Shown in the header and on your dashboard.
+        1 to {MAX_NAME_LENGTH} characters. Shown in the header and on your dashboard.
       </p>
       <div>
         <PendingButton className="button button-primary" pendingLabel="Saving…">
