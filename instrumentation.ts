@@ -4,4 +4,7 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { validateEnvOrExit } = await import("@/lib/env");
   validateEnvOrExit();
+  const { checkDatabaseOrExit, closeDatabaseOnShutdown } = await import("@/lib/server-lifecycle");
+  await checkDatabaseOrExit();
+  closeDatabaseOnShutdown();
 }

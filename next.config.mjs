@@ -7,6 +7,9 @@ const nextConfig = {
   serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter"],
   // Lets a test build (e2e/no-proxy) live beside the normal one.
   distDir: process.env.NEXT_DIST_DIR || ".next",
+  // The e2e builds (another distDir) get a tsconfig of their own: Next.js adds the build
+  // folder's types to whichever tsconfig it uses, and tsconfig.json is not theirs to rewrite.
+  typescript: { tsconfigPath: process.env.NEXT_TSCONFIG_PATH || "tsconfig.json" },
 };
 
 export default nextConfig;

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 
 import { defineConfig, devices } from "@playwright/test";
 
-import { APP_URL, IDP_URL, NO_PROXY_APP_URL, appServerEnv, idpServerEnv } from "./e2e/support/stack";
+import { APP_URL, IDP_URL, NO_PROXY_APP_URL, PORT_BASE, appServerEnv, idpServerEnv } from "./e2e/support/stack";
 
 /**
  * End-to-end tests: real Chromium, the real Dev IdP, a production build of the app on a fresh
@@ -17,14 +17,16 @@ const executablePath = process.env.CHROMIUM_PATH ?? (existsSync(SYSTEM_CHROMIUM)
 
 export default defineConfig({
   testDir: "./e2e",
-  outputDir: "./test-results",
+  outputDir: `./test-results/e2e-${PORT_BASE}`,
   fullyParallel: false,
   workers: 1,
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 10_000 },
-  reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
+  reporter: process.env.CI
+    ? [["list"]]
+    : [["list"], ["html", { open: "never", outputFolder: `playwright-report/e2e-${PORT_BASE}` }]],
   use: {
     ...devices["Desktop Chrome"],
     baseURL: APP_URL,

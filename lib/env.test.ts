@@ -3,6 +3,14 @@ import { describe, expect, it } from "vitest";
 import { DEV_IDP_DEFAULTS, parseEnv } from "@/lib/env";
 
 const SECRET = "s".repeat(40);
+/** A valid production configuration, for tests that change one thing. */
+const PROD = {
+  NODE_ENV: "production",
+  AUTH_SECRET: SECRET,
+  AUTH_URL: "https://app.example.com",
+  AUTH_GOOGLE_ID: "g",
+  AUTH_GOOGLE_SECRET: "gs",
+};
 
 describe("parseEnv", () => {
   it("runs in development with no configuration: generated secret and the Dev IdP, each with one warning", () => {
@@ -65,9 +73,9 @@ describe("parseEnv", () => {
   });
 
   it("never enables the Dev IdP in production unless AUTH_DEV_IDP=1, and then warns loudly", () => {
-    const off = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "s" });
+    const off = parseEnv(PROD);
     expect(off.env?.providers.devIdp).toBeUndefined();
-    const on = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_DEV_IDP: "1" });
+    const on = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_URL: "http://localhost:3000", AUTH_DEV_IDP: "1" });
     expect(on.env?.providers.devIdp).toBeDefined();
     expect(on.warnings.join()).toMatch(/AUTH_DEV_IDP=1 in production/);
   });
@@ -94,6 +102,42 @@ describe("parseEnv", () => {
       expect.stringMatching(/^AUTH_GOOGLE_SECRET is missing/),
       expect.stringMatching(/^No sign-in provider is configured/),
     ]);
+  });
+});
+
+describe("the public URL in production", () => {
+  it("accepts an https AUTH_URL", () => {
+    expect(parseEnv(PROD).errors).toEqual([]);
+  });
+
+  it.each(["http://localhost:3000", "http://127.0.0.1:8080", "http://[::1]:3000"])(
+    "accepts plain http on loopback (%s), to try the production build locally",
+    (url) => {
+      expect(parseEnv({ ...PROD, AUTH_URL: url }).errors).toEqual([]);
+    },
+  );
+
+  it("stops on a plain-http AUTH_URL anywhere else, naming the https one to use", () => {
+    expect(parseEnv({ ...PROD, AUTH_URL: "http://app.example.com" }).errors).toEqual([
+      expect.stringMatching(/^AUTH_URL must use https in production .*https:\/\/app\.example\.com\./),
+    ]);
+  });
+
+  it("stops when neither AUTH_URL nor AUTH_TRUST_HOST says where the app lives", () => {
+    const { AUTH_URL: _omitted, ...withoutUrl } = PROD;
+    expect(parseEnv(withoutUrl).errors.join()).toMatch(/AUTH_URL is missing/);
+  });
+
+  it("allows AUTH_TRUST_HOST behind a proxy, with a warning, and trusts Vercel's own proxy", () => {
+    const { AUTH_URL: _omitted, ...withoutUrl } = PROD;
+    const trusted = parseEnv({ ...withoutUrl, AUTH_TRUST_HOST: "true" });
+    expect(trusted.errors).toEqual([]);
+    expect(trusted.warnings.join()).toMatch(/AUTH_TRUST_HOST is set without AUTH_URL/);
+    expect(parseEnv({ ...withoutUrl, VERCEL: "1" }).errors).toEqual([]);
+  });
+
+  it("does not ask for AUTH_URL in development", () => {
+    expect(parseEnv({ AUTH_SECRET: SECRET }).errors).toEqual([]);
   });
 });
 

@@ -103,6 +103,40 @@ function httpUrl(source: Source, name: string, errors: string[]): string | undef
   return undefined;
 }
 
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * Redirect URIs, cookie names and the `Secure` flag all follow the public URL. In production
+ * it must be fixed (AUTH_URL) or explicitly taken from a trusted proxy (AUTH_TRUST_HOST): else
+ * a forged Host / X-Forwarded-Host header would choose where the provider sends the code.
+ * Plain http is only acceptable on loopback, where a production build is tried out locally.
+ */
+function checkPublicUrl(source: Source, mode: Mode, authUrl: string | undefined, errors: string[], warnings: string[]) {
+  if (mode !== "production" || (value(source, "AUTH_URL") && !authUrl)) return; // invalid: already reported
+  if (authUrl) {
+    const url = new URL(authUrl);
+    if (url.protocol === "http:" && !LOOPBACK_HOSTS.has(url.hostname)) {
+      errors.push(
+        `AUTH_URL must use https in production (got "${authUrl}"): session cookies and authorization codes would travel in clear text. Use https://${url.host}${url.pathname === "/" ? "" : url.pathname}.`,
+      );
+    }
+    return;
+  }
+  // Vercel and Cloudflare Pages put the app behind their own proxy, which sets the forwarded headers.
+  const trustedPlatform = Boolean(value(source, "VERCEL") || value(source, "CF_PAGES"));
+  const trustHost = value(source, "AUTH_TRUST_HOST");
+  if (trustedPlatform) return;
+  if (trustHost === "1" || trustHost === "true") {
+    warnings.push(
+      "AUTH_TRUST_HOST is set without AUTH_URL: the public URL is taken from X-Forwarded-Host / Host, so only run this behind a proxy that overwrites them. Prefer AUTH_URL.",
+    );
+    return;
+  }
+  errors.push(
+    "AUTH_URL is missing: set it to the app's public https URL (e.g. https://app.example.com), or set AUTH_TRUST_HOST=true behind a reverse proxy that sets X-Forwarded-Host.",
+  );
+}
+
 export function parseEnv(source: Source, options: { devSecret?: () => string } = {}): ParsedEnv {
   const errors: string[] = [];
   const warnings: string[] = [];
@@ -125,6 +159,7 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
   }
 
   const authUrl = httpUrl(source, "AUTH_URL", errors);
+  checkPublicUrl(source, mode, authUrl, errors, warnings);
 
   const google = clientPair(source, "AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET", errors);
   const github = clientPair(source, "AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET", errors);

@@ -27,7 +27,7 @@ const EMPTIED_MATCHER = `matcher: ["/__proxy-matcher-emptied__"]`;
 
 /** A copy of the app's sources with proxy.ts matching nothing; node_modules is shared. */
 function prepareNoProxyCopy(): string {
-  const dir = path.join(root, ".e2e", "no-proxy");
+  const dir = path.join(root, ".e2e", `no-proxy-${process.env.PORT ?? "default"}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   for (const entry of ["app", "components", "lib", "prisma", "public", "next.config.mjs", "tsconfig.json", "package.json"]) {
@@ -47,6 +47,15 @@ function prepareNoProxyCopy(): string {
   writeFileSync(path.join(dir, "proxy.ts"), emptied);
   symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
   return dir;
+}
+
+/** A tsconfig for this build only (see next.config.mjs), extending the project's. */
+function buildTsconfig(dir: string): string {
+  const file = path.join(".e2e", `tsconfig.${env.NEXT_DIST_DIR ?? "next"}.json`);
+  mkdirSync(path.join(dir, ".e2e"), { recursive: true });
+  const config = { extends: "../tsconfig.json", include: ["../next-env.d.ts", "../**/*.ts", "../**/*.tsx"] };
+  writeFileSync(path.join(dir, file), `${JSON.stringify(config, null, 2)}\n`);
+  return file;
 }
 
 function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): void {
@@ -69,7 +78,11 @@ const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl };
 
 run(process.execPath, ["--import", "tsx", path.join(root, "scripts/db-migrate.ts")], root, env);
 if (process.env.E2E_SKIP_BUILD !== "1") {
-  run(process.execPath, [nextBin, "build"], projectDir, { ...env, NODE_ENV: "production" });
+  run(process.execPath, [nextBin, "build"], projectDir, {
+    ...env,
+    NODE_ENV: "production",
+    NEXT_TSCONFIG_PATH: buildTsconfig(projectDir),
+  });
 }
 
 const server = spawn(process.execPath, [nextBin, "start", "--port", env.PORT ?? "3100"], {

@@ -1,10 +1,14 @@
 /**
  * Where the e2e stack listens and how it is configured. Ports differ from `npm run dev`'s
- * (3000/3001) so the tests can run while a developer's stack is up.
+ * (3000/3001) so the tests can run while a developer's stack is up; E2E_PORT_BASE moves the
+ * whole stack (and its build folders) so two runs can share a machine.
  */
-export const APP_URL = "http://localhost:3100";
-export const NO_PROXY_APP_URL = "http://localhost:3200";
-export const IDP_URL = "http://127.0.0.1:3101";
+export const PORT_BASE = Number(process.env.E2E_PORT_BASE ?? 3100);
+export const APP_URL = `http://localhost:${PORT_BASE}`;
+export const NO_PROXY_APP_URL = `http://localhost:${PORT_BASE + 100}`;
+export const IDP_URL = `http://127.0.0.1:${PORT_BASE + 1}`;
+/** Build output of this run's app, so parallel runs and `next build` do not overwrite each other. */
+export const E2E_DIST_DIR = `.next-e2e-${PORT_BASE}`;
 
 /** Short-lived on purpose: tests may wait past it. */
 export const IDP_ACCESS_TOKEN_TTL = "3600";
@@ -25,6 +29,7 @@ export function idpServerEnv(): Record<string, string> {
 export function appServerEnv(appUrl: string): Record<string, string> {
   return {
     PORT: new URL(appUrl).port,
+    NEXT_DIST_DIR: E2E_DIST_DIR,
     AUTH_URL: appUrl,
     AUTH_SECRET: TEST_AUTH_SECRET,
     AUTH_DEV_IDP: "1",
