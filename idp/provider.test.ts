@@ -549,6 +549,20 @@ describe("test API (DEV_IDP_TEST_API=1)", () => {
     expect((await refresh(fresh.refresh_token!)).status).toBe(200);
   });
 
+  it("issued-tokens lists the tokens handed out, per user, so tests can look for them where they must not appear", async () => {
+    const tokens = await exchangeCode(await signIn(bob));
+    const refreshed = (await (await refresh(tokens.refresh_token!)).json()) as TokenSet;
+    const response = await fetch(`${idp.issuer}/__test/issued-tokens?sub=${encodeURIComponent(bob.sub)}`);
+    expect(response.status).toBe(200);
+    const { tokens: issued } = (await response.json()) as { tokens: unknown[] };
+    expect(issued.slice(-2)).toEqual([
+      { grantType: "authorization_code", sub: bob.sub, accessToken: tokens.access_token, refreshToken: tokens.refresh_token, idToken: tokens.id_token },
+      { grantType: "refresh_token", sub: bob.sub, accessToken: refreshed.access_token, refreshToken: refreshed.refresh_token, idToken: refreshed.id_token },
+    ]);
+    expect(idp.issuedTokens(bob.sub)).toEqual(issued);
+    expect(idp.issuedTokens(alice.sub).some((t) => t.accessToken === tokens.access_token)).toBe(false);
+  });
+
   it("rejects wrong methods and a missing sub", async () => {
     expect((await fetch(`${idp.issuer}/__test/stats`, { method: "POST" })).status).toBe(405);
     expect((await fetch(`${idp.issuer}/__test/revoke-grants`, { method: "POST" })).status).toBe(400);
@@ -570,5 +584,6 @@ describe("test API off (default)", () => {
     expect(
       (await fetch(`${plain.issuer}/__test/revoke-grants?sub=${encodeURIComponent(alice.sub)}`, { method: "POST" })).status,
     ).toBe(404);
+    expect((await fetch(`${plain.issuer}/__test/issued-tokens`)).status).toBe(404);
   });
 });

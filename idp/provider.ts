@@ -51,6 +51,16 @@ export interface DevIdpStats {
   revocations: number;
 }
 
+/** One successful token response, as the client received it (test API only). */
+export interface IssuedTokens {
+  grantType: "authorization_code" | "refresh_token";
+  /** The user the tokens were issued for. */
+  sub: string | undefined;
+  accessToken: string;
+  refreshToken: string | undefined;
+  idToken: string | undefined;
+}
+
 export interface DevIdp {
   /** Issuer identifier; discovery is at `${issuer}/.well-known/openid-configuration`. */
   issuer: string;
@@ -65,6 +75,11 @@ export interface DevIdp {
   };
   /** The same counters the test API returns. */
   stats(): DevIdpStats;
+  /**
+   * Every token this IdP handed out (latest last; the most recent 500), optionally for one user.
+   * Only recorded with `testApi: true`: tests use it to look for token values where none may appear.
+   */
+  issuedTokens(sub?: string): IssuedTokens[];
   /** The underlying oidc-provider instance (advanced use only). */
   provider: Provider;
   close(): Promise<void>;
@@ -80,6 +95,7 @@ const SCOPES = ["openid", "email", "profile", "offline_access"] as const;
 const KNOWN_SCOPES: ReadonlySet<string> = new Set(SCOPES);
 
 const MAX_FORM_BYTES = 16 * 1024;
+const MAX_ISSUED_TOKENS = 500;
 
 class HttpError extends Error {
   constructor(
@@ -171,6 +187,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
     const store = new MemoryStore();
     const csrfSecret = randomBytes(32);
     const stats: DevIdpStats = { grants: { authorization_code: 0, refresh_token: 0 }, revocations: 0 };
+    const issued: IssuedTokens[] = [];
 
     const csrfTokenFor = (uid: string) => createHmac("sha256", csrfSecret).update(`interaction:${uid}`).digest("base64url");
     const csrfValid = (uid: string, token: string | null) => {
@@ -262,8 +279,27 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 
     provider.on("grant.success", (ctx: KoaContextWithOIDC) => {
       const grantType = ctx.oidc.params?.grant_type;
-      if (grantType === "authorization_code" || grantType === "refresh_token") stats.grants[grantType] += 1;
+      if (grantType === "authorization_code" || grantType === "refresh_token") {
+        stats.grants[grantType] += 1;
+        if (testApi) recordIssued(ctx, grantType);
+      }
     });
+
+    /** Test API only: the token response the client just got (the handler has set it as the body). */
+    function recordIssued(ctx: KoaContextWithOIDC, grantType: IssuedTokens["grantType"]): void {
+      const body = ctx.body as Record<string, unknown> | undefined;
+      if (typeof body?.access_token !== "string") return;
+      const optional = (value: unknown) => (typeof value === "string" ? value : undefined);
+      issued.push({
+        grantType,
+        sub: ctx.oidc.account?.accountId,
+        accessToken: body.access_token,
+        refreshToken: optional(body.refresh_token),
+        idToken: optional(body.id_token),
+      });
+      if (issued.length > MAX_ISSUED_TOKENS) issued.splice(0, issued.length - MAX_ISSUED_TOKENS);
+    }
+    const issuedFor = (sub?: string) => structuredClone(sub ? issued.filter((t) => t.sub === sub) : issued);
     provider.on("server_error", (_ctx: KoaContextWithOIDC, err: Error) => {
       console.error(`Dev IdP server error: ${err.message}`);
     });
@@ -392,8 +428,13 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
         sendJson(ctx, 200, { sub, revokedGrants: grantIds.length });
         return;
       }
-      if (["stats", "reset-stats", "revoke-grants"].includes(route)) {
-        ctx.set("Allow", route === "stats" ? "GET" : "POST");
+      if (route === "issued-tokens" && ctx.method === "GET") {
+        const sub = typeof ctx.query.sub === "string" && ctx.query.sub ? ctx.query.sub : undefined;
+        sendJson(ctx, 200, { tokens: issuedFor(sub) });
+        return;
+      }
+      if (["stats", "reset-stats", "revoke-grants", "issued-tokens"].includes(route)) {
+        ctx.set("Allow", route === "stats" || route === "issued-tokens" ? "GET" : "POST");
         sendJson(ctx, 405, { error: "method not allowed" });
         return;
       }
@@ -476,6 +517,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
       port,
       client: { clientId, clientSecret, redirectUris, postLogoutRedirectUris },
       stats: () => structuredClone(stats),
+      issuedTokens: issuedFor,
       provider,
       close: () =>
         new Promise<void>((resolve, reject) => {
