@@ -3,8 +3,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { createAuthAdapter } from "@/lib/auth-adapter";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
+import { isEncryptedToken } from "@/lib/token-crypto";
+import { createTokenKeyring } from "@/lib/token-keys";
 
 let database: TestDatabase;
+const keyring = () => createTokenKeyring(["adapter-test-secret-0123456789abcdefghijkl"]);
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -30,7 +33,7 @@ function account(userId: string, providerAccountId: string): AdapterAccount {
 
 /** What Auth.js does for a first sign-in: createUser, then linkAccount. */
 async function firstSignIn(email: string, sub: string) {
-  const adapter = createAuthAdapter(database.db);
+  const adapter = createAuthAdapter(database.db, keyring);
   const user = await adapter.createUser!({ id: crypto.randomUUID(), email, emailVerified: null, name: "N", image: null });
   await adapter.linkAccount!(account(user.id, sub));
   return user;
@@ -45,7 +48,7 @@ describe("createAuthAdapter", () => {
   });
 
   it("writes nothing for createUser alone: a sign-in that fails before linking leaves no orphan user", async () => {
-    const adapter = createAuthAdapter(database.db);
+    const adapter = createAuthAdapter(database.db, keyring);
     await adapter.createUser!({ id: crypto.randomUUID(), email: "orphan@example.com", emailVerified: null });
     expect(await database.db.user.count()).toBe(0);
   });
@@ -71,7 +74,26 @@ describe("createAuthAdapter", () => {
 
   it("links an account to an existing user directly", async () => {
     const existing = await database.db.user.create({ data: { email: "linked@example.com" } });
-    await createAuthAdapter(database.db).linkAccount!(account(existing.id, "sub-linked"));
+    await createAuthAdapter(database.db, keyring).linkAccount!(account(existing.id, "sub-linked"));
     expect(await database.db.account.count({ where: { userId: existing.id } })).toBe(1);
+  });
+
+  it("never writes a provider token in plaintext, not even on the first sign-in", async () => {
+    const user = await firstSignIn("secret@example.com", "sub-secret");
+    const stored = await database.db.account.findFirstOrThrow({ where: { userId: user.id } });
+    for (const value of [stored.access_token, stored.refresh_token]) {
+      expect(value).not.toBe("at");
+      expect(value).not.toBe("rt");
+      expect(isEncryptedToken(value!)).toBe(true);
+    }
+    expect(stored.id_token).toBeNull();
+  });
+
+  it("refuses to link a second account at the same provider to one person (a reconnect as somebody else)", async () => {
+    const user = await firstSignIn("one@example.com", "sub-one");
+    await expect(createAuthAdapter(database.db, keyring).linkAccount!(account(user.id, "sub-other"))).rejects.toThrow();
+    expect((await database.db.account.findMany({ where: { userId: user.id } })).map((a) => a.providerAccountId)).toEqual([
+      "sub-one",
+    ]);
   });
 });

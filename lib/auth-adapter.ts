@@ -3,7 +3,9 @@ import "server-only";
 import { PrismaAdapter } from "@auth/prisma-adapter";
 import type { Adapter, AdapterAccount, AdapterUser } from "next-auth/adapters";
 
+import { encryptedTokenColumns } from "@/lib/account-tokens";
 import type { Database } from "@/lib/db";
+import type { TokenKeyring } from "@/lib/token-keys";
 
 /**
  * Auth.js's Prisma adapter, with first sign-in made atomic.
@@ -13,13 +15,16 @@ import type { Database } from "@/lib/db";
  * first leaves a User with no way to sign in, and the address stays taken. Here `createUser`
  * only reserves the row in memory, and `linkAccount` writes User and Account in one statement:
  * both rows exist, or neither does.
+ *
+ * The provider tokens Auth.js hands to `linkAccount` are encrypted before they reach the database
+ * (lib/token-crypto.ts): no plaintext token is ever written, not even on the first sign-in.
  */
 
 // Auth.js calls linkAccount right after createUser, in the same request; a reservation that is not
 // claimed by then belongs to a sign-in that failed in between, and is dropped.
 const RESERVATION_TTL_MS = 60_000;
 
-export function createAuthAdapter(db: Database): Adapter {
+export function createAuthAdapter(db: Database, keyring: () => Promise<TokenKeyring>): Adapter {
   // The stock adapter is typed against @prisma/client's default output; ours is generated elsewhere
   // but has the same models, which is what the adapter touches.
   const base = PrismaAdapter(db as unknown as Parameters<typeof PrismaAdapter>[0]);
@@ -42,7 +47,13 @@ export function createAuthAdapter(db: Database): Adapter {
     },
     async linkAccount(account: AdapterAccount) {
       const pending = reserved.get(account.userId);
-      const { userId, ...accountData } = account;
+      const { userId, ...plainData } = account;
+      const tokens = await encryptedTokenColumns(
+        await keyring(),
+        { provider: account.provider, providerAccountId: account.providerAccountId },
+        { access_token: account.access_token, refresh_token: account.refresh_token, id_token: account.id_token },
+      );
+      const accountData = { ...plainData, ...tokens };
       if (!pending) {
         await db.account.create({ data: { ...accountData, userId } });
         return;

@@ -9,11 +9,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { startDevIdp, type DevIdp } from "@/idp/provider";
 import { Browser, CookieJar, followWithin, parseLoginPage } from "@/idp/test-browser";
-import { createAuthAdapter } from "@/lib/auth-adapter";
+import { readAccountTokens } from "@/lib/account-tokens";
+import { withDatabase } from "@/lib/auth-with-database";
 import { createAuthConfig } from "@/lib/auth.config";
 import { withSignInErrorCodes } from "@/lib/auth-errors";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
 import { parseEnv } from "@/lib/env";
+import { isEncryptedToken } from "@/lib/token-crypto";
+import { createTokenKeyring } from "@/lib/token-keys";
 
 const APP = "http://localhost:3000";
 const SECRET = "integration-test-secret-0123456789abcdefghij";
@@ -22,11 +25,12 @@ const BOB = { email: "bob@example.com", password: "bob-password", name: "Bob Exa
 
 let idp: DevIdp;
 let database: TestDatabase;
+const keyring = () => createTokenKeyring([SECRET]);
 
 function configFor(issuer: string): AuthConfig {
   const { env, errors } = parseEnv({ NODE_ENV: "test", AUTH_SECRET: SECRET, AUTH_DEV_IDP: "1", DEV_IDP_ISSUER: issuer });
   if (!env) throw new Error(errors.join("\n"));
-  return { ...createAuthConfig(env), adapter: createAuthAdapter(database.db), basePath: "/api/auth", trustHost: true };
+  return { ...withDatabase(createAuthConfig(env), database.db, keyring), basePath: "/api/auth", trustHost: true };
 }
 
 /** The app as a browser sees it: Auth.js's route handler and a cookie jar for localhost:3000. */
@@ -147,11 +151,33 @@ describe("signing in through Auth.js with the Dev IdP", () => {
     const user = await database.db.user.findFirstOrThrow();
     const session = await app.session();
     expect(session).toEqual({ user: { id: user.id }, provider: "dev-idp", expires: expect.any(String) });
-    const account = await database.db.account.findFirstOrThrow();
+    const stored = await readAccountTokens(database.db, await keyring(), user.id, "dev-idp");
     const serialized = JSON.stringify(session);
-    for (const token of [account.access_token, account.refresh_token, account.id_token]) {
+    for (const token of [stored?.accessToken, stored?.refreshToken, stored?.idToken]) {
+      expect(token).toBeTruthy();
       expect(serialized).not.toContain(token);
     }
+  });
+
+  it("stores the provider tokens encrypted, and fresh ones on every later sign-in, clearing a reconnect mark", async () => {
+    await signInAs(new AppClient(configFor(idp.issuer)), ALICE);
+    const user = await database.db.user.findFirstOrThrow();
+    const row = await database.db.account.findFirstOrThrow();
+    for (const column of [row.access_token, row.refresh_token, row.id_token]) expect(isEncryptedToken(column!)).toBe(true);
+    const first = (await readAccountTokens(database.db, await keyring(), user.id, "dev-idp"))!;
+    const issued = idp.issuedTokens(ALICE.sub).at(-1)!;
+    expect(first).toMatchObject({ accessToken: issued.accessToken, refreshToken: issued.refreshToken, idToken: issued.idToken });
+
+    // As after an invalid_grant: the person is asked to reconnect, which is simply signing in again.
+    await database.db.account.updateMany({ data: { reconnectRequiredAt: new Date(), reconnectReason: "invalid_grant", refresh_token: null } });
+    await signInAs(new AppClient(configFor(idp.issuer)), ALICE);
+    const again = (await readAccountTokens(database.db, await keyring(), user.id, "dev-idp"))!;
+    const reissued = idp.issuedTokens(ALICE.sub).at(-1)!;
+    expect(again.accessToken).toBe(reissued.accessToken);
+    expect(again.refreshToken).toBe(reissued.refreshToken);
+    expect(again.accessToken).not.toBe(first.accessToken);
+    expect(again.reconnectRequired).toBeNull();
+    expect(again.version).toBeGreaterThan(first.version);
   });
 
   it("finds the same user on the next sign-in instead of creating another, and keeps their edited name", async () => {

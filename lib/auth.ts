@@ -2,26 +2,16 @@ import "server-only";
 
 import NextAuth, { type NextAuthConfig } from "next-auth";
 
-import { createAuthAdapter } from "@/lib/auth-adapter";
+import { withDatabase } from "@/lib/auth-with-database";
 import { authConfig } from "@/lib/auth.config";
 import { db } from "@/lib/db";
+import { tokenKeyring } from "@/lib/provider-tokens";
 
 /**
  * Auth.js for the route handler, server components and server actions: the proxy's
- * configuration plus the database adapter (users and linked provider accounts).
+ * configuration plus the database (users, linked provider accounts and their encrypted tokens).
  * The session itself stays a JWT cookie, so checking it needs no database round trip.
  */
 let config: NextAuthConfig | undefined;
 
-export const { handlers, auth, signIn, signOut } = NextAuth(
-  () =>
-    (config ??= {
-      ...authConfig(),
-      adapter: createAuthAdapter(db),
-      events: {
-        signIn({ user, account, isNewUser }) {
-          console.info(`[auth] sign-in user=${user.id} provider=${account?.provider} new=${Boolean(isNewUser)}`);
-        },
-      },
-    }),
-);
+export const { handlers, auth, signIn, signOut } = NextAuth(() => (config ??= withDatabase(authConfig(), db, tokenKeyring)));

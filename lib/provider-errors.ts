@@ -1,0 +1,54 @@
+/**
+ * What can go wrong when the server talks to a provider with a person's tokens, as the few
+ * outcomes the pages and the API act on. Messages name the provider and the kind of failure,
+ * never a token or a provider's response body.
+ */
+
+/** The provider did not answer usefully (down, slow, 5xx, garbage): try again later; nothing was changed. */
+export class ProviderUnavailableError extends Error {
+  override name = "ProviderUnavailableError";
+  constructor(
+    readonly provider: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${provider}: ${detail}`, options);
+  }
+}
+
+/** The token endpoint refused the refresh token (RFC 6749 §5.2 `invalid_grant`): revoked or expired. */
+export class InvalidGrantError extends Error {
+  override name = "InvalidGrantError";
+  constructor(readonly provider: string) {
+    super(`${provider}: the refresh token was refused (invalid_grant)`);
+  }
+}
+
+/** A resource (userinfo) refused the access token (RFC 6750 §3.1 `invalid_token`). */
+export class AccessTokenRejectedError extends Error {
+  override name = "AccessTokenRejectedError";
+  constructor(readonly provider: string) {
+    super(`${provider}: the access token was refused`);
+  }
+}
+
+export type ReconnectReason = "invalid_grant" | "no_refresh_token" | "undecryptable" | "signed_out";
+
+/** The stored grant is gone: only the person can fix it, by signing in with the provider again. */
+export class ReconnectRequiredError extends Error {
+  override name = "ReconnectRequiredError";
+  constructor(
+    readonly provider: string,
+    readonly reason: ReconnectReason | string,
+  ) {
+    super(`${provider}: reconnect required (${reason})`);
+  }
+}
+
+/** This person has no account at that provider linked at all. */
+export class NotConnectedError extends Error {
+  override name = "NotConnectedError";
+  constructor(readonly provider: string) {
+    super(`${provider}: no linked account`);
+  }
+}
