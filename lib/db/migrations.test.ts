@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -6,9 +7,10 @@ import type { PGlite } from "@electric-sql/pglite";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdapterFactory, pgliteAdapterFactoryFor } from "./adapter-factory";
-import { parseDatabaseUrl } from "./database-url";
+import { parseDatabaseUrl, type DatabaseTarget } from "./database-url";
 import { applyMigrations, createMigration, diffMigrationsToSchema, MigrationError } from "./migrations";
 import { createEmptyMemoryPGlite } from "./pglite-memory";
+import { createServerDatabase } from "./test-database";
 import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "./test-targets";
 
 const root = process.cwd();
@@ -125,6 +127,127 @@ describe.each(integrationTargets())("applyMigrations on $name", ({ url }) => {
   });
 });
 
+/** `npm run db:migrate` as a developer or a deployment runs it, against `databaseUrl`. */
+function npmRunDbMigrate(databaseUrl: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      "npm",
+      ["run", "--silent", "db:migrate"],
+      { cwd: root, env: { ...process.env, DATABASE_URL: databaseUrl }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, output: `${stdout}${stderr}` });
+      },
+    );
+  });
+}
+
+/** A new, empty database on the server that a separate process can migrate (dropped by close()). */
+async function databaseForScript(serverUrl: string): Promise<{ url: string; target: DatabaseTarget; close(): Promise<void> }> {
+  const database = await createServerDatabase(serverUrl, `migrate_script_test_${process.pid}`);
+  return { url: database.url, target: parseDatabaseUrl(database.url), close: database.drop };
+}
+
+/** The `_prisma_migrations` table exactly as Prisma's schema engine creates it for PostgreSQL. */
+const PRISMA_MIGRATIONS_COLUMNS = [
+  { name: "id", type: "character varying(36)", nullable: false, default: null },
+  { name: "checksum", type: "character varying(64)", nullable: false, default: null },
+  { name: "finished_at", type: "timestamp with time zone", nullable: true, default: null },
+  { name: "migration_name", type: "character varying(255)", nullable: false, default: null },
+  { name: "logs", type: "text", nullable: true, default: null },
+  { name: "rolled_back_at", type: "timestamp with time zone", nullable: true, default: null },
+  { name: "started_at", type: "timestamp with time zone", nullable: false, default: "now()" },
+  { name: "applied_steps_count", type: "integer", nullable: false, default: "0" },
+];
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+// `prisma migrate deploy` cannot run here (Prisma's CLI downloads a native engine), so what it
+// would write is spelled out: the same table, and per migration a row with a fresh UUID, the
+// SHA-256 of migration.sql's bytes, started_at and finished_at set, no logs, not rolled back,
+// one applied step. A database that has exactly that can be handed over to `prisma migrate deploy`.
+// (PGlite records the same: lib/db/schema-parity.test.ts compares the two, table and rows.)
+describe.each(integrationTargets().filter((t) => t.name === "PostgreSQL"))("npm run db:migrate on $name", ({ url }) => {
+  let database: Awaited<ReturnType<typeof databaseForScript>>;
+  let connection: SqlDriverAdapter | undefined;
+  let firstRows: Record<string, unknown>[] = [];
+
+  beforeAll(async () => {
+    database = await databaseForScript(url);
+  });
+  afterAll(async () => {
+    await connection?.dispose();
+    await database?.close();
+  });
+
+  /** Queries the database the script migrated. */
+  async function query<T>(sql: string): Promise<T[]> {
+    connection ??= await createAdapterFactory(database.target).connect();
+    return rowsOf<T>(await connection.queryRaw({ sql, args: [], argTypes: [] }));
+  }
+
+  it("applies every migration and records each exactly as `prisma migrate deploy` does", async () => {
+    const before = Date.now();
+    const { code, output } = await npmRunDbMigrate(database.url);
+    const after = Date.now();
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/^Migrating PostgreSQL at postgres/m);
+    const password = new URL(database.url).password;
+    if (password) expect(output, "the password stays out of the output").not.toContain(password);
+    for (const name of committedMigrations) expect(output).toContain(`Applied ${name}`);
+
+    const columns = await query<{ name: string; type: string; nullable: boolean; default: string | null }>(`
+      SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type, NOT a.attnotnull AS nullable,
+             pg_get_expr(d.adbin, d.adrelid) AS default
+        FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+       WHERE a.attrelid = to_regclass('_prisma_migrations') AND a.attnum > 0 AND NOT a.attisdropped
+       ORDER BY a.attnum`);
+    expect(columns).toEqual(PRISMA_MIGRATIONS_COLUMNS);
+    const [pk] = await query<{ def: string }>(`
+      SELECT pg_get_constraintdef(oid) AS def FROM pg_constraint
+       WHERE conrelid = to_regclass('_prisma_migrations') AND contype = 'p'`);
+    expect(pk?.def).toBe("PRIMARY KEY (id)");
+
+    const rows = await query<Record<string, unknown>>(`
+      SELECT id, checksum, migration_name, logs, rolled_back_at, applied_steps_count::int AS applied_steps_count,
+             extract(epoch FROM started_at)::float8 * 1000 AS started_ms,
+             extract(epoch FROM finished_at)::float8 * 1000 AS finished_ms
+        FROM _prisma_migrations ORDER BY started_at, migration_name`);
+    expect(rows.map((r) => r.migration_name)).toEqual(committedMigrations);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    for (const row of rows) {
+      const sql = fs.readFileSync(path.join(migrationsDir, String(row.migration_name), "migration.sql"));
+      expect(row).toMatchObject({
+        id: expect.stringMatching(UUID_V4),
+        checksum: createHash("sha256").update(sql).digest("hex"),
+        logs: null,
+        rolled_back_at: null,
+        applied_steps_count: 1,
+      });
+      const started = Number(row.started_ms);
+      const finished = Number(row.finished_ms);
+      // Same machine, same clock: allow for rounding only.
+      expect(started).toBeGreaterThanOrEqual(before - 1_000);
+      expect(finished).toBeGreaterThanOrEqual(started);
+      expect(finished).toBeLessThanOrEqual(after + 1_000);
+    }
+    firstRows = rows;
+  });
+
+  it("changes nothing when run again", async () => {
+    expect(firstRows.length).toBeGreaterThan(0);
+    const { code, output } = await npmRunDbMigrate(database.url);
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/Database is up to date \(\d+ migrations?\)\./);
+    const rows = await query<Record<string, unknown>>(`
+      SELECT id, checksum, migration_name, logs, rolled_back_at, applied_steps_count::int AS applied_steps_count,
+             extract(epoch FROM started_at)::float8 * 1000 AS started_ms,
+             extract(epoch FROM finished_at)::float8 * 1000 AS finished_ms
+        FROM _prisma_migrations ORDER BY started_at, migration_name`);
+    expect(rows).toEqual(firstRows);
+  });
+});
+
 if (postgresNotConfigured()) it.todo(POSTGRES_TODO);
 
 describe("creating migrations (in a copy of prisma/)", () => {
@@ -236,10 +359,24 @@ CREATE TRIGGER semi_touch BEFORE INSERT ON "Semi" FOR EACH ROW EXECUTE FUNCTION 
       expect((error as Error).message).toMatch(/^Migration 29990101000000_bad failed: .*Missing/);
       expect((error as Error).message).not.toMatch(/schema_engine|\.rs:\d+/);
 
-      const rows = await database.query<{ migration_name: string; finished_at: unknown }>(
-        `SELECT migration_name, finished_at FROM _prisma_migrations ORDER BY migration_name`,
+      const rows = await database.query<{
+        migration_name: string;
+        finished_at: unknown;
+        logs: string | null;
+        rolled_back_at: unknown;
+        applied_steps_count: number;
+      }>(
+        `SELECT migration_name, finished_at, logs, rolled_back_at, applied_steps_count::int AS applied_steps_count
+           FROM _prisma_migrations ORDER BY migration_name`,
       );
-      expect(rows.at(-1)).toEqual({ migration_name: "29990101000000_bad", finished_at: null });
+      // As `prisma migrate deploy` records a failure: the error in logs, no step applied, not finished.
+      expect(rows.at(-1)).toEqual({
+        migration_name: "29990101000000_bad",
+        finished_at: null,
+        logs: expect.stringContaining("Missing"),
+        rolled_back_at: null,
+        applied_steps_count: 0,
+      });
       // The script ran as one transaction: nothing of it is left.
       expect(await database.query(`SELECT to_regclass('"Half"')::text AS t`)).toEqual([{ t: null }]);
 

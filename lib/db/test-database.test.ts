@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createAdapterFactory } from "./adapter-factory";
-import { createTestDatabase, testDatabaseTarget } from "./test-database";
+import { createServerDatabase, createTestDatabase, dropServerDatabase, testDatabaseTarget } from "./test-database";
 import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "./test-targets";
 
 const migrationCount = fs
@@ -101,6 +101,88 @@ describe.each(integrationTargets())("createTestDatabase on $name", ({ name, url 
       }
     });
   }
+});
+
+const postgres = integrationTargets().find((t) => t.name === "PostgreSQL");
+
+describe.runIf(postgres)("createServerDatabase on PostgreSQL", () => {
+  const url = postgres?.url ?? "";
+  const prefix = `server_db_test_${process.pid}`;
+
+  /** One short-lived connection to `databaseUrl`, for one query. */
+  async function queryOn<T>(databaseUrl: string, sql: string): Promise<T[]> {
+    const adapter = await createAdapterFactory(testDatabaseTarget(databaseUrl)).connect();
+    try {
+      const result = await adapter.queryRaw({ sql, args: [], argTypes: [] });
+      return result.rows.map((row) => Object.fromEntries(result.columnNames.map((c, i) => [c, row[i]])) as T);
+    } finally {
+      await adapter.dispose();
+    }
+  }
+
+  /** Databases and schemas whose name starts with the prefix. */
+  async function existing(): Promise<{ databases: string[]; schemas: string[] }> {
+    const [row] = await queryOn<{ databases: string[] | null; schemas: string[] | null }>(
+      url,
+      `SELECT (SELECT array_agg(datname::text ORDER BY datname) FROM pg_database WHERE starts_with(datname, '${prefix}')) AS databases,
+              (SELECT array_agg(nspname::text ORDER BY nspname) FROM pg_namespace WHERE starts_with(nspname, '${prefix}')) AS schemas`,
+    );
+    return { databases: row?.databases ?? [], schemas: row?.schemas ?? [] };
+  }
+
+  it("creates an empty database of its own, dropping ones killed runs left behind, and drops it", async () => {
+    const first = await createServerDatabase(url, prefix);
+    expect(first.name).toMatch(new RegExp(`^${prefix}_[a-z0-9]{6}$`));
+    expect(first.label).toBe(`database ${first.name}`);
+    expect(new URL(first.url).pathname).toBe(`/${first.name}`);
+    expect(await queryOn(first.url, `SELECT current_database() AS d`)).toEqual([{ d: first.name }]);
+    await queryOn(first.url, `CREATE TABLE left_over (id int)`);
+
+    // The next run with this prefix (this one was SIGKILLed, say, so never dropped its database)
+    // gets a database of its own, and the left-over one goes, even with someone still connected.
+    const holder = await createAdapterFactory(testDatabaseTarget(first.url)).connect();
+    const second = await createServerDatabase(url, prefix);
+    try {
+      await holder.dispose().catch(() => {});
+      expect(second.name).not.toBe(first.name);
+      expect(await queryOn(second.url, `SELECT to_regclass('left_over')::text AS t`)).toEqual([{ t: null }]);
+      expect(await existing()).toEqual({ databases: [second.name], schemas: [] });
+    } finally {
+      await second.drop();
+      await second.drop(); // twice is fine
+    }
+    expect(await existing()).toEqual({ databases: [], schemas: [] });
+    await dropServerDatabase(url, first.name); // nothing there is fine too
+  });
+
+  it("uses a schema instead when the role may not create databases", async (context) => {
+    const [me] = await queryOn<{ ok: boolean }>(url, `SELECT rolsuper OR rolcreaterole AS ok FROM pg_roles WHERE rolname = current_user`);
+    if (!me?.ok) context.skip("needs a role that can create roles");
+    const role = `no_createdb_${process.pid}`;
+    const database = decodeURIComponent(new URL(url).pathname.slice(1)) || "postgres";
+    await queryOn(url, `CREATE ROLE ${role} LOGIN NOCREATEDB PASSWORD 'pw'`);
+    await queryOn(url, `GRANT CREATE ON DATABASE "${database}" TO ${role}`);
+    const limited = new URL(url);
+    limited.username = role;
+    limited.password = "pw";
+    try {
+      const created = await createServerDatabase(limited.toString(), prefix);
+      expect(created.label).toBe(`schema ${created.name}`);
+      expect(new URL(created.url).searchParams.get("schema")).toBe(created.name);
+      expect(await queryOn(created.url, `SELECT current_schema() AS s`)).toEqual([{ s: created.name }]);
+      expect(await existing()).toEqual({ databases: [], schemas: [created.name] });
+      await created.drop();
+      expect(await existing()).toEqual({ databases: [], schemas: [] });
+    } finally {
+      for (const schema of (await existing()).schemas) await queryOn(url, `DROP SCHEMA "${schema}" CASCADE`);
+      await queryOn(url, `REVOKE ALL ON DATABASE "${database}" FROM ${role}`);
+      await queryOn(url, `DROP ROLE ${role}`);
+    }
+  });
+
+  it("refuses prefixes that would need quoting", async () => {
+    await expect(createServerDatabase(url, 'x"; DROP DATABASE postgres; --')).rejects.toThrow(/plain lower-case identifier/);
+  });
 });
 
 if (postgresNotConfigured()) it.todo(POSTGRES_TODO);
