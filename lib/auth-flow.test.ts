@@ -1,24 +1,16 @@
 /**
  * The sign-in flow, server side, for real: our Auth.js configuration and adapter, the embedded
- * Dev IdP over HTTP, and a migrated database. No browser: requests to the app go straight into
- * the Auth.js handler (as app/api/auth/[...nextauth]/route.ts does), and the IdP is driven
- * with a small cookie-keeping fetch client.
+ * Dev IdP over HTTP, and a migrated database (lib/auth-test-client.ts drives it).
  */
-import { Auth, type AuthConfig } from "@auth/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { startDevIdp, type DevIdp } from "@/idp/provider";
-import { Browser, CookieJar, followWithin, parseLoginPage } from "@/idp/test-browser";
 import { readAccountTokens } from "@/lib/account-tokens";
-import { withDatabase } from "@/lib/auth-with-database";
-import { createAuthConfig } from "@/lib/auth.config";
-import { withSignInErrorCodes } from "@/lib/auth-errors";
+import { AppClient, atIdp as atDevIdp, signInAs as signInAtDevIdp, TEST_APP as APP, testAuthConfig } from "@/lib/auth-test-client";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
-import { parseEnv } from "@/lib/env";
 import { isEncryptedToken } from "@/lib/token-crypto";
 import { createTokenKeyring } from "@/lib/token-keys";
 
-const APP = "http://localhost:3000";
 const SECRET = "integration-test-secret-0123456789abcdefghij";
 const ALICE = { email: "alice@example.com", password: "alice-password", name: "Alice Example", sub: "dev-alice-5f0c2a91" };
 const BOB = { email: "bob@example.com", password: "bob-password", name: "Bob Example" };
@@ -27,67 +19,15 @@ let idp: DevIdp;
 let database: TestDatabase;
 const keyring = () => createTokenKeyring([SECRET]);
 
-function configFor(issuer: string): AuthConfig {
-  const { env, errors } = parseEnv({ NODE_ENV: "test", AUTH_SECRET: SECRET, AUTH_DEV_IDP: "1", DEV_IDP_ISSUER: issuer });
-  if (!env) throw new Error(errors.join("\n"));
-  return { ...withDatabase(createAuthConfig(env), database.db, keyring), basePath: "/api/auth", trustHost: true };
+function configFor(issuer: string) {
+  return testAuthConfig({ issuer, secret: SECRET, db: database.db, keyring });
 }
 
-/** The app as a browser sees it: Auth.js's route handler and a cookie jar for localhost:3000. */
-class AppClient {
-  readonly jar = new CookieJar();
-  readonly handler: (request: Request) => Promise<Response>;
+const atIdp = (authorizationUrl: string, action: { email: string; password: string } | "cancel") =>
+  atDevIdp(idp, authorizationUrl, action);
 
-  constructor(config: AuthConfig) {
-    this.handler = withSignInErrorCodes((request: Request) => Auth(request, config));
-  }
-
-  async request(url: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    const cookie = this.jar.headerFor(url);
-    if (cookie) headers.set("cookie", cookie);
-    const response = await this.handler(new Request(url, { ...init, headers }));
-    this.jar.store(response);
-    return response;
-  }
-
-  /** Presses "Continue with Dev IdP": returns where the browser is sent. */
-  async startSignIn(callbackUrl = "/dashboard"): Promise<string> {
-    const csrf = await this.request(`${APP}/api/auth/csrf`);
-    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const response = await this.request(`${APP}/api/auth/signin/dev-idp`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ csrfToken, callbackUrl }),
-    });
-    expect(response.status).toBe(302);
-    return response.headers.get("location")!;
-  }
-
-  async session(): Promise<Record<string, unknown> | null> {
-    return (await (await this.request(`${APP}/api/auth/session`)).json()) as Record<string, unknown> | null;
-  }
-}
-
-/** At the IdP: open the authorization URL, and sign in (or cancel) on its login page. */
-async function atIdp(authorizationUrl: string, action: { email: string; password: string } | "cancel"): Promise<string> {
-  const browser = new Browser();
-  const first = await browser.get(authorizationUrl);
-  const page = await followWithin(browser, idp.issuer, first, authorizationUrl);
-  const form = parseLoginPage(await page.response.text());
-  const target = new URL(action === "cancel" ? form.cancelAction : form.loginAction, page.url).href;
-  const fields: Record<string, string> = action === "cancel" ? { csrf: form.csrf } : { csrf: form.csrf, ...action };
-  const posted = await browser.postForm(target, fields);
-  const back = await followWithin(browser, idp.issuer, posted, target);
-  if (!back.location) throw new Error("the IdP did not send the browser back to the app");
-  return back.location;
-}
-
-async function signInAs(app: AppClient, user: { email: string; password: string }, callbackUrl?: string) {
-  const authorizationUrl = await app.startSignIn(callbackUrl);
-  const callback = await atIdp(authorizationUrl, user);
-  return { callback, response: await app.request(callback) };
-}
+const signInAs = (app: AppClient, user: { email: string; password: string }, callbackUrl?: string) =>
+  signInAtDevIdp(idp, app, user, callbackUrl);
 
 function location(response: Response): string {
   return response.headers.get("location") ?? "";
