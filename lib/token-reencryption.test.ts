@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
+import { encryptedTokenColumns, readAccountTokens } from "@/lib/account-tokens";
+import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
+import { isEncryptedToken } from "@/lib/token-crypto";
+import { createTokenKeyring } from "@/lib/token-keys";
+import { encryptAllProviderTokens } from "@/lib/token-reencryption";
+
+const OLD = "old-token-secret-0123456789abcdefghijklmnop";
+const NEW = "new-token-secret-0123456789abcdefghijklmnop";
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database?.close());
+beforeEach(async () => {
+  await database.db.account.deleteMany();
+  await database.db.user.deleteMany();
+});
+
+async function userWithAccount(provider: string, sub: string, tokens: { access_token: string | null; refresh_token: string | null; id_token: string | null }) {
+  const user = await database.db.user.create({ data: {} });
+  await database.db.account.create({ data: { userId: user.id, type: "oidc", provider, providerAccountId: sub, ...tokens } });
+  return user.id;
+}
+
+describe("npm run tokens:encrypt", () => {
+  it("encrypts plaintext rows, moves old-key rows to the current key, leaves current ones, and is idempotent", async () => {
+    const oldKeyring = await createTokenKeyring([OLD]);
+    const keyring = await createTokenKeyring([NEW, OLD]);
+    const plain = { access_token: "at-plain", refresh_token: "rt-plain", id_token: null };
+    const legacyUser = await userWithAccount("dev-idp", "legacy", plain);
+    const oldKeyUser = await userWithAccount(
+      "dev-idp",
+      "old-key",
+      (await encryptedTokenColumns(oldKeyring, { provider: "dev-idp", providerAccountId: "old-key" }, { access_token: "at-old", refresh_token: "rt-old", id_token: null })) as typeof plain,
+    );
+    const currentColumns = await encryptedTokenColumns(keyring, { provider: "google", providerAccountId: "current" }, { access_token: "at-now", refresh_token: null, id_token: null });
+    await userWithAccount("google", "current", currentColumns as typeof plain);
+
+    expect(await encryptAllProviderTokens(database.db, keyring)).toEqual({ accounts: 3, rewritten: 2, unreadable: 0 });
+
+    const newOnly = await createTokenKeyring([NEW]);
+    for (const [userId, access, refresh] of [
+      [legacyUser, "at-plain", "rt-plain"],
+      [oldKeyUser, "at-old", "rt-old"],
+    ] as const) {
+      expect(await readAccountTokens(database.db, newOnly, userId, "dev-idp")).toMatchObject({ accessToken: access, refreshToken: refresh, stale: false });
+    }
+    const untouched = await database.db.account.findFirstOrThrow({ where: { provider: "google" } });
+    expect(untouched.access_token).toBe(currentColumns.access_token);
+    for (const row of await database.db.account.findMany()) {
+      if (row.access_token) expect(isEncryptedToken(row.access_token)).toBe(true);
+      if (row.refresh_token) expect(isEncryptedToken(row.refresh_token)).toBe(true);
+    }
+
+    expect(await encryptAllProviderTokens(database.db, keyring)).toEqual({ accounts: 3, rewritten: 0, unreadable: 0 });
+  });
+
+  it("leaves rows it cannot decrypt alone and says so", async () => {
+    const gone = await createTokenKeyring(["removed-token-secret-0123456789abcdefghij"]);
+    const columns = await encryptedTokenColumns(gone, { provider: "dev-idp", providerAccountId: "lost" }, { access_token: "at", refresh_token: "rt", id_token: null });
+    await userWithAccount("dev-idp", "lost", columns as { access_token: string; refresh_token: string; id_token: null });
+    const lines: string[] = [];
+    expect(await encryptAllProviderTokens(database.db, await createTokenKeyring([NEW]), (l) => lines.push(l))).toEqual({
+      accounts: 1,
+      rewritten: 0,
+      unreadable: 1,
+    });
+    expect(lines.join("\n")).toContain("unknown_key");
+    expect((await database.db.account.findFirstOrThrow()).refresh_token).toBe(columns.refresh_token);
+  });
+
+  it("walks past one batch", async () => {
+    for (let i = 0; i < 105; i++) await userWithAccount("dev-idp", `sub-${String(i).padStart(3, "0")}`, { access_token: `at-${i}`, refresh_token: null, id_token: null });
+    expect(await encryptAllProviderTokens(database.db, await createTokenKeyring([NEW]))).toEqual({ accounts: 105, rewritten: 105, unreadable: 0 });
+  });
+});

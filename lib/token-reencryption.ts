@@ -1,0 +1,61 @@
+import "server-only";
+
+import { readAccountTokens, reencryptTokens } from "@/lib/account-tokens";
+import type { Database } from "@/lib/db";
+import type { TokenKeyring } from "@/lib/token-keys";
+
+/**
+ * `npm run tokens:encrypt`: rewrites every stored provider token that is still plaintext (rows from
+ * before encryption) or under an older key (after a rotation) with the current key. Idempotent: a
+ * second run finds nothing to do. Safe while the app runs (on PostgreSQL): each rewrite is guarded
+ * by the row's version, so a refresh landing at the same moment wins and the row is read again.
+ *
+ * Reads tolerate both forms anyway, so this is about not keeping plaintext (or an old key's
+ * ciphertexts) around, not about keeping the app working.
+ */
+
+export interface ReencryptionReport {
+  accounts: number;
+  rewritten: number;
+  /** Encrypted under a key that is not configured any more (or tampered with): left alone. */
+  unreadable: number;
+}
+
+const BATCH = 100;
+
+export async function encryptAllProviderTokens(
+  db: Database,
+  keyring: TokenKeyring,
+  log: (line: string) => void = () => {},
+): Promise<ReencryptionReport> {
+  const report: ReencryptionReport = { accounts: 0, rewritten: 0, unreadable: 0 };
+  let cursor: { provider: string; providerAccountId: string } | undefined;
+  for (;;) {
+    const page = await db.account.findMany({
+      select: { userId: true, provider: true, providerAccountId: true },
+      orderBy: [{ provider: "asc" }, { providerAccountId: "asc" }],
+      take: BATCH,
+      ...(cursor ? { cursor: { provider_providerAccountId: cursor }, skip: 1 } : {}),
+    });
+    for (const account of page) {
+      report.accounts += 1;
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const tokens = await readAccountTokens(db, keyring, account.userId, account.provider);
+        if (!tokens) break;
+        if (tokens.undecryptable) {
+          report.unreadable += 1;
+          log(`${account.provider} account of user ${account.userId}: cannot decrypt (${tokens.undecryptable.reason}); left as is`);
+          break;
+        }
+        if (!tokens.stale) break;
+        if (await reencryptTokens(db, keyring, tokens)) {
+          report.rewritten += 1;
+          break;
+        }
+      }
+    }
+    const last = page.at(-1);
+    if (!last || page.length < BATCH) return report;
+    cursor = { provider: last.provider, providerAccountId: last.providerAccountId };
+  }
+}
