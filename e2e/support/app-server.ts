@@ -5,8 +5,17 @@
  *   no-proxy  a copy of the app whose proxy matcher matches nothing, built on its own, to prove
  *             that pages, server actions and route handlers refuse anonymous requests themselves
  *
- * Each gets a fresh, migrated database of its own (PGlite in a temp folder unless
- * E2E_DATABASE_URL names another), so the developer's data is never touched.
+ * Each gets a fresh database of its own, migrated by `npm run db:migrate`, so runs never see old
+ * rows, the two servers never share one, and the developer's data is never touched:
+ *
+ *   E2E_DATABASE_URL unset                 embedded PGlite in a temp folder
+ *   E2E_DATABASE_URL=postgresql://…        a new database oauth_e2e_<variant>_<port>_<random> on
+ *                                          that server (a schema of that name if the role may not
+ *                                          create databases); ones a killed run left are dropped
+ *
+ * Playwright stops web servers with SIGKILL, so nothing in this process can clean up after it:
+ * a small detached watchdog (this file again, "cleanup") waits for this process to end, however
+ * it ends, then deletes the folder or drops the database.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -18,9 +27,10 @@ const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
 const root = process.cwd();
 const variant = process.argv[2];
-if (variant !== "app" && variant !== "no-proxy") {
-  console.error("usage: app-server.ts app|no-proxy");
-  process.exit(2);
+
+interface Cleanup {
+  pgliteDir?: string;
+  server?: { url: string; name: string };
 }
 
 const EMPTIED_MATCHER = `matcher: ["/__proxy-matcher-emptied__"]`;
@@ -50,7 +60,7 @@ function prepareNoProxyCopy(): string {
 }
 
 /** A tsconfig for this build only (see next.config.mjs), extending the project's. */
-function buildTsconfig(dir: string): string {
+function buildTsconfig(dir: string, env: NodeJS.ProcessEnv): string {
   const file = path.join(".e2e", `tsconfig.${env.NEXT_DIST_DIR ?? "next"}.json`);
   mkdirSync(path.join(dir, ".e2e"), { recursive: true });
   const config = { extends: "../tsconfig.json", include: ["../next-env.d.ts", "../**/*.ts", "../**/*.tsx"] };
@@ -66,40 +76,79 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   }
 }
 
-const projectDir = variant === "no-proxy" ? prepareNoProxyCopy() : root;
-
-let databaseDir: string | undefined;
-let databaseUrl = process.env.E2E_DATABASE_URL;
-if (!databaseUrl) {
-  databaseDir = mkdtempSync(path.join(tmpdir(), `oauth-e2e-${variant}-`));
-  databaseUrl = `pglite:${path.join(databaseDir, "db")}`;
+/** Deletes what `cleanup` names once this process has ended (see the top of this file). */
+function startWatchdog(cleanup: Cleanup): void {
+  const watchdog = spawn(process.execPath, ["--import", "tsx", path.join(root, "e2e/support/app-server.ts"), "cleanup"], {
+    cwd: root,
+    env: { ...process.env, E2E_CLEANUP: JSON.stringify(cleanup) },
+    // Its own process group, so that Playwright's kill of ours leaves it running.
+    detached: true,
+    stdio: ["pipe", "ignore", "ignore"],
+  });
+  watchdog.unref();
 }
-const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl };
 
-run(process.execPath, ["--import", "tsx", path.join(root, "scripts/db-migrate.ts")], root, env);
-if (process.env.E2E_SKIP_BUILD !== "1") {
-  run(process.execPath, [nextBin, "build"], projectDir, {
-    ...env,
-    NODE_ENV: "production",
-    NEXT_TSCONFIG_PATH: buildTsconfig(projectDir),
+/** A fresh database for this server: its DATABASE_URL. */
+async function freshDatabase(variant: string, port: string): Promise<string> {
+  const serverUrl = process.env.E2E_DATABASE_URL;
+  if (!serverUrl) {
+    const dir = mkdtempSync(path.join(tmpdir(), `oauth-e2e-${variant}-`));
+    startWatchdog({ pgliteDir: dir });
+    return `pglite:${path.join(dir, "db")}`;
+  }
+  if (!/^postgres(ql)?:\/\//i.test(serverUrl)) {
+    console.error("[e2e] E2E_DATABASE_URL must be a postgresql:// URL (unset: a fresh PGlite database per server).");
+    process.exit(2);
+  }
+  const { createServerDatabase } = await import("../../lib/db/test-database");
+  const database = await createServerDatabase(serverUrl, `oauth_e2e_${variant.replace(/\W/g, "_")}_${port}`);
+  startWatchdog({ server: { url: serverUrl, name: database.name } });
+  console.log(`[e2e] ${variant}: ${database.label} on PostgreSQL`);
+  return database.url;
+}
+
+async function main(variant: "app" | "no-proxy"): Promise<void> {
+  const port = process.env.PORT ?? "3100";
+  const projectDir = variant === "no-proxy" ? prepareNoProxyCopy() : root;
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: await freshDatabase(variant, port) };
+
+  run("npm", ["run", "--silent", "db:migrate"], root, env);
+  if (process.env.E2E_SKIP_BUILD !== "1") {
+    run(process.execPath, [nextBin, "build"], projectDir, {
+      ...env,
+      NODE_ENV: "production",
+      NEXT_TSCONFIG_PATH: buildTsconfig(projectDir, env),
+    });
+  }
+
+  const server = spawn(process.execPath, [nextBin, "start", "--port", port], {
+    cwd: projectDir,
+    env: { ...env, NODE_ENV: "production" },
+    stdio: "inherit",
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      server.kill("SIGTERM");
+    });
+  }
+  server.on("exit", (code) => {
+    process.exit(code ?? 0);
   });
 }
 
-const server = spawn(process.execPath, [nextBin, "start", "--port", env.PORT ?? "3100"], {
-  cwd: projectDir,
-  env: { ...env, NODE_ENV: "production" },
-  stdio: "inherit",
-});
-
-function cleanUp(): void {
-  if (databaseDir) rmSync(databaseDir, { recursive: true, force: true });
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, () => {
-    server.kill("SIGTERM");
+if (variant === "cleanup") {
+  // The watchdog: our parent holds the other end of stdin; EOF means it is gone.
+  const cleanup = JSON.parse(process.env.E2E_CLEANUP ?? "{}") as Cleanup;
+  const drop = cleanup.server ? (await import("../../lib/db/test-database")).dropServerDatabase : undefined;
+  process.stdin.on("close", async () => {
+    if (cleanup.pgliteDir) rmSync(cleanup.pgliteDir, { recursive: true, force: true });
+    if (cleanup.server) await drop?.(cleanup.server.url, cleanup.server.name).catch(() => {});
+    process.exit(0);
   });
+  process.stdin.resume();
+} else if (variant !== "app" && variant !== "no-proxy") {
+  console.error("usage: app-server.ts app|no-proxy");
+  process.exit(2);
+} else {
+  await main(variant);
 }
-server.on("exit", (code) => {
-  cleanUp();
-  process.exit(code ?? 0);
-});
