@@ -1,6 +1,8 @@
 /** @type {import('next').NextConfig} */
 const nextConfig = {
   poweredByHeader: false,
+  // NEXT_OUTPUT=standalone: a self-contained server in <distDir>/standalone (the Dockerfile uses it).
+  output: process.env.NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
   reactStrictMode: true,
   // PGlite loads its WASM and data files from its own package folder at run time: bundling it
   // would break those paths, so Node loads these from node_modules as they are.

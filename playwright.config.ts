@@ -44,7 +44,8 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "app", testIgnore: /no-proxy\//, use: { baseURL: APP_URL } },
+    { name: "app", testIgnore: /(no-proxy|deployment)\//, use: { baseURL: APP_URL } },
+    { name: "deployment", testMatch: /deployment\/.*\.spec\.ts/, use: { baseURL: APP_URL } },
     { name: "no-proxy", testMatch: /no-proxy\/.*\.spec\.ts/, use: { baseURL: NO_PROXY_APP_URL } },
   ],
   webServer: [

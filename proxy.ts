@@ -8,5 +8,7 @@ import { protectRoutes } from "@/lib/route-access";
 export default protectRoutes(NextAuth(authConfig).auth);
 
 export const config = {
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  // Not /api/auth/*: Auth.js answers those itself, and a second Auth.js pass here would issue a
+  // second CSRF cookie on the same response.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/auth/).*)"],
 };

@@ -105,6 +105,20 @@ describe("parseEnv", () => {
   });
 });
 
+describe("the database URL", () => {
+  it("is checked with the rest, naming DATABASE_URL and hiding its password", () => {
+    const { errors } = parseEnv({ ...PROD, DATABASE_URL: "mysql://app:pw-123@db/app" });
+    expect(errors).toEqual([expect.stringMatching(/^DATABASE_URL is not a supported database URL/)]);
+    expect(errors.join()).not.toContain("pw-123");
+  });
+
+  it("includes the pool size", () => {
+    expect(parseEnv({ ...PROD, DATABASE_URL: "postgresql://db/app", DATABASE_POOL_MAX: "zero" }).errors.join()).toMatch(
+      /DATABASE_POOL_MAX must be a positive integer/,
+    );
+  });
+});
+
 describe("the public URL in production", () => {
   it("accepts an https AUTH_URL", () => {
     expect(parseEnv(PROD).errors).toEqual([]);

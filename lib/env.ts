@@ -4,6 +4,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
+import { DatabaseUrlError, parseDatabaseUrl } from "@/lib/db/database-url";
+
 /**
  * The app's configuration, read from the environment once and validated as a whole, so a bad
  * deployment fails at start-up with every problem named instead of at the first sign-in.
@@ -160,6 +162,13 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
 
   const authUrl = httpUrl(source, "AUTH_URL", errors);
   checkPublicUrl(source, mode, authUrl, errors, warnings);
+
+  try {
+    parseDatabaseUrl(source.DATABASE_URL, { env: source });
+  } catch (error) {
+    if (!(error instanceof DatabaseUrlError)) throw error;
+    errors.push(error.message);
+  }
 
   const google = clientPair(source, "AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET", errors);
   const github = clientPair(source, "AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET", errors);

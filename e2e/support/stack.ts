@@ -7,11 +7,30 @@ export const PORT_BASE = Number(process.env.E2E_PORT_BASE ?? 3100);
 export const APP_URL = `http://localhost:${PORT_BASE}`;
 export const NO_PROXY_APP_URL = `http://localhost:${PORT_BASE + 100}`;
 export const IDP_URL = `http://127.0.0.1:${PORT_BASE + 1}`;
+/**
+ * Instances that deployment tests start themselves (e2e/deployment): the standalone build and
+ * two instances sharing one database. The Dev IdP registers their redirect URIs too.
+ */
+export const EXTRA_APP_URLS = {
+  standalone: `http://localhost:${PORT_BASE + 212}`,
+  instanceA: `http://localhost:${PORT_BASE + 213}`,
+  instanceB: `http://localhost:${PORT_BASE + 214}`,
+} as const;
+const ALL_APP_URLS = [APP_URL, NO_PROXY_APP_URL, ...Object.values(EXTRA_APP_URLS)];
+
 /** Build output of this run's app, so parallel runs and `next build` do not overwrite each other. */
 export const E2E_DIST_DIR = `.next-e2e-${PORT_BASE}`;
 
-/** Short-lived on purpose: tests may wait past it. */
-export const IDP_ACCESS_TOKEN_TTL = "3600";
+/**
+ * Short-lived on purpose: the app refreshes an access token once it is within
+ * APP_REFRESH_SKEW_SECONDS of expiry, so with 65 s a token is due for a refresh 5 s after it was
+ * issued and the provider-token tests wait seconds, not an hour. Nothing else calls the provider.
+ */
+export const IDP_ACCESS_TOKEN_TTL = "65";
+/** The app's refresh skew (REFRESH_SKEW_SECONDS in lib/token-expiry.ts; a unit test keeps them equal). */
+export const APP_REFRESH_SKEW_SECONDS = 60;
+/** How long after it was issued (at a sign-in or a refresh) the app's access token is due for a refresh. */
+export const REFRESH_DUE_AFTER_MS = (Number(IDP_ACCESS_TOKEN_TTL) - APP_REFRESH_SKEW_SECONDS) * 1000;
 
 export const TEST_AUTH_SECRET = "e2e-only-secret-0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -19,8 +38,8 @@ export function idpServerEnv(): Record<string, string> {
   return {
     DEV_IDP_PORT: new URL(IDP_URL).port,
     DEV_IDP_ISSUER: IDP_URL,
-    DEV_IDP_REDIRECT_URIS: [APP_URL, NO_PROXY_APP_URL].map((u) => `${u}/api/auth/callback/dev-idp`).join(","),
-    DEV_IDP_POST_LOGOUT_REDIRECT_URIS: [APP_URL, NO_PROXY_APP_URL].map((u) => `${u}/`).join(","),
+    DEV_IDP_REDIRECT_URIS: ALL_APP_URLS.map((u) => `${u}/api/auth/callback/dev-idp`).join(","),
+    DEV_IDP_POST_LOGOUT_REDIRECT_URIS: ALL_APP_URLS.map((u) => `${u}/`).join(","),
     DEV_IDP_ACCESS_TOKEN_TTL: IDP_ACCESS_TOKEN_TTL,
     DEV_IDP_TEST_API: "1",
   };
