@@ -40,7 +40,7 @@ function prepareNoProxyCopy(): string {
   const dir = path.join(root, ".e2e", `no-proxy-${process.env.PORT ?? "default"}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  for (const entry of ["app", "components", "lib", "prisma", "public", "next.config.mjs", "tsconfig.json", "package.json"]) {
+  for (const entry of ["app", "components", "lib", "idp", "prisma", "public", "next.config.mjs", "tsconfig.json", "package.json"]) {
     try {
       cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
     } catch (error) {
