@@ -1,6 +1,7 @@
 import { PendingButton } from "@/components/pending-button";
-import { signOutUser } from "@/lib/auth-actions";
+import { signOutOfProvider, signOutUser } from "@/lib/auth-actions";
 
+/** Signs out of this app only (the provider's tokens are revoked either way). */
 export function SignOutButton() {
   return (
     <form action={signOutUser}>
@@ -8,5 +9,22 @@ export function SignOutButton() {
         Sign out
       </PendingButton>
     </form>
+  );
+}
+
+/**
+ * The second choice, tucked behind a disclosure: most people only want to leave this app, and
+ * signing out of the provider signs them out of everything else that uses it too.
+ */
+export function SignOutOfProviderChoice({ providerName }: { providerName: string }) {
+  return (
+    <details className="sign-out-more">
+      <summary aria-label="More sign-out options">More</summary>
+      <form action={signOutOfProvider}>
+        <PendingButton className="button button-secondary" pendingLabel="Signing out…">
+          {`Sign out of ${providerName} too`}
+        </PendingButton>
+      </form>
+    </details>
   );
 }

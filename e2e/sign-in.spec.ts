@@ -35,7 +35,7 @@ test.describe("signing in with the Dev IdP", () => {
     await expect(page.getByRole("heading", { name: `Hello, ${USERS.alice.name}` })).toBeVisible();
     await expect(page.getByTestId("signed-in-provider")).toHaveText("Dev IdP");
     const picture = page.getByRole("img", { name: `Profile picture of ${USERS.alice.name}` });
-    await expect(picture).toHaveAttribute("src", /^http:\/\/127\.0\.0\.1:3101\//);
+    await expect(picture).toHaveAttribute("src", new RegExp(`^${IDP_URL.replaceAll(".", "\\.")}/`));
 
     const session = (await context.cookies(APP_URL)).find((c) => c.name === "authjs.session-token");
     expect(session?.httpOnly).toBe(true);
@@ -54,7 +54,7 @@ test.describe("signing in with the Dev IdP", () => {
       id: expect.any(String),
       email: USERS.alice.email,
       name: expect.any(String),
-      image: expect.stringMatching(/^http:\/\/127\.0\.0\.1:3101\//),
+      image: expect.stringMatching(new RegExp(`^${IDP_URL.replaceAll(".", "\\.")}/`)),
       providers: ["dev-idp"],
     });
 

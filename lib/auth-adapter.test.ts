@@ -2,6 +2,7 @@ import type { AdapterAccount } from "next-auth/adapters";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { createAuthAdapter } from "@/lib/auth-adapter";
+import { ProviderAccountMismatchError } from "@/lib/auth-errors";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
 import { isEncryptedToken } from "@/lib/token-crypto";
 import { createTokenKeyring } from "@/lib/token-keys";
@@ -91,7 +92,9 @@ describe("createAuthAdapter", () => {
 
   it("refuses to link a second account at the same provider to one person (a reconnect as somebody else)", async () => {
     const user = await firstSignIn("one@example.com", "sub-one");
-    await expect(createAuthAdapter(database.db, keyring).linkAccount!(account(user.id, "sub-other"))).rejects.toThrow();
+    await expect(createAuthAdapter(database.db, keyring).linkAccount!(account(user.id, "sub-other"))).rejects.toBeInstanceOf(
+      ProviderAccountMismatchError,
+    );
     expect((await database.db.account.findMany({ where: { userId: user.id } })).map((a) => a.providerAccountId)).toEqual([
       "sub-one",
     ]);

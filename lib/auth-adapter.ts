@@ -4,6 +4,7 @@ import { PrismaAdapter } from "@auth/prisma-adapter";
 import type { Adapter, AdapterAccount, AdapterUser } from "next-auth/adapters";
 
 import { encryptedTokenColumns } from "@/lib/account-tokens";
+import { ProviderAccountMismatchError } from "@/lib/auth-errors";
 import type { Database } from "@/lib/db";
 import type { TokenKeyring } from "@/lib/token-keys";
 
@@ -55,6 +56,11 @@ export function createAuthAdapter(db: Database, keyring: () => Promise<TokenKeyr
       );
       const accountData = { ...plainData, ...tokens };
       if (!pending) {
+        // Signed in and linking, which is how a provider is reconnected: one account per provider
+        // per person. Coming back from the provider as somebody else must not attach their
+        // account to this person (the unique index on userId+provider backs this up under races).
+        const linked = await db.account.findUnique({ where: { userId_provider: { userId, provider: account.provider } }, select: { userId: true } });
+        if (linked) throw new ProviderAccountMismatchError(account.provider);
         await db.account.create({ data: { ...accountData, userId } });
         return;
       }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import {
   describeAuthError,
+  ProviderAccountMismatchError,
   recordAuthError,
   SIGN_IN_ERRORS,
   signInErrorCode,
@@ -61,6 +62,11 @@ describe("signInErrorCode", () => {
 
   it("explains an address that belongs to another account", () => {
     expect(signInErrorCode(new OAuthAccountNotLinked("exists"))).toBe("account_not_linked");
+  });
+
+  it("explains a reconnect that came back as another account at the provider", () => {
+    const adapterError = Object.assign(new Error("adapter"), { type: "AdapterError", cause: { err: new ProviderAccountMismatchError("dev-idp") } });
+    expect(signInErrorCode(callbackRouteError(adapterError))).toBe("provider_account_mismatch");
   });
 
   it("falls back to a generic message for anything else", () => {

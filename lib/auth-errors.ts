@@ -20,11 +20,25 @@ export const SIGN_IN_ERRORS = {
   invalid_response: "We couldn't verify the sign-in provider's answer, so we didn't sign you in. Please try again.",
   account_not_linked:
     "That email address already belongs to an account that signs in another way. Sign in with the provider you used before.",
+  provider_account_mismatch:
+    "You came back signed in to the provider as someone else than the account linked here, so nothing was changed. Reconnect with the account you used before.",
   session_expired: "Your session has ended or is no longer valid. Please sign in again.",
   signin_failed: "Something went wrong while signing you in. Please try again.",
 } as const;
 
 export type SignInErrorCode = keyof typeof SIGN_IN_ERRORS;
+
+/**
+ * A signed-in person (reconnecting a provider) came back from the provider as a different account
+ * than the one of theirs already linked there. Linking it would attach somebody else's provider
+ * account to this person; lib/auth-adapter.ts refuses instead.
+ */
+export class ProviderAccountMismatchError extends Error {
+  override name = "ProviderAccountMismatchError";
+  constructor(readonly provider: string) {
+    super(`a different ${provider} account is already linked to this user`);
+  }
+}
 
 // Codes Auth.js itself may put in `?error=` (on its own redirects, or a hand-typed URL).
 const AUTHJS_CODES: Record<string, SignInErrorCode> = {
@@ -80,6 +94,7 @@ export function signInErrorCode(error: unknown, providerError?: string | null): 
 
     if (type === "OAuthCallbackError") return providerError === "access_denied" ? "access_denied" : "provider_error";
     if (type === "OAuthAccountNotLinked" || type === "AccountNotLinked") return "account_not_linked";
+    if (name === "ProviderAccountMismatchError") return "provider_account_mismatch";
     if (type === "AccessDenied") return "access_denied";
     // The state/PKCE/nonce cookie is missing, expired or does not match: a stale tab, another
     // browser, or a forged callback (RFC 9700 §4.7).

@@ -201,6 +201,16 @@ describe("sign-in failures", () => {
     expect(location(response)).toBe(`${APP}/login?error=provider_unreachable`);
   });
 
+  it("a reconnect that comes back as another person at the provider is refused and links nothing", async () => {
+    const app = new AppClient(configFor(idp.issuer));
+    await signInAs(app, ALICE);
+    // Signed in as Alice, she reconnects the Dev IdP, but signs in there as Bob.
+    const { response } = await signInAs(app, BOB, "/settings/accounts");
+    expect(location(response)).toBe(`${APP}/login?error=provider_account_mismatch`);
+    expect((await database.db.account.findMany()).map((a) => a.providerAccountId)).toEqual([ALICE.sub]);
+    expect(await database.db.user.count()).toBe(1);
+  });
+
   it("an address already used by another account is not silently joined to it", async () => {
     await database.db.user.create({
       data: {

@@ -1,12 +1,7 @@
 import "server-only";
 
 import type { ProviderClient } from "@/lib/provider-client";
-import {
-  AccessTokenRejectedError,
-  NotConnectedError,
-  ProviderUnavailableError,
-  ReconnectRequiredError,
-} from "@/lib/provider-errors";
+import { isAccessTokenRejected, isNotConnected, isProviderUnavailable, isReconnectRequired } from "@/lib/provider-errors";
 import { ProfileError, profileFromGitHubUser, profileFromOidcClaims, type StoredProfile } from "@/lib/provider-profile";
 import type { ProviderTokenService } from "@/lib/provider-token-refresh";
 
@@ -44,7 +39,7 @@ export async function loadLiveProviderProfile(deps: LiveProfileDeps, userId: str
     try {
       claims = await client.userinfo(token.value);
     } catch (error) {
-      if (!(error instanceof AccessTokenRejectedError)) throw error;
+      if (!isAccessTokenRejected(error)) throw error;
       // Revoked or expired early at the provider although our clock says it is still valid: one
       // refresh (shared with any concurrent caller), one more try, and no further retries.
       token = await deps.tokens.getAccessToken(userId, provider, { rejected: token.value });
@@ -52,9 +47,9 @@ export async function loadLiveProviderProfile(deps: LiveProfileDeps, userId: str
     }
     return { status: "ok", provider, profile: toProfile(client, claims, token.providerAccountId) };
   } catch (error) {
-    if (error instanceof ReconnectRequiredError) return { status: "reconnect_required", provider };
-    if (error instanceof NotConnectedError) return { status: "not_connected", provider };
-    if (error instanceof ProviderUnavailableError || error instanceof AccessTokenRejectedError || error instanceof ProfileError) {
+    if (isReconnectRequired(error)) return { status: "reconnect_required", provider };
+    if (isNotConnected(error)) return { status: "not_connected", provider };
+    if (isProviderUnavailable(error) || isAccessTokenRejected(error) || error instanceof ProfileError) {
       log.warn(`[provider-profile] ${provider}: ${error.name}: ${error.message}`);
       return { status: "provider_unavailable", provider };
     }

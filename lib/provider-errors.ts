@@ -2,7 +2,17 @@
  * What can go wrong when the server talks to a provider with a person's tokens, as the few
  * outcomes the pages and the API act on. Messages name the provider and the kind of failure,
  * never a token or a provider's response body.
+ *
+ * Recognise them with the `is…` guards below, not `instanceof`: Next.js bundles pages, route
+ * handlers and actions separately, so one process can hold several copies of these classes, and
+ * the in-flight refreshes are shared per process (lib/provider-tokens.ts). An error made by one
+ * copy fails `instanceof` against another; its `name` (a string literal, so minification keeps it)
+ * does not.
  */
+
+function guard<T extends Error>(name: string): (error: unknown) => error is T {
+  return (error: unknown): error is T => error instanceof Error && error.name === name;
+}
 
 /** The provider did not answer usefully (down, slow, 5xx, garbage): try again later; nothing was changed. */
 export class ProviderUnavailableError extends Error {
@@ -52,3 +62,9 @@ export class NotConnectedError extends Error {
     super(`${provider}: no linked account`);
   }
 }
+
+export const isProviderUnavailable = guard<ProviderUnavailableError>("ProviderUnavailableError");
+export const isInvalidGrant = guard<InvalidGrantError>("InvalidGrantError");
+export const isAccessTokenRejected = guard<AccessTokenRejectedError>("AccessTokenRejectedError");
+export const isReconnectRequired = guard<ReconnectRequiredError>("ReconnectRequiredError");
+export const isNotConnected = guard<NotConnectedError>("NotConnectedError");

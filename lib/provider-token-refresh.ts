@@ -15,7 +15,8 @@ import {
 import type { Database } from "@/lib/db";
 import type { ProviderClient } from "@/lib/provider-client";
 import {
-  InvalidGrantError,
+  isInvalidGrant,
+  isProviderUnavailable,
   NotConnectedError,
   ProviderUnavailableError,
   ReconnectRequiredError,
@@ -109,7 +110,7 @@ export function createProviderTokenService(deps: ProviderTokenServiceDeps): Prov
       if (!client) throw new ProviderUnavailableError(provider, "provider is not configured");
       refreshed = await client.refresh(tokens.refreshToken!, tokens.key.providerAccountId);
     } catch (error) {
-      if (error instanceof InvalidGrantError) {
+      if (isInvalidGrant(error)) {
         // Revoked or expired at the provider: mark it, so that no one asks again until the person reconnects.
         if (!(await markReconnectRequired(db, tokens.key, { leaseOwner: owner }, "invalid_grant"))) return "again";
         log.warn(`[provider-tokens] ${provider}: refresh refused (invalid_grant); user ${tokens.userId} must reconnect`);
@@ -119,7 +120,7 @@ export function createProviderTokenService(deps: ProviderTokenServiceDeps): Prov
       await releaseRefreshLease(db, tokens.key, owner).catch((releaseError: unknown) => {
         log.error(`[provider-tokens] ${provider}: could not release the refresh lease (it expires by itself): ${(releaseError as Error)?.name}`);
       });
-      if (error instanceof ProviderUnavailableError) throw error;
+      if (isProviderUnavailable(error)) throw error;
       throw new ProviderUnavailableError(provider, "refresh failed", { cause: error });
     }
 

@@ -1,5 +1,6 @@
 import "server-only";
 
+import { listAccountConnections, type AccountConnection } from "@/lib/account-tokens";
 import { db } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { loadLiveProviderProfile, type LiveProfileResult } from "@/lib/live-provider-profile";
@@ -72,4 +73,28 @@ export function liveProviderProfile(userId: string, provider: string): Promise<L
 /** For sign-out: forget and revoke; never throws. */
 export function endProviderGrantAtSignOut(userId: string, provider: string): Promise<{ idToken: string | null }> {
   return endProviderGrant({ db, keyring: tokenKeyring, client: providerClient }, userId, provider);
+}
+
+/** The person's linked providers and the state of their tokens, from the database alone. */
+export function providerConnections(userId: string): Promise<AccountConnection[]> {
+  return listAccountConnections(db, userId);
+}
+
+/**
+ * Whether "Sign out of <Provider> too" makes sense, decided without a network call (the header
+ * renders on every page): OIDC issuers may publish an end_session_endpoint (the Dev IdP does);
+ * Google and GitHub have none. The endpoint itself is looked up when the button is pressed.
+ */
+export function providerOffersLogout(provider: string | undefined): boolean {
+  return provider !== undefined && providerClient(provider)?.config.kind === "oidc";
+}
+
+/** The provider's RP-initiated logout URL, or null (none offered, or the provider is down). */
+export async function providerEndSessionUrl(provider: string, idTokenHint: string | null, postLogoutRedirectUri: string): Promise<string | null> {
+  try {
+    return (await providerClient(provider)?.endSessionUrl({ idTokenHint, postLogoutRedirectUri })) ?? null;
+  } catch (error) {
+    console.warn(`[sign-out] ${provider}: no end-session URL: ${(error as Error)?.message}`);
+    return null;
+  }
 }

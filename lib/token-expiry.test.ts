@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 
+import { APP_REFRESH_SKEW_SECONDS } from "@/e2e/support/stack";
 import { expiresAtFrom, needsRefresh, REFRESH_SKEW_SECONDS } from "@/lib/token-expiry";
 
 const NOW_MS = 1_800_000_000_000;
@@ -23,8 +24,9 @@ describe("needsRefresh", () => {
     expect(needsRefresh(null, NOW_MS)).toBe(false);
   });
 
-  it("the skew is a minute", () => {
+  it("the skew is a minute, and the e2e stack's timing assumes the same", () => {
     expect(REFRESH_SKEW_SECONDS).toBe(60);
+    expect(APP_REFRESH_SKEW_SECONDS).toBe(REFRESH_SKEW_SECONDS);
   });
 });
 

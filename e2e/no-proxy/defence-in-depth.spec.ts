@@ -16,7 +16,7 @@ test.describe("without the proxy", () => {
     expect(response.status()).toBe(404);
   });
 
-  for (const path of ["/dashboard", "/settings/profile"]) {
+  for (const path of ["/dashboard", "/settings/profile", "/settings/accounts"]) {
     test(`${path} still sends an anonymous visitor to /login`, async ({ page, request }) => {
       const raw = await request.get(path, { maxRedirects: 0 });
       expect(raw.status()).toBe(307);
@@ -33,11 +33,13 @@ test.describe("without the proxy", () => {
     expect(await response.text()).not.toContain("Signed in as");
   });
 
-  test("/api/me still answers 401 JSON", async ({ request }) => {
-    const response = await request.get("/api/me");
-    expect(response.status()).toBe(401);
-    expect(await response.json()).toEqual({ error: "unauthorized" });
-  });
+  for (const path of ["/api/me", "/api/provider/profile"]) {
+    test(`${path} still answers 401 JSON`, async ({ request }) => {
+      const response = await request.get(path);
+      expect(response.status()).toBe(401);
+      expect(await response.json()).toEqual({ error: "unauthorized" });
+    });
+  }
 
   test("the profile server action still refuses a request without a session", async ({ page, playwright }) => {
     await signIn(page, USERS.bob, "/settings/profile");

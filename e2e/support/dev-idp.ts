@@ -4,9 +4,9 @@ import { IDP_URL } from "./stack";
 
 /** The Dev IdP's test users (idp/users.ts; listed in the README). */
 export const USERS = {
-  alice: { email: "alice@example.com", password: "alice-password", name: "Alice Example" },
-  bob: { email: "bob@example.com", password: "bob-password", name: "Bob Example" },
-  eve: { email: "eve@example.com", password: "eve-password", name: "Eve Example" },
+  alice: { email: "alice@example.com", password: "alice-password", name: "Alice Example", sub: "dev-alice-5f0c2a91" },
+  bob: { email: "bob@example.com", password: "bob-password", name: "Bob Example", sub: "dev-bob-8d3e7b14" },
+  eve: { email: "eve@example.com", password: "eve-password", name: "Eve Example", sub: "dev-eve-c41a9e67" },
 } as const;
 
 export type TestUser = (typeof USERS)[keyof typeof USERS];

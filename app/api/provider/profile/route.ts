@@ -1,0 +1,29 @@
+import { jsonError, NO_STORE, unauthorizedJson } from "@/lib/api-response";
+import { verifySession } from "@/lib/dal";
+import { liveProviderProfile } from "@/lib/provider-tokens";
+
+/**
+ * GET /api/provider/profile: what the session's provider says about the person right now, read
+ * from its userinfo endpoint with their stored (and, when due, refreshed) access token.
+ *
+ * 200 {provider, profile} · 401 unauthorized · 404 not_connected · 409 reconnect_required (the
+ * grant was revoked: sign in with the provider again) · 503 provider_unavailable (try again).
+ */
+export async function GET(): Promise<Response> {
+  const user = await verifySession();
+  if (!user) return unauthorizedJson();
+  if (!user.provider) return jsonError(404, "not_connected");
+  const result = await liveProviderProfile(user.id, user.provider);
+  switch (result.status) {
+    case "ok": {
+      const { id, name, email, image } = result.profile;
+      return Response.json({ provider: result.provider, profile: { sub: id, name, email, picture: image } }, { headers: NO_STORE });
+    }
+    case "reconnect_required":
+      return jsonError(409, "reconnect_required");
+    case "provider_unavailable":
+      return jsonError(503, "provider_unavailable", { "Retry-After": "30" });
+    case "not_connected":
+      return jsonError(404, "not_connected");
+  }
+}

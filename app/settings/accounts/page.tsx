@@ -1,0 +1,72 @@
+import type { Metadata } from "next";
+
+import { ProviderProfilePanel } from "@/components/provider-profile-panel";
+import { ReconnectButton } from "@/components/reconnect-button";
+import type { AccountConnection } from "@/lib/account-tokens";
+import { requireUser } from "@/lib/dal";
+import { getEnv } from "@/lib/env";
+import { liveProviderProfile, providerConnections } from "@/lib/provider-tokens";
+import { providerName } from "@/lib/providers";
+
+export const metadata: Metadata = { title: "Linked accounts" };
+
+const PATH = "/settings/accounts";
+
+function expiryText(connection: AccountConnection): { iso: string; text: string } | null {
+  if (connection.expiresAt === null) return null;
+  const iso = new Date(connection.expiresAt * 1000).toISOString();
+  return { iso, text: `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` };
+}
+
+export default async function LinkedAccountsPage() {
+  const user = await requireUser(PATH);
+  const env = getEnv();
+  const nameOf = (id: string) => providerName(env, id) ?? id;
+  // The live call first: it may refresh the token, or find the grant revoked, and the list below
+  // must show the state it left behind.
+  const live = user.provider ? await liveProviderProfile(user.id, user.provider) : null;
+  const connections = await providerConnections(user.id);
+
+  return (
+    <div className="card stack">
+      <h1>Linked accounts</h1>
+      <p className="hint">
+        The providers you sign in with. Their tokens stay on this server, encrypted, and are renewed automatically.
+      </p>
+      <ul className="connection-list">
+        {connections.map((connection) => {
+          const expiry = expiryText(connection);
+          const name = nameOf(connection.provider);
+          return (
+            <li key={connection.provider} className="connection" data-testid={`connection-${connection.provider}`}>
+              <div>
+                <strong>{name}</strong>{" "}
+                {connection.state === "connected" ? (
+                  <span className="badge badge-ok">Connected</span>
+                ) : (
+                  <span className="badge badge-warn">Needs reconnect</span>
+                )}
+                {connection.provider === user.provider ? <span className="hint"> (this session)</span> : null}
+              </div>
+              {connection.state === "connected" ? (
+                <p className="hint">
+                  {expiry ? (
+                    <>
+                      Access token valid until <time dateTime={expiry.iso}>{expiry.text}</time>
+                      {connection.canRefresh ? ", then renewed automatically" : ""}
+                    </>
+                  ) : (
+                    "Access token without an expiry date"
+                  )}
+                </p>
+              ) : (
+                <ReconnectButton provider={connection.provider} providerName={name} returnTo={PATH} />
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {live && user.provider ? <ProviderProfilePanel result={live} providerName={nameOf(user.provider)} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+import { UserAvatar } from "@/components/user-avatar";
+import type { LiveProfileResult } from "@/lib/live-provider-profile";
+
+/** What the provider says about the person right now (fetched live with their access token). */
+export function ProviderProfilePanel({ result, providerName }: { result: LiveProfileResult; providerName: string }) {
+  return (
+    <section aria-labelledby="provider-profile-heading" className="provider-profile" data-testid="provider-profile">
+      <h2 id="provider-profile-heading">Provider profile</h2>
+      {result.status === "ok" ? (
+        <>
+          <p className="hint">Read just now from {providerName}, with the access token this app keeps on its server.</p>
+          <div className="profile-row">
+            <UserAvatar image={result.profile.image} name={result.profile.name ?? result.profile.email} size={56} />
+            <dl className="facts">
+              <dt>Name</dt>
+              <dd data-testid="provider-profile-name">{result.profile.name ?? "—"}</dd>
+              <dt>Email</dt>
+              <dd data-testid="provider-profile-email">{result.profile.email ?? "— (not verified by the provider)"}</dd>
+              <dt>Subject</dt>
+              <dd data-testid="provider-profile-subject">{result.profile.id}</dd>
+            </dl>
+          </div>
+        </>
+      ) : result.status === "reconnect_required" ? (
+        <div role="alert" className="notice notice-error">
+          <p>
+            {providerName} no longer accepts this app&apos;s access (it was revoked or has expired). Your account and data are
+            safe: press <strong>Reconnect {providerName}</strong> above to sign in there again.
+          </p>
+        </div>
+      ) : result.status === "provider_unavailable" ? (
+        <div role="status" className="notice notice-warning">
+          <p>
+            {providerName} is unavailable right now, so we can&apos;t show what it says about you. Nothing was changed.{" "}
+            <a href="/settings/accounts">Try again</a> in a moment.
+          </p>
+        </div>
+      ) : (
+        <p>No {providerName} account is linked to you.</p>
+      )}
+    </section>
+  );
+}
