@@ -14,7 +14,7 @@ import { startDevIdp, type DevIdp } from "@/idp/provider";
 import { readAccountTokens } from "@/lib/account-tokens";
 import { AppClient, signInAs, testAuthConfig } from "@/lib/auth-test-client";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
-import { integrationTargets, postgresNotConfigured, POSTGRES_TODO } from "@/lib/db/test-targets";
+import { integrationTargets } from "@/lib/db/test-targets";
 import { loadLiveProviderProfile } from "@/lib/live-provider-profile";
 import { createProviderClient, type ProviderClient } from "@/lib/provider-client";
 import { ProviderUnavailableError, ReconnectRequiredError } from "@/lib/provider-errors";
@@ -131,6 +131,11 @@ describe.each(integrationTargets())("provider tokens on $name", ({ url }) => {
 
   async function expireAccessToken() {
     await database.db.account.updateMany({ data: { expires_at: Math.floor(Date.now() / 1000) - 5 } });
+  }
+
+  /** Another instance holds the refresh lease for `ms` more (by the database's clock, as leases are). */
+  async function holdLease(owner: string, ms: number) {
+    await database.db.$executeRaw`UPDATE "Account" SET "refreshLeaseOwner" = ${owner}, "refreshLeaseUntil" = now() + ${ms}::integer * interval '1 millisecond'`;
   }
 
   async function rawRow() {
@@ -264,7 +269,7 @@ describe.each(integrationTargets())("provider tokens on $name", ({ url }) => {
 
   it("a holder that died mid-refresh blocks others only until its lease expires; then one of them takes over", async () => {
     await expireAccessToken();
-    await database.db.account.updateMany({ data: { refreshLeaseOwner: "crashed-instance", refreshLeaseUntil: new Date(Date.now() + 1_000) } });
+    await holdLease("crashed-instance", 1_000);
     const { sent, fetchImpl } = countingFetch();
     const started = Date.now();
     const results = await Promise.all(
@@ -277,7 +282,7 @@ describe.each(integrationTargets())("provider tokens on $name", ({ url }) => {
 
   it("a refresh still running elsewhere past our patience: 'try again', no second refresh", async () => {
     await expireAccessToken();
-    await database.db.account.updateMany({ data: { refreshLeaseOwner: "busy-instance", refreshLeaseUntil: new Date(Date.now() + 60_000) } });
+    await holdLease("busy-instance", 60_000);
     const { sent, fetchImpl } = countingFetch();
     await expect(service(devIdpClient(fetchImpl), { waitMs: 500 }).getAccessToken(userId, "dev-idp")).rejects.toBeInstanceOf(
       ProviderUnavailableError,
@@ -347,7 +352,7 @@ describe.each(integrationTargets())("provider tokens on $name", ({ url }) => {
 
   if (url === "pglite:memory") {
     it.todo(
-      "two separate processes racing for one account: PGlite allows one process per database; runs against PostgreSQL (TEST_DATABASE_URL)",
+      "two separate processes racing for one account: PGlite allows one process per database, so this runs on PostgreSQL only (set TEST_DATABASE_URL=postgres://…)",
     );
   } else {
     it("two separate processes racing for the same account: one refresh, both get the same token", async () => {
@@ -405,9 +410,3 @@ describe.each(integrationTargets())("provider tokens on $name", ({ url }) => {
     }, 60_000);
   }
 });
-
-if (postgresNotConfigured()) {
-  describe("provider tokens across processes", () => {
-    it.todo(`${POSTGRES_TODO} (the two-process refresh race needs a server)`);
-  });
-}
