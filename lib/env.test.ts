@@ -105,6 +105,21 @@ describe("parseEnv", () => {
   });
 });
 
+describe("provider token encryption keys", () => {
+  it("default to a key derived from AUTH_SECRET", () => {
+    expect(parseEnv(PROD).env?.tokenEncryptionSecrets).toEqual([SECRET]);
+  });
+
+  it("put TOKEN_ENCRYPTION_KEYS first, keeping AUTH_SECRET readable", () => {
+    const keys = `${"a".repeat(32)},${"b".repeat(32)}`;
+    expect(parseEnv({ ...PROD, TOKEN_ENCRYPTION_KEYS: keys }).env?.tokenEncryptionSecrets).toEqual(["a".repeat(32), "b".repeat(32), SECRET]);
+  });
+
+  it("refuse a short key at start-up, naming the variable", () => {
+    expect(parseEnv({ ...PROD, TOKEN_ENCRYPTION_KEYS: "short" }).errors.join()).toMatch(/TOKEN_ENCRYPTION_KEYS: key 1 is too short/);
+  });
+});
+
 describe("the database URL", () => {
   it("is checked with the rest, naming DATABASE_URL and hiding its password", () => {
     const { errors } = parseEnv({ ...PROD, DATABASE_URL: "mysql://app:pw-123@db/app" });

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { DatabaseUrlError, parseDatabaseUrl } from "@/lib/db/database-url";
+import { parseTokenEncryptionKeys, TokenKeyConfigError } from "@/lib/token-keys";
 
 /**
  * The app's configuration, read from the environment once and validated as a whole, so a bad
@@ -29,6 +30,8 @@ export interface OidcClient extends OAuthClient {
 export interface AppEnv {
   mode: Mode;
   authSecret: string;
+  /** Secrets for provider tokens at rest (lib/token-keys.ts): the first encrypts, all decrypt. */
+  tokenEncryptionSecrets: string[];
   /** The public origin the app is served from; when set, it wins over Host / X-Forwarded-Host. */
   authUrl: string | undefined;
   providers: {
@@ -210,9 +213,19 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
     );
   }
 
+  let tokenEncryptionSecrets: string[] = [];
+  if (authSecret) {
+    try {
+      tokenEncryptionSecrets = parseTokenEncryptionKeys(source.TOKEN_ENCRYPTION_KEYS, authSecret);
+    } catch (error) {
+      if (!(error instanceof TokenKeyConfigError)) throw error;
+      errors.push(...error.message.split("\n"));
+    }
+  }
+
   if (errors.length > 0 || !authSecret) return { env: null, errors, warnings };
   return {
-    env: { mode, authSecret, authUrl, providers: { google, github, oidc, devIdp } },
+    env: { mode, authSecret, tokenEncryptionSecrets, authUrl, providers: { google, github, oidc, devIdp } },
     errors,
     warnings,
   };

@@ -8,7 +8,7 @@ import { createProviderClient, providerClientConfigs, type ProviderClient } from
 import { endProviderGrant } from "@/lib/provider-sign-out";
 import { createProviderTokenService, type ProviderAccessToken, type ProviderTokenService } from "@/lib/provider-token-refresh";
 import { fetchWithTimeout } from "@/lib/providers";
-import { createTokenKeyring, parseTokenEncryptionKeys, type TokenKeyring } from "@/lib/token-keys";
+import { createTokenKeyring, type TokenKeyring } from "@/lib/token-keys";
 
 /**
  * Provider tokens for the app's server code: the services of lib/provider-token-refresh.ts and
@@ -33,10 +33,9 @@ const STATE_KEY = Symbol.for("oauth-next-app.provider-tokens");
 const holder = globalThis as typeof globalThis & { [STATE_KEY]?: State };
 const state: State = (holder[STATE_KEY] ??= { inflight: new Map() });
 
-/** TOKEN_ENCRYPTION_KEYS (first = current), falling back to a key derived from AUTH_SECRET. */
+/** TOKEN_ENCRYPTION_KEYS (first = current), falling back to a key derived from AUTH_SECRET (lib/env.ts). */
 export function tokenKeyring(): Promise<TokenKeyring> {
-  const keyring = (state.keyring ??= (async () =>
-    createTokenKeyring(parseTokenEncryptionKeys(process.env.TOKEN_ENCRYPTION_KEYS, getEnv().authSecret)))());
+  const keyring = (state.keyring ??= (async () => createTokenKeyring(getEnv().tokenEncryptionSecrets))());
   keyring.catch(() => {
     if (state.keyring === keyring) state.keyring = undefined;
   });

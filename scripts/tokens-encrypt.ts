@@ -19,7 +19,7 @@ async function main(): Promise<number> {
   const { getEnv } = await import("../lib/env");
   const { createPrismaClient } = await import("../lib/db/client");
   const { describeDatabaseTarget, parseDatabaseUrl } = await import("../lib/db/database-url");
-  const { createTokenKeyring, parseTokenEncryptionKeys } = await import("../lib/token-keys");
+  const { createTokenKeyring } = await import("../lib/token-keys");
   const { encryptAllProviderTokens } = await import("../lib/token-reencryption");
 
   const target = parseDatabaseUrl(process.env.DATABASE_URL);
@@ -27,7 +27,7 @@ async function main(): Promise<number> {
     console.error("DATABASE_URL=pglite:memory is a per-process database: there is nothing to encrypt from outside.");
     return 2;
   }
-  const keyring = await createTokenKeyring(parseTokenEncryptionKeys(process.env.TOKEN_ENCRYPTION_KEYS, getEnv().authSecret));
+  const keyring = await createTokenKeyring(getEnv().tokenEncryptionSecrets);
   const db = createPrismaClient(target);
   try {
     console.log(`Encrypting provider tokens in ${describeDatabaseTarget(target)} with key ${keyring.current.kid}`);
