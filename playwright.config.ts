@@ -44,9 +44,13 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "app", testIgnore: /(no-proxy|deployment)\//, use: { baseURL: APP_URL } },
+    { name: "app", testIgnore: /(no-proxy|deployment|multi-instance)\//, use: { baseURL: APP_URL } },
     { name: "deployment", testMatch: /deployment\/.*\.spec\.ts/, use: { baseURL: APP_URL } },
     { name: "no-proxy", testMatch: /no-proxy\/.*\.spec\.ts/, use: { baseURL: NO_PROXY_APP_URL } },
+    // Several instances on one database need a database server: PGlite has a single owner.
+    ...(process.env.E2E_DATABASE_URL
+      ? [{ name: "multi-instance", testMatch: /multi-instance\/.*\.spec\.ts/, use: { baseURL: APP_URL } }]
+      : []),
   ],
   webServer: [
     {

@@ -1,0 +1,80 @@
+import { spawnSync } from "node:child_process";
+
+import { expect, test, type BrowserContext } from "@playwright/test";
+
+import { createServerDatabase, type ServerDatabase } from "../../lib/db/test-database";
+import { productionEnv, startApp, waitUntilReady, type AppProcess } from "../support/app-process";
+import { USERS, signIn } from "../support/dev-idp";
+import { idpStats, resetIdpStats } from "../support/idp-test-api";
+import { EXTRA_APP_URLS, REFRESH_DUE_AFTER_MS } from "../support/stack";
+
+/**
+ * Two instances of the production build on different ports, with the same AUTH_SECRET and the
+ * same PostgreSQL database, must behave as one app. Runs only when the e2e suite has a
+ * PostgreSQL server (E2E_DATABASE_URL; `npm run test:pg` and CI provide one): PGlite has one
+ * owner by design.
+ */
+
+test.describe.configure({ mode: "serial", timeout: 120_000 });
+
+let database: ServerDatabase;
+let a: AppProcess;
+let b: AppProcess;
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+test.beforeAll(async () => {
+  test.setTimeout(180_000);
+  database = await createServerDatabase(process.env.E2E_DATABASE_URL!, `oauth_e2e_instances_${portOf(EXTRA_APP_URLS.instanceA)}`);
+  const migrate = spawnSync(process.execPath, ["--import", "tsx", "scripts/db-migrate.ts"], {
+    env: { ...process.env, DATABASE_URL: database.url },
+    encoding: "utf8",
+  });
+  expect(migrate.status, `${migrate.stdout}${migrate.stderr}`).toBe(0);
+  a = startApp(portOf(EXTRA_APP_URLS.instanceA), productionEnv(portOf(EXTRA_APP_URLS.instanceA), { DATABASE_URL: database.url }));
+  b = startApp(portOf(EXTRA_APP_URLS.instanceB), productionEnv(portOf(EXTRA_APP_URLS.instanceB), { DATABASE_URL: database.url }));
+  await Promise.all([waitUntilReady(a), waitUntilReady(b)]);
+});
+
+test.afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await database?.drop();
+});
+
+/** Cookies are per host, not per port: one browser context carries the session to both instances. */
+async function signedInOnA(context: BrowserContext) {
+  const page = await context.newPage();
+  await signIn(page, USERS.alice, `${a.url}/dashboard`);
+  await expect(page).toHaveURL(`${a.url}/dashboard`);
+  return page;
+}
+
+test("a session started on one instance works on the other", async ({ context }) => {
+  const page = await signedInOnA(context);
+  await page.goto(`${b.url}/dashboard`);
+  await expect(page).toHaveURL(`${b.url}/dashboard`);
+  await expect(page.getByText(`Signed in as ${USERS.alice.email}`)).toBeVisible();
+  const me = await page.request.get(`${b.url}/api/me`);
+  expect(me.status()).toBe(200);
+  expect((await me.json()).email).toBe(USERS.alice.email);
+});
+
+test("a refresh due on both instances at once reaches the provider exactly once", async ({ context }) => {
+  const page = await signedInOnA(context);
+  await page.waitForTimeout(REFRESH_DUE_AFTER_MS + 1_000);
+  await resetIdpStats();
+  // Several requests at each instance, all at the same moment, all needing a fresh access token.
+  const responses = await Promise.all(
+    [a, b, a, b, a, b].map((app) => page.request.get(`${app.url}/api/provider/profile`)),
+  );
+  for (const response of responses) expect(response.status()).toBe(200);
+  const profiles = await Promise.all(responses.map((r) => r.json()));
+  for (const body of profiles) expect(body.profile.email).toBe(USERS.alice.email);
+  expect((await idpStats()).grants.refresh_token).toBe(1);
+  // The grant survived (a second use of a rotated refresh token would have revoked it).
+  await page.waitForTimeout(REFRESH_DUE_AFTER_MS + 1_000);
+  expect((await page.request.get(`${b.url}/api/provider/profile`)).status()).toBe(200);
+  expect((await idpStats()).grants.refresh_token).toBe(2);
+});
