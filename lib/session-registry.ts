@@ -1,0 +1,196 @@
+import "server-only";
+
+import { randomBytes } from "node:crypto";
+
+import type { Database } from "@/lib/db";
+import type { ClientInfo } from "@/lib/request-info";
+import type { SessionPolicy } from "@/lib/session-policy";
+
+/**
+ * The session registry: one UserSession row per sign-in, whose id is the `sid` claim of the
+ * session cookie (and of every bearer token issued from it). A JWT cookie on its own cannot be
+ * taken back; this row can. lib/dal.ts looks it up on every request and refuses the session once
+ * it is revoked (sign-out, "Sign out" on another device, back-channel logout), idle for longer
+ * than the idle timeout, or older than the absolute lifetime.
+ *
+ * All state is in the database, so every instance of the app sees a revocation on its very next
+ * request; nothing here is cached in memory. Every function takes `now`, so tests use a fake clock.
+ */
+
+/** Last-seen is written at most this often: a busy session costs one write a minute, not one per request. */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+export type RevokeReason = "signed_out" | "revoked" | "revoked_elsewhere" | "backchannel_logout" | "replaced";
+
+export interface SessionUser {
+  id: string;
+  name: string | null;
+  email: string | null;
+  image: string | null;
+}
+
+export interface ActiveSession {
+  id: string;
+  provider: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  user: SessionUser;
+}
+
+export interface SessionListing {
+  id: string;
+  provider: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** 256 random bits: the session id is unguessable, and a new one is made at every sign-in (no fixation). */
+export function newSessionId(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export interface StartSession {
+  userId: string;
+  provider: string;
+  /** The provider's `sid` (from its ID token), for back-channel logout. */
+  providerSid: string | null;
+  client: ClientInfo;
+  /** The session this browser held until now (its cookie is being replaced): revoked in the same transaction. */
+  replacing?: string | null;
+}
+
+export async function startSession(db: Database, input: StartSession, now: Date): Promise<string> {
+  const id = newSessionId();
+  const create = db.userSession.create({
+    data: {
+      id,
+      userId: input.userId,
+      provider: input.provider,
+      providerSid: input.providerSid,
+      createdAt: now,
+      lastSeenAt: now,
+      ip: input.client.ip,
+      userAgent: input.client.userAgent,
+    },
+    select: { id: true },
+  });
+  if (!input.replacing) {
+    await create;
+  } else {
+    await db.$transaction([
+      create,
+      db.userSession.updateMany({
+        where: { id: input.replacing, revokedAt: null },
+        data: { revokedAt: now, revokedReason: "replaced" },
+      }),
+    ]);
+  }
+  return id;
+}
+
+/** Rows that are still usable at `now` under `policy`. */
+function activeWhere(policy: SessionPolicy, now: Date) {
+  return {
+    revokedAt: null,
+    createdAt: { gt: new Date(now.getTime() - policy.absoluteLifetimeMs) },
+    lastSeenAt: { gt: new Date(now.getTime() - policy.idleTimeoutMs) },
+  };
+}
+
+/**
+ * The session and its user when the session is usable, else null. Two indexed lookups by primary
+ * key, sent together (one round trip), then a last-seen write at most once a minute, guarded so
+ * that instances racing on the same session write it once.
+ */
+export async function checkSession(
+  db: Database,
+  claims: { sessionId: string; userId: string },
+  policy: SessionPolicy,
+  now: Date,
+): Promise<ActiveSession | null> {
+  const [session, user] = await Promise.all([
+    db.userSession.findUnique({
+      where: { id: claims.sessionId },
+      select: { id: true, userId: true, provider: true, createdAt: true, lastSeenAt: true, revokedAt: true },
+    }),
+    db.user.findUnique({ where: { id: claims.userId }, select: { id: true, name: true, email: true, image: true } }),
+  ]);
+  // A deleted user takes their sessions with them (cascade); a sid minted for someone else is refused.
+  if (!session || !user || session.userId !== user.id || session.revokedAt) return null;
+  const t = now.getTime();
+  if (t - session.createdAt.getTime() >= policy.absoluteLifetimeMs) return null;
+  if (t - session.lastSeenAt.getTime() >= policy.idleTimeoutMs) return null;
+  let lastSeenAt = session.lastSeenAt;
+  if (t - lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
+    await db.userSession.updateMany({
+      where: { id: session.id, lastSeenAt: { lte: new Date(t - LAST_SEEN_RESOLUTION_MS) } },
+      data: { lastSeenAt: now },
+    });
+    lastSeenAt = now;
+  }
+  return { id: session.id, provider: session.provider, createdAt: session.createdAt, lastSeenAt, user };
+}
+
+/** The person's usable sessions, most recently used first. */
+export function listActiveSessions(db: Database, userId: string, policy: SessionPolicy, now: Date): Promise<SessionListing[]> {
+  return db.userSession.findMany({
+    where: { userId, ...activeWhere(policy, now) },
+    select: { id: true, provider: true, createdAt: true, lastSeenAt: true, ip: true, userAgent: true },
+    orderBy: [{ lastSeenAt: "desc" }, { createdAt: "desc" }],
+  });
+}
+
+/** Sign-out: this session is over, and its cookie (or a copy of it) will never work again. */
+export async function revokeSession(db: Database, sessionId: string, reason: RevokeReason, now: Date): Promise<boolean> {
+  const { count } = await db.userSession.updateMany({
+    where: { id: sessionId, revokedAt: null },
+    data: { revokedAt: now, revokedReason: reason },
+  });
+  return count > 0;
+}
+
+/**
+ * "Sign out" next to one of the person's sessions. The owner is part of the condition, so an id
+ * of somebody else's session (typed into the form by hand) matches nothing.
+ */
+export async function revokeOwnSession(db: Database, userId: string, sessionId: string, now: Date): Promise<boolean> {
+  const { count } = await db.userSession.updateMany({
+    where: { id: sessionId, userId, revokedAt: null },
+    data: { revokedAt: now, revokedReason: "revoked" },
+  });
+  return count > 0;
+}
+
+/** "Sign out everywhere else": every other session of this person. */
+export async function revokeOtherSessions(db: Database, userId: string, keepSessionId: string, now: Date): Promise<number> {
+  const { count } = await db.userSession.updateMany({
+    where: { userId, id: { not: keepSessionId }, revokedAt: null },
+    data: { revokedAt: now, revokedReason: "revoked_elsewhere" },
+  });
+  return count;
+}
+
+/**
+ * OIDC Back-Channel Logout (§2.7): the provider ended its session `providerSid` and/or every
+ * session of its user `subject`. The subject is the provider's, so it is matched through the
+ * linked Account; with both, only sessions matching both are revoked.
+ */
+export async function revokeProviderSessions(
+  db: Database,
+  target: { provider: string; providerSid?: string; subject?: string },
+  now: Date,
+): Promise<number> {
+  if (!target.providerSid && !target.subject) return 0;
+  const { count } = await db.userSession.updateMany({
+    where: {
+      provider: target.provider,
+      revokedAt: null,
+      ...(target.providerSid ? { providerSid: target.providerSid } : {}),
+      ...(target.subject ? { user: { accounts: { some: { provider: target.provider, providerAccountId: target.subject } } } } : {}),
+    },
+    data: { revokedAt: now, revokedReason: "backchannel_logout" },
+  });
+  return count;
+}
