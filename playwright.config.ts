@@ -58,6 +58,8 @@ export default defineConfig({
       url: `${IDP_URL}/.well-known/openid-configuration`,
       env: idpServerEnv(),
       reuseExistingServer: false,
+      // SIGTERM, not Playwright's default SIGKILL: the servers close their databases and clean up.
+      gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
       timeout: 30_000,
       stdout: "pipe",
     },
@@ -66,6 +68,8 @@ export default defineConfig({
       url: `${APP_URL}/api/health`,
       env: appServerEnv(APP_URL),
       reuseExistingServer: false,
+      // SIGTERM, not Playwright's default SIGKILL: the servers close their databases and clean up.
+      gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
       timeout: 300_000,
       stdout: "pipe",
     },
@@ -74,6 +78,8 @@ export default defineConfig({
       url: `${NO_PROXY_APP_URL}/api/health`,
       env: appServerEnv(NO_PROXY_APP_URL),
       reuseExistingServer: false,
+      // SIGTERM, not Playwright's default SIGKILL: the servers close their databases and clean up.
+      gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
       timeout: 300_000,
       stdout: "pipe",
     },
