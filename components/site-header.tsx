@@ -23,6 +23,8 @@ export async function SiteHeader() {
           <Link href="/settings/accounts" prefetch={false}>
             Linked accounts
           </Link>
+          <Link href="/settings/sessions">Sessions</Link>
+          <Link href="/settings/activity">Activity</Link>
           <span className="user-chip">
             <UserAvatar image={user.image} name={user.name ?? user.email} size={28} />
             <span>{user.name ?? user.email}</span>

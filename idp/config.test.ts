@@ -12,6 +12,7 @@ describe("parseDevIdpConfig", () => {
       clientSecret: "dev-idp-client-secret-not-for-production",
       redirectUris: ["http://localhost:3000/api/auth/callback/dev-idp"],
       postLogoutRedirectUris: ["http://localhost:3000/", "http://localhost:3000/login"],
+      backchannelLogoutUris: ["http://localhost:3000/api/auth/backchannel-logout"],
       accessTokenTtlSeconds: 3600,
       testApi: false,
       cookieKeys: undefined,
@@ -26,6 +27,7 @@ describe("parseDevIdpConfig", () => {
       DEV_IDP_CLIENT_SECRET: "s3cret",
       DEV_IDP_REDIRECT_URIS: "http://localhost:3000/api/auth/callback/dev-idp, http://127.0.0.1:3000/api/auth/callback/dev-idp",
       DEV_IDP_POST_LOGOUT_REDIRECT_URIS: "http://localhost:3000/bye",
+      DEV_IDP_BACKCHANNEL_LOGOUT_URIS: "http://localhost:3000/api/auth/backchannel-logout, http://localhost:3100/api/auth/backchannel-logout",
       DEV_IDP_ACCESS_TOKEN_TTL: "5",
       DEV_IDP_TEST_API: "1",
       DEV_IDP_COOKIE_KEYS: "0123456789abcdef0123, fedcba9876543210fedc",
@@ -40,10 +42,19 @@ describe("parseDevIdpConfig", () => {
         "http://127.0.0.1:3000/api/auth/callback/dev-idp",
       ],
       postLogoutRedirectUris: ["http://localhost:3000/bye"],
+      backchannelLogoutUris: [
+        "http://localhost:3000/api/auth/backchannel-logout",
+        "http://localhost:3100/api/auth/backchannel-logout",
+      ],
       accessTokenTtlSeconds: 5,
       testApi: true,
       cookieKeys: ["0123456789abcdef0123", "fedcba9876543210fedc"],
     });
+  });
+
+  it("turns back-channel logout off with DEV_IDP_BACKCHANNEL_LOGOUT_URIS=off", () => {
+    expect(parseDevIdpConfig({ DEV_IDP_BACKCHANNEL_LOGOUT_URIS: "off" }).backchannelLogoutUris).toEqual([]);
+    expect(() => parseDevIdpConfig({ DEV_IDP_BACKCHANNEL_LOGOUT_URIS: "ftp://x/logout" })).toThrow(DevIdpConfigError);
   });
 
   it("derives the issuer from the port, and the port from the issuer, when only one is set", () => {

@@ -18,6 +18,7 @@ export const DEFAULT_POST_LOGOUT_REDIRECT_URIS: readonly string[] = [
   "http://localhost:3000/login",
 ];
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 3600;
+export const DEFAULT_BACKCHANNEL_LOGOUT_URIS: readonly string[] = ["http://localhost:3000/api/auth/backchannel-logout"];
 
 export interface DevIdpConfig {
   /** TCP port to listen on (bound to `host`). */
@@ -30,6 +31,11 @@ export interface DevIdpConfig {
   clientSecret: string;
   redirectUris: string[];
   postLogoutRedirectUris: string[];
+  /**
+   * Where to POST OIDC Back-Channel Logout tokens when a session here ends (the client's
+   * backchannel_logout_uri; with several, each gets its own token). Empty: back-channel logout off.
+   */
+  backchannelLogoutUris: string[];
   /** Access token (and ID token) lifetime in seconds. */
   accessTokenTtlSeconds: number;
   /** Enables the `/__test/*` endpoints. Only `DEV_IDP_TEST_API=1` turns it on. */
@@ -150,6 +156,7 @@ export function parseDevIdpConfig(env: Env): DevIdpConfig {
 
   const rawRedirects = read(env, "DEV_IDP_REDIRECT_URIS");
   const rawPostLogout = read(env, "DEV_IDP_POST_LOGOUT_REDIRECT_URIS");
+  const rawBackchannel = read(env, "DEV_IDP_BACKCHANNEL_LOGOUT_URIS");
   const rawTtl = read(env, "DEV_IDP_ACCESS_TOKEN_TTL");
   const rawCookieKeys = read(env, "DEV_IDP_COOKIE_KEYS");
 
@@ -165,6 +172,12 @@ export function parseDevIdpConfig(env: Env): DevIdpConfig {
       rawPostLogout === undefined
         ? [...DEFAULT_POST_LOGOUT_REDIRECT_URIS]
         : parseUriList("DEV_IDP_POST_LOGOUT_REDIRECT_URIS", rawPostLogout),
+    backchannelLogoutUris:
+      rawBackchannel === undefined
+        ? [...DEFAULT_BACKCHANNEL_LOGOUT_URIS]
+        : rawBackchannel.toLowerCase() === "off"
+          ? []
+          : parseUriList("DEV_IDP_BACKCHANNEL_LOGOUT_URIS", rawBackchannel),
     accessTokenTtlSeconds:
       rawTtl === undefined ? DEFAULT_ACCESS_TOKEN_TTL_SECONDS : parsePositiveSeconds("DEV_IDP_ACCESS_TOKEN_TTL", rawTtl),
     testApi: parseTestApi("DEV_IDP_TEST_API", read(env, "DEV_IDP_TEST_API")),

@@ -3,7 +3,10 @@
  * random port and is driven with fetch plus a small cookie jar, the way Auth.js and a
  * browser would drive it.
  */
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startDevIdp, type DevIdp } from "./provider";
@@ -27,13 +30,47 @@ const eve = user("eve@example.com");
 let idp: DevIdp;
 let discovery: Record<string, unknown>;
 
+/** Stands in for the app's back-channel logout endpoint: keeps what the IdP posts, answers 200. */
+interface LogoutReceiver {
+  uri: string;
+  bodies: { contentType: string | undefined; body: string }[];
+  server: Server;
+}
+
+async function startLogoutReceiver(): Promise<LogoutReceiver> {
+  const bodies: LogoutReceiver["bodies"] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    req.on("end", () => {
+      bodies.push({ contentType: req.headers["content-type"], body });
+      res.statusCode = 200;
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/auth/backchannel-logout`, bodies, server };
+}
+
+let receivers: LogoutReceiver[] = [];
+
 beforeAll(async () => {
-  idp = await startDevIdp({ port: 0, testApi: true, accessTokenTtlSeconds: ACCESS_TOKEN_TTL });
+  receivers = [await startLogoutReceiver(), await startLogoutReceiver()];
+  idp = await startDevIdp({
+    port: 0,
+    testApi: true,
+    accessTokenTtlSeconds: ACCESS_TOKEN_TTL,
+    backchannelLogoutUris: receivers.map((r) => r.uri),
+  });
   discovery = (await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
 });
 
 afterAll(async () => {
   await idp?.close();
+  for (const receiver of receivers) {
+    receiver.server.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.server.close(() => resolve()));
+  }
 });
 
 function endpoint(name: string): string {
@@ -482,6 +519,43 @@ describe("RP-initiated logout", () => {
     // ...but, as with Google, offline_access grants outlive the IdP session (oidc-provider
     // marks them persistsLogout): the app must revoke its refresh token itself.
     expect((await refresh(tokens.refresh_token!)).status).toBe(200);
+  });
+
+  it("ending the session at the IdP posts each registered back-channel logout URI its own logout token (sub and the ID token's sid)", async () => {
+    const cb = await signIn(bob);
+    const tokens = await exchangeCode(cb);
+    const sid = decodeJwt(tokens.id_token).sid;
+    expect(typeof sid).toBe("string");
+    for (const receiver of receivers) receiver.bodies.length = 0;
+
+    const page = await cb.browser.get(endpoint("end_session_endpoint"));
+    const html = await page.text();
+    const action = /<form id="op.logoutForm" method="post" action="([^"]+)">/.exec(html)?.[1];
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)?.[1];
+    await cb.browser.postForm(new URL(action!, endpoint("end_session_endpoint")).href, { xsrf: xsrf!, logout: "yes" });
+
+    const jwks = createRemoteJWKSet(new URL(endpoint("jwks_uri")));
+    const jtis = new Set<unknown>();
+    for (const receiver of receivers) {
+      expect(receiver.bodies).toHaveLength(1);
+      expect(receiver.bodies[0]!.contentType).toBe("application/x-www-form-urlencoded");
+      const logoutToken = new URLSearchParams(receiver.bodies[0]!.body).get("logout_token")!;
+      const { payload, protectedHeader } = await jwtVerify(logoutToken, jwks, {
+        issuer: idp.issuer,
+        audience: idp.client.clientId,
+        typ: "logout+jwt",
+      });
+      expect(protectedHeader.alg).toBe("RS256");
+      expect(payload).toMatchObject({ sub: bob.sub, sid, events: { "http://schemas.openid.net/event/backchannel-logout": {} } });
+      expect(payload).not.toHaveProperty("nonce");
+      jtis.add(payload.jti);
+    }
+    expect(jtis.size).toBe(receivers.length);
+  });
+
+  it("publishes back-channel logout support with sessions in discovery", () => {
+    expect(discovery.backchannel_logout_supported).toBe(true);
+    expect(discovery.backchannel_logout_session_supported).toBe(true);
   });
 
   it("an unregistered post_logout_redirect_uri is refused", async () => {

@@ -23,6 +23,7 @@ import type { Context, Next } from "koa";
 
 import {
   DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+  DEFAULT_BACKCHANNEL_LOGOUT_URIS,
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
   DEFAULT_POST_LOGOUT_REDIRECT_URIS,
@@ -72,6 +73,7 @@ export interface DevIdp {
     clientSecret: string;
     redirectUris: string[];
     postLogoutRedirectUris: string[];
+    backchannelLogoutUris: string[];
   };
   /** The same counters the test API returns. */
   stats(): DevIdpStats;
@@ -156,6 +158,26 @@ function listen(server: Server, port: number, host: string): Promise<number> {
   });
 }
 
+type BackchannelLogout = (this: object, sub: string, sid: string) => Promise<void>;
+
+/**
+ * A client has one backchannel_logout_uri, but one Dev IdP serves several copies of the app (the
+ * e2e stack runs a few): each URI gets its own logout token (own jti), sent by oidc-provider's
+ * own code with the URI swapped in. Fails only when every delivery failed; each failure is logged.
+ */
+function deliverBackchannelLogoutToEach(provider: Provider, uris: readonly string[]): void {
+  const prototype = provider.Client.prototype as unknown as { backchannelLogout: BackchannelLogout };
+  const deliver = prototype.backchannelLogout;
+  prototype.backchannelLogout = async function (this: object, sub: string, sid: string) {
+    const results = await Promise.allSettled(
+      uris.map((uri) => deliver.call(Object.create(this, { backchannelLogoutUri: { value: uri } }) as object, sub, sid)),
+    );
+    const failures = results.flatMap((r, i) => (r.status === "rejected" ? [`${uris[i]}: ${(r.reason as Error)?.message}`] : []));
+    if (failures.length === results.length) throw new Error(failures.join("; "));
+    for (const failure of failures) console.warn(`Dev IdP: back-channel logout failed: ${failure}`);
+  };
+}
+
 /** Starts a Dev IdP HTTP server. Options default to the built-in dev values (not env). */
 export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<DevIdp> {
   const host = options.host ?? "127.0.0.1";
@@ -163,6 +185,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
   const clientSecret = options.clientSecret ?? DEFAULT_CLIENT_SECRET;
   const redirectUris = [...(options.redirectUris ?? DEFAULT_REDIRECT_URIS)];
   const postLogoutRedirectUris = [...(options.postLogoutRedirectUris ?? DEFAULT_POST_LOGOUT_REDIRECT_URIS)];
+  const backchannelLogoutUris = [...(options.backchannelLogoutUris ?? DEFAULT_BACKCHANNEL_LOGOUT_URIS)];
   const accessTokenTtl = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
   const testApi = options.testApi ?? false;
   const cookieKeys = options.cookieKeys?.length ? options.cookieKeys : [randomBytes(32).toString("base64url")];
@@ -199,6 +222,10 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 
     const configuration: Configuration = {
       adapter: memoryAdapterFactory(store),
+      // oidc-provider refuses to connect to loopback and private addresses (SSRF protection), but
+      // the apps it posts back-channel logout tokens to are on localhost. It only ever fetches the
+      // configured client's URIs (no dynamic registration, no request objects), so this is safe here.
+      fetch: (url, options) => globalThis.fetch(url, { ...options, dispatcher: undefined } as RequestInit),
       clients: [
         {
           client_id: clientId,
@@ -210,6 +237,10 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
           response_types: ["code"],
           token_endpoint_auth_method: "client_secret_basic",
           id_token_signed_response_alg: "RS256",
+          // OIDC Back-Channel Logout: ID tokens carry `sid`, and logout tokens name it (and `sub`).
+          ...(backchannelLogoutUris.length > 0
+            ? { backchannel_logout_uri: backchannelLogoutUris[0], backchannel_logout_session_required: true }
+            : {}),
         },
       ],
       clientAuthMethods: ["client_secret_basic"],
@@ -238,6 +269,9 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
           allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
         },
         userinfo: { enabled: true },
+        // When a session here ends (the end-session endpoint, with "Sign out"), the app is told
+        // server to server, so the person is signed out there too.
+        backchannelLogout: { enabled: backchannelLogoutUris.length > 0 },
         rpInitiatedLogout: {
           enabled: true,
           logoutSource: (ctx, form) => {
@@ -276,6 +310,10 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
     };
 
     const provider = new Provider(issuer, configuration);
+    if (backchannelLogoutUris.length > 1) deliverBackchannelLogoutToEach(provider, backchannelLogoutUris);
+    provider.on("backchannel.error", (_ctx: KoaContextWithOIDC, err: Error) => {
+      console.warn(`Dev IdP: back-channel logout failed: ${err.message}`);
+    });
 
     provider.on("grant.success", (ctx: KoaContextWithOIDC) => {
       const grantType = ctx.oidc.params?.grant_type;
@@ -515,7 +553,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
     return {
       issuer,
       port,
-      client: { clientId, clientSecret, redirectUris, postLogoutRedirectUris },
+      client: { clientId, clientSecret, redirectUris, postLogoutRedirectUris, backchannelLogoutUris },
       stats: () => structuredClone(stats),
       issuedTokens: issuedFor,
       provider,

@@ -9,6 +9,21 @@ export function jsonError(status: number, error: string, headers: HeadersInit = 
   return Response.json({ error }, { status, headers: { ...NO_STORE, ...headers } });
 }
 
+// RFC 9110 §15.5.2: a 401 names the scheme that would work; RFC 6750 §3 adds the error when a
+// bearer token was sent and refused (and none when no credential came at all).
+const REALM = 'Bearer realm="api"';
+
+/** No credential, or a session cookie that is not (or no longer) a session. */
 export function unauthorizedJson(): Response {
-  return jsonError(401, "unauthorized");
+  return jsonError(401, "unauthorized", { "WWW-Authenticate": REALM });
+}
+
+/** A bearer token that is malformed, forged, expired, of the wrong kind, or of an ended session. */
+export function invalidTokenJson(): Response {
+  return jsonError(401, "invalid_token", { "WWW-Authenticate": `${REALM}, error="invalid_token"` });
+}
+
+/** The response for a caller lib/dal.ts's `verifyApiCaller` refused. */
+export function apiCallerRefused(error: "unauthorized" | "invalid_token"): Response {
+  return error === "invalid_token" ? invalidTokenJson() : unauthorizedJson();
 }

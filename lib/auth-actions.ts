@@ -3,7 +3,7 @@
 import { headers } from "next/headers";
 import { redirect, unstable_rethrow } from "next/navigation";
 
-import { signIn, signOut } from "@/lib/auth";
+import { recordFailedSignIn, signIn, signOut } from "@/lib/auth";
 import { signInErrorCode } from "@/lib/auth-errors";
 import { verifySession } from "@/lib/dal";
 import { getEnv } from "@/lib/env";
@@ -30,7 +30,9 @@ export async function startSignIn(formData: FormData): Promise<void> {
     await signIn(provider, { redirectTo: callbackUrl });
   } catch (error) {
     unstable_rethrow(error);
-    redirect(loginPath(callbackUrl, signInErrorCode(error)));
+    const code = signInErrorCode(error);
+    await recordFailedSignIn({ provider, code, headers: await headers() });
+    redirect(loginPath(callbackUrl, code));
   }
 }
 
@@ -42,7 +44,10 @@ async function endProviderGrant(): Promise<{ provider: string; idToken: string |
   return { provider: user.provider, idToken };
 }
 
-/** Signs out of this app only; lands on the home page. */
+/**
+ * Signs out of this app only; lands on the home page. Auth.js's sign-out revokes the session record
+ * (lib/auth-with-database.ts), so the cookie, or a copy of it, never works again.
+ */
 export async function signOutUser(): Promise<void> {
   await endProviderGrant();
   await signOut({ redirectTo: "/" });

@@ -138,23 +138,42 @@ export function recordAuthError(error: unknown): void {
   if (store && store.error === undefined) store.error = error;
 }
 
+/** Told about every sign-in that ended on /login?error=…: which request, and our code for it. */
+export type SignInFailureListener = (request: Request, code: SignInErrorCode) => Promise<void>;
+
 /**
- * Wraps an Auth.js route handler so that its redirects to `/login?error=...` carry our precise code.
+ * Wraps an Auth.js route handler so that its redirects to `/login?error=...` carry our precise code,
+ * and tells `onFailure` (sign-in activity, lib/sign-in-activity.ts) about each one. A listener that
+ * fails is logged and never changes the response.
  */
 export function withSignInErrorCodes<R extends Request>(
   handler: (request: R) => Promise<Response>,
+  options: { onFailure?: SignInFailureListener } = {},
 ): (request: R) => Promise<Response> {
   return async (request) => {
     const store: { error?: unknown } = {};
     const response = await currentRequest.run(store, () => handler(request));
     const location = response.headers.get("location");
-    if (store.error === undefined || !location) return response;
+    if (!location) return response;
     const url = new URL(location);
     if (url.pathname !== "/login" || !url.searchParams.has("error")) return response;
-    const providerError = new URL(request.url).searchParams.get("error");
-    url.search = new URLSearchParams({ error: signInErrorCode(store.error, providerError) }).toString();
-    const headers = new Headers(response.headers);
-    headers.set("location", url.toString());
-    return new Response(null, { status: response.status, headers });
+    let code: SignInErrorCode;
+    let rewritten = response;
+    if (store.error === undefined) {
+      code = signInErrorFromQuery(url.searchParams.get("error") ?? undefined) ?? "signin_failed";
+    } else {
+      const providerError = new URL(request.url).searchParams.get("error");
+      code = signInErrorCode(store.error, providerError);
+      url.search = new URLSearchParams({ error: code }).toString();
+      const headers = new Headers(response.headers);
+      headers.set("location", url.toString());
+      rewritten = new Response(null, { status: response.status, headers });
+    }
+    if (options.onFailure) {
+      await options.onFailure(request, code).catch((error: unknown) => {
+        console.warn(`[auth] could not record a failed sign-in: ${(error as Error)?.name ?? "error"}`);
+      });
+    }
+    return rewritten;
   };
 }

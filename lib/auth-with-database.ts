@@ -1,15 +1,22 @@
 import "server-only";
 
+import { decodeJwt } from "jose";
 import type { NextAuthConfig } from "next-auth";
 
 import { storeSignInTokens } from "@/lib/account-tokens";
 import { createAuthAdapter } from "@/lib/auth-adapter";
+import type { SignInErrorCode, SignInFailureListener } from "@/lib/auth-errors";
 import type { Database } from "@/lib/db";
+import { clientInfoFrom, currentRequest, type ClientInfo } from "@/lib/request-info";
+import { readRequestSessionClaims } from "@/lib/session-claims";
+import { sessionPolicy, type SessionPolicy } from "@/lib/session-policy";
+import { checkSession, revokeSession, startSession } from "@/lib/session-registry";
+import { recordSignInEvent } from "@/lib/sign-in-activity";
 import type { TokenKeyring } from "@/lib/token-keys";
 
 /**
  * The proxy's Auth.js configuration (lib/auth.config.ts) plus what needs the database: the
- * adapter, and storing the provider's fresh tokens on every sign-in.
+ * adapter, the provider's fresh tokens, and the session registry (lib/session-registry.ts).
  *
  * Auth.js writes an account's tokens only when it links the account the first time; on every
  * later sign-in (and on a reconnect, which is a sign-in while signed in) it drops the new tokens.
@@ -17,12 +24,88 @@ import type { TokenKeyring } from "@/lib/token-keys";
  * (which runs on every sign-in, with the provider's token response) stores them, encrypted, and
  * clears any "reconnect" mark. It runs before the session cookie is issued and its errors fail
  * the sign-in: a person is never signed in on top of tokens we failed to keep.
+ *
+ * The same callback starts a session record for every sign-in and puts its id in the cookie
+ * (`sid`): always a new one, so a session id planted before sign-in is never promoted (session
+ * fixation), and the one this browser held before is revoked. On every later read through Auth.js
+ * (its /api/auth/session endpoint) a revoked or expired record signs the cookie out. Sign-out
+ * revokes the record, so a copy of the cookie taken before is worthless afterwards.
  */
 
-type JwtParams = Parameters<NonNullable<NonNullable<NextAuthConfig["callbacks"]>["jwt"]>>[0];
+type Callbacks = NonNullable<NextAuthConfig["callbacks"]>;
+type JwtParams = Parameters<NonNullable<Callbacks["jwt"]>>[0];
+type SignOutMessage = Parameters<NonNullable<NonNullable<NextAuthConfig["events"]>["signOut"]>>[0];
 
-export function withDatabase(config: NextAuthConfig, db: Database, keyring: () => Promise<TokenKeyring>): NextAuthConfig {
+export interface SessionOptions {
+  policy: SessionPolicy;
+  /** The clock; tests move it. */
+  now: () => Date;
+}
+
+const NO_CLIENT: ClientInfo = { ip: null, userAgent: null };
+
+function defaultSessionOptions(): SessionOptions {
+  return { policy: sessionPolicy(), now: () => new Date() };
+}
+
+/** The provider's own session id (`sid`, OIDC Front/Back-Channel Logout) from its ID token, already verified by Auth.js. */
+export function providerSessionId(idToken: string | undefined): string | null {
+  if (!idToken) return null;
+  try {
+    const { sid } = decodeJwt(idToken);
+    return typeof sid === "string" && sid.length > 0 && sid.length <= 255 ? sid : null;
+  } catch {
+    return null;
+  }
+}
+
+export function withDatabase(
+  config: NextAuthConfig,
+  db: Database,
+  keyring: () => Promise<TokenKeyring>,
+  sessions: SessionOptions = defaultSessionOptions(),
+): NextAuthConfig {
   const jwt = config.callbacks?.jwt;
+  const secret = config.secret ?? [];
+
+  async function signIn(params: JwtParams & { user: { id: string }; account: NonNullable<JwtParams["account"]> }) {
+    const { account, user } = params;
+    if (account.type === "oauth" || account.type === "oidc") {
+      await storeSignInTokens(
+        db,
+        await keyring(),
+        { provider: account.provider, providerAccountId: account.providerAccountId },
+        {
+          accessToken: account.access_token ?? null,
+          refreshToken: account.refresh_token ?? null,
+          idToken: account.id_token ?? null,
+          expiresAt: typeof account.expires_at === "number" ? account.expires_at : null,
+          tokenType: account.token_type ?? null,
+          scope: account.scope ?? null,
+        },
+      );
+    }
+    const token = jwt ? await jwt(params) : params.token;
+    if (!token) return token;
+    const request = currentRequest();
+    const client = request ? clientInfoFrom(request.headers) : NO_CLIENT;
+    const previous = request ? await readRequestSessionClaims(request.headers, secret) : null;
+    const now = sessions.now();
+    const sid = await startSession(
+      db,
+      {
+        userId: user.id,
+        provider: account.provider,
+        providerSid: providerSessionId(account.id_token),
+        client,
+        replacing: previous?.sessionId,
+      },
+      now,
+    );
+    await recordSignInEvent(db, { userId: user.id, provider: account.provider, result: "success", client, sessionId: sid }, now);
+    return { ...token, sid };
+  }
+
   return {
     ...config,
     adapter: createAuthAdapter(db, keyring),
@@ -30,21 +113,10 @@ export function withDatabase(config: NextAuthConfig, db: Database, keyring: () =
       ...config.callbacks,
       async jwt(params: JwtParams) {
         const { account, user } = params;
-        if (account && user?.id && (account.type === "oauth" || account.type === "oidc")) {
-          await storeSignInTokens(
-            db,
-            await keyring(),
-            { provider: account.provider, providerAccountId: account.providerAccountId },
-            {
-              accessToken: account.access_token ?? null,
-              refreshToken: account.refresh_token ?? null,
-              idToken: account.id_token ?? null,
-              expiresAt: typeof account.expires_at === "number" ? account.expires_at : null,
-              tokenType: account.token_type ?? null,
-              scope: account.scope ?? null,
-            },
-          );
-        }
+        if (account && user?.id) return signIn({ ...params, account, user: { ...user, id: user.id } });
+        const { sub, sid } = params.token;
+        if (typeof sub !== "string" || typeof sid !== "string") return null;
+        if (!(await checkSession(db, { sessionId: sid, userId: sub }, sessions.policy, sessions.now()))) return null;
         return jwt ? jwt(params) : params.token;
       },
     },
@@ -53,6 +125,47 @@ export function withDatabase(config: NextAuthConfig, db: Database, keyring: () =
       signIn({ user, account, isNewUser }) {
         console.info(`[auth] sign-in user=${user.id} provider=${account?.provider} new=${Boolean(isNewUser)}`);
       },
+      async signOut(message: SignOutMessage) {
+        const sid = "token" in message ? message.token?.sid : undefined;
+        // Auth.js logs a failure here and clears the cookie anyway: a person is never kept signed in.
+        if (typeof sid === "string") await revokeSession(db, sid, "signed_out", sessions.now());
+      },
     },
+  };
+}
+
+export interface FailedSignIn {
+  /** The provider id from the sign-in or callback URL; anything not configured is ignored. */
+  provider: string;
+  code: SignInErrorCode;
+  /** The request's headers: its cookies say whether a signed-in person failed, the rest where from. */
+  headers: Headers;
+}
+
+/**
+ * Records a failed sign-in (lib/sign-in-activity.ts): under the person's account only when the
+ * request carried their valid session (a failed reconnect), else without a user. Only for our own
+ * providers, so made-up callback paths write nothing.
+ */
+export function failedSignInRecorder(
+  config: NextAuthConfig,
+  db: Database,
+  sessions: SessionOptions = defaultSessionOptions(),
+): (failure: FailedSignIn) => Promise<void> {
+  const providerIds = new Set((config.providers ?? []).map((p) => (typeof p === "function" ? undefined : p.id)));
+  return async ({ provider, code, headers }) => {
+    if (!providerIds.has(provider)) return;
+    const now = sessions.now();
+    const claims = await readRequestSessionClaims(headers, config.secret ?? []);
+    const session = claims ? await checkSession(db, claims, sessions.policy, now) : null;
+    await recordSignInEvent(db, { userId: session?.user.id ?? null, provider, result: code, client: clientInfoFrom(headers) }, now);
+  };
+}
+
+/** For lib/auth-errors.ts's `withSignInErrorCodes`: the provider is the last segment of the sign-in or callback path. */
+export function failureListener(record: (failure: FailedSignIn) => Promise<void>): SignInFailureListener {
+  return async (request, code) => {
+    const provider = /\/api\/auth\/(?:callback|signin)\/([^/]+)$/.exec(new URL(request.url).pathname)?.[1];
+    if (provider) await record({ provider, code, headers: request.headers });
   };
 }

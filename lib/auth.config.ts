@@ -6,6 +6,7 @@ import { describeAuthError, recordAuthError } from "@/lib/auth-errors";
 import { getEnv, type AppEnv } from "@/lib/env";
 import { buildProviders } from "@/lib/providers";
 import { safeCallbackPath } from "@/lib/safe-redirect";
+import { sessionPolicy, type SessionPolicy } from "@/lib/session-policy";
 
 /**
  * The Auth.js configuration the proxy can use on its own: providers, JWT session, callbacks.
@@ -22,20 +23,25 @@ declare module "next-auth" {
 declare module "@auth/core/jwt" {
   interface JWT {
     provider?: string;
+    /** The session record (lib/session-registry.ts); set at sign-in by lib/auth-with-database.ts. */
+    sid?: string;
   }
 }
 
-export function createAuthConfig(env: AppEnv): NextAuthConfig {
+export function createAuthConfig(env: AppEnv, policy: SessionPolicy = sessionPolicy()): NextAuthConfig {
   return {
     secret: env.authSecret,
     providers: buildProviders(env),
-    session: { strategy: "jwt" },
+    // The cookie expires after the idle timeout unless used (the proxy re-issues it on every
+    // request): the database-free part of the idle timeout. The server enforces both limits from
+    // the session record (lib/dal.ts), which Auth.js alone would slide forever.
+    session: { strategy: "jwt", maxAge: Math.floor(policy.idleTimeoutMs / 1000) },
     pages: { signIn: "/login", error: "/login" },
     callbacks: {
       jwt({ token, user, account }) {
-        // Sign-in: the cookie carries who (our user id) and how (provider), nothing else. Name,
-        // email and picture are read from the database so edits show at once, and provider tokens
-        // never leave the server.
+        // Sign-in: the cookie carries who (our user id) and how (provider), nothing else (plus the
+        // session record's id, added by lib/auth-with-database.ts). Name, email and picture are read
+        // from the database so edits show at once, and provider tokens never leave the server.
         if (user?.id && account) return { sub: user.id, provider: account.provider };
         return token;
       },

@@ -2,16 +2,30 @@ import "server-only";
 
 import NextAuth, { type NextAuthConfig } from "next-auth";
 
-import { withDatabase } from "@/lib/auth-with-database";
+import { failedSignInRecorder, failureListener, withDatabase, type FailedSignIn } from "@/lib/auth-with-database";
 import { authConfig } from "@/lib/auth.config";
 import { db } from "@/lib/db";
 import { tokenKeyring } from "@/lib/provider-tokens";
 
 /**
  * Auth.js for the route handler, server components and server actions: the proxy's
- * configuration plus the database (users, linked provider accounts and their encrypted tokens).
- * The session itself stays a JWT cookie, so checking it needs no database round trip.
+ * configuration plus the database (users, linked provider accounts and their encrypted tokens,
+ * session records). The session itself stays a JWT cookie; lib/dal.ts checks its record.
  */
 let config: NextAuthConfig | undefined;
 
 export const { handlers, auth, signIn, signOut } = NextAuth(() => (config ??= withDatabase(authConfig(), db, tokenKeyring)));
+
+let recorder: ((failure: FailedSignIn) => Promise<void>) | undefined;
+
+/** Sign-in activity for a failed sign-in (lib/sign-in-activity.ts); never throws. */
+export async function recordFailedSignIn(failure: FailedSignIn): Promise<void> {
+  try {
+    await (recorder ??= failedSignInRecorder(authConfig(), db))(failure);
+  } catch (error) {
+    console.warn(`[auth] could not record a failed sign-in: ${(error as Error)?.name ?? "error"}`);
+  }
+}
+
+/** The same, for the Auth.js route handler's `withSignInErrorCodes`. */
+export const onFailedSignIn = failureListener(recordFailedSignIn);

@@ -1,47 +1,45 @@
 import "server-only";
 
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 
-import { auth } from "@/lib/auth";
-import { db } from "@/lib/db";
+import { appAuthDeps } from "@/lib/app-auth-deps";
+import { authenticateApiRequest, authenticateSession, type ApiCaller, type CurrentUser, type RequestCredentials } from "@/lib/authenticate";
 import { loginPath } from "@/lib/safe-redirect";
 import { hasSessionCookie } from "@/lib/session-cookie";
+
+export type { ApiCaller, CurrentUser } from "@/lib/authenticate";
 
 /**
  * The data-access layer: the one place that decides who is signed in.
  *
  * The proxy is only a first, optimistic gate (a matcher mistake or a framework bug such as
  * CVE-2025-29927 can skip it), so every protected page, server action and route handler calls
- * `verifySession()` / `requireUser()` itself. The check is cached per request by React, so a page
- * and its layout share one cookie decrypt and one database read.
+ * `verifySession()` / `requireUser()` / `verifyApiCaller()` itself.
+ *
+ * Cost per request: one cookie decrypt, then the session record and the user, two primary-key
+ * lookups sent together, and a last-seen write at most once a minute (lib/session-registry.ts).
+ * Cached per request by React, so a page and its layout share one check. Nothing is cached across
+ * requests: a session revoked on any instance is refused by every instance on its next request.
  */
 
-export interface CurrentUser {
-  id: string;
-  name: string | null;
-  email: string | null;
-  image: string | null;
-  /** The provider this session signed in with. */
-  provider: string | undefined;
-}
+const requestCredentials = cache(
+  async (): Promise<RequestCredentials> => ({ headers: await headers(), cookies: (await cookies()).getAll() }),
+);
 
-export const verifySession = cache(async (): Promise<CurrentUser | null> => {
-  const session = await auth();
-  const id = session?.user?.id;
-  if (!id) return null;
-  // The cookie proves who signed in; the row proves they still exist (a deleted user is signed out).
-  const user = await db.user.findUnique({
-    where: { id },
-    select: { id: true, name: true, email: true, image: true },
-  });
-  return user ? { ...user, provider: session.provider } : null;
-});
+/** The signed-in user of the session cookie (pages and server actions), or null. */
+export const verifySession = cache(async (): Promise<CurrentUser | null> => authenticateSession(appAuthDeps(), await requestCredentials()));
+
+/**
+ * For route handlers under /api: the caller by `Authorization: Bearer` (an access token from
+ * POST /api/token) or else by the session cookie. Answer a refusal with `apiCallerRefused`.
+ */
+export const verifyApiCaller = cache(async (): Promise<ApiCaller> => authenticateApiRequest(appAuthDeps(), await requestCredentials()));
 
 /**
  * For pages and server actions: the signed-in user, or a redirect to /login that comes back to
- * `returnTo` afterwards.
+ * `returnTo` afterwards (with "your session has ended" when a session cookie came along).
  */
 export async function requireUser(returnTo?: string): Promise<CurrentUser> {
   const user = await verifySession();

@@ -34,6 +34,8 @@ export interface ProviderEndpoints {
   userinfo: string | undefined;
   revocation: string | undefined;
   endSession: string | undefined;
+  /** The provider's signing keys (OIDC Discovery `jwks_uri`): verify its back-channel logout tokens. */
+  jwks: string | undefined;
 }
 
 export interface RefreshedTokens {
@@ -66,12 +68,14 @@ const GOOGLE: ProviderEndpoints = {
   userinfo: "https://openidconnect.googleapis.com/v1/userinfo",
   revocation: "https://oauth2.googleapis.com/revoke",
   endSession: undefined,
+  jwks: "https://www.googleapis.com/oauth2/v3/certs",
 };
 const GITHUB: ProviderEndpoints = {
   token: "https://github.com/login/oauth/access_token",
   userinfo: "https://api.github.com/user",
   revocation: undefined,
   endSession: undefined,
+  jwks: undefined,
 };
 
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
@@ -149,6 +153,7 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
       userinfo: optionalString(doc.userinfo_endpoint) ?? undefined,
       revocation: optionalString(doc.revocation_endpoint) ?? undefined,
       endSession: optionalString(doc.end_session_endpoint) ?? undefined,
+      jwks: optionalString(doc.jwks_uri) ?? undefined,
     };
   }
 

@@ -15,7 +15,7 @@ import { hasSessionCookie } from "@/lib/session-cookie";
 
 export type Access = "public" | "page" | "api";
 
-const PUBLIC_PATHS = new Set(["/", "/login", "/api/health", "/favicon.ico", "/robots.txt"]);
+const PUBLIC_PATHS = new Set(["/", "/login", "/api/health", "/favicon.ico", "/robots.txt", "/.well-known/jwks.json"]);
 
 export function classifyPath(pathname: string): Access {
   if (PUBLIC_PATHS.has(pathname) || pathname.startsWith("/api/auth/")) return "public";
@@ -31,9 +31,21 @@ function deny(request: NextRequest, access: Exclude<Access, "public">): Response
   return NextResponse.redirect(new URL(loginPath(returnTo, expired ? "session_expired" : undefined), request.url));
 }
 
+/**
+ * An API request with an `Authorization` header goes on to its route handler, which verifies the
+ * bearer token and its session record (lib/dal.ts `verifyApiCaller`) and answers 401 invalid_token
+ * itself. The proxy does not check the token: that needs the signing keys, which live in the
+ * database, and the proxy stays database-free. No protection is lost, because the proxy was never
+ * the gate: every route handler authenticates its caller itself (proven by the no-proxy e2e build).
+ */
+export function carriesBearerCredential(request: Request): boolean {
+  return request.headers.has("authorization");
+}
+
 function gate(request: NextAuthRequest, _event: NextFetchEvent): Response | undefined {
   const access = classifyPath(request.nextUrl.pathname);
   if (access === "public" || request.auth?.user?.id) return undefined;
+  if (access === "api" && carriesBearerCredential(request)) return undefined;
   return deny(request, access);
 }
 

@@ -23,6 +23,17 @@ interface Cookie {
   value: string;
 }
 
+/** The cookies of a raw request (Auth.js's callbacks get no `cookies()`). */
+export function cookiesOf(headers: Headers): Cookie[] {
+  const cookies: Cookie[] = [];
+  for (const part of (headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) continue;
+    cookies.push({ name: part.slice(0, eq).trim(), value: part.slice(eq + 1).trim() });
+  }
+  return cookies;
+}
+
 /** Auth.js's cookie name: `__Secure-` over https (lib/app-origin.ts decides which). */
 export function sessionCookieName(secure: boolean): string {
   return `${secure ? "__Secure-" : ""}authjs.session-token`;
@@ -37,6 +48,12 @@ export function sessionCookieValue(cookies: readonly Cookie[], name: string): st
     .filter((c) => Number.isInteger(c.index) && c.index >= 0)
     .sort((a, b) => a.index - b.index);
   return chunks.length > 0 ? chunks.map((c) => c.value).join("") : null;
+}
+
+/** For code that sees a raw request: whichever of the two cookie names carries a valid session. */
+export async function readRequestSessionClaims(headers: Headers, secret: string | string[]): Promise<SessionClaims | null> {
+  const cookies = cookiesOf(headers);
+  return (await readSessionClaims(cookies, { secret, secure: true })) ?? readSessionClaims(cookies, { secret, secure: false });
 }
 
 /**

@@ -1,10 +1,12 @@
-import { NO_STORE, unauthorizedJson } from "@/lib/api-response";
-import { verifySession } from "@/lib/dal";
+import { apiCallerRefused, NO_STORE } from "@/lib/api-response";
+import { verifyApiCaller } from "@/lib/dal";
 import { db } from "@/lib/db";
 
+/** GET /api/me, with the session cookie or `Authorization: Bearer <token from POST /api/token>`. */
 export async function GET(): Promise<Response> {
-  const user = await verifySession();
-  if (!user) return unauthorizedJson();
+  const caller = await verifyApiCaller();
+  if (!caller.ok) return apiCallerRefused(caller.error);
+  const { user } = caller;
   const accounts = await db.account.findMany({
     where: { userId: user.id },
     select: { provider: true },

@@ -1,17 +1,20 @@
-import { jsonError, NO_STORE, unauthorizedJson } from "@/lib/api-response";
-import { verifySession } from "@/lib/dal";
+import { apiCallerRefused, jsonError, NO_STORE } from "@/lib/api-response";
+import { verifyApiCaller } from "@/lib/dal";
 import { liveProviderProfile } from "@/lib/provider-tokens";
 
 /**
  * GET /api/provider/profile: what the session's provider says about the person right now, read
  * from its userinfo endpoint with their stored (and, when due, refreshed) access token.
  *
- * 200 {provider, profile} · 401 unauthorized · 404 not_connected · 409 reconnect_required (the
+ * With the session cookie or `Authorization: Bearer <token from POST /api/token>`.
+ *
+ * 200 {provider, profile} · 401 unauthorized / invalid_token · 404 not_connected · 409 reconnect_required (the
  * grant was revoked: sign in with the provider again) · 503 provider_unavailable (try again).
  */
 export async function GET(): Promise<Response> {
-  const user = await verifySession();
-  if (!user) return unauthorizedJson();
+  const caller = await verifyApiCaller();
+  if (!caller.ok) return apiCallerRefused(caller.error);
+  const { user } = caller;
   if (!user.provider) return jsonError(404, "not_connected");
   const result = await liveProviderProfile(user.id, user.provider);
   switch (result.status) {

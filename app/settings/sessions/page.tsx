@@ -1,0 +1,70 @@
+import type { Metadata } from "next";
+
+import { PendingButton } from "@/components/pending-button";
+import { UtcTime } from "@/components/utc-time";
+import { requireUser } from "@/lib/dal";
+import { db } from "@/lib/db";
+import { getEnv } from "@/lib/env";
+import { providerName } from "@/lib/providers";
+import { sessionPolicy } from "@/lib/session-policy";
+import { listActiveSessions } from "@/lib/session-registry";
+import { describeUserAgent } from "@/lib/user-agent";
+
+import { signOutEverywhereElse, signOutSession } from "./actions";
+
+export const metadata: Metadata = { title: "Sessions" };
+
+const PATH = "/settings/sessions";
+
+export default async function SessionsPage() {
+  const user = await requireUser(PATH);
+  const env = getEnv();
+  const listed = await listActiveSessions(db, user.id, sessionPolicy(), new Date());
+  // This device first, then the others by last use.
+  const sessions = [...listed.filter((s) => s.id === user.sessionId), ...listed.filter((s) => s.id !== user.sessionId)];
+  const others = sessions.length - 1;
+
+  return (
+    <div className="card stack">
+      <h1>Sessions</h1>
+      <p className="hint">
+        Where you are signed in. If you don&apos;t recognise a device, sign it out: it is signed out on its next click or API
+        call.
+      </p>
+      <ul className="connection-list" aria-label="Active sessions">
+        {sessions.map((session) => {
+          const current = session.id === user.sessionId;
+          const device = describeUserAgent(session.userAgent);
+          return (
+            <li key={session.id} className="connection" data-testid="session" data-current={current ? "true" : undefined}>
+              <div>
+                <strong>{device}</strong> {current ? <span className="badge badge-ok">This device</span> : null}
+              </div>
+              <p className="hint">
+                {providerName(env, session.provider) ?? session.provider} · IP {session.ip ?? "unknown"} · signed in{" "}
+                <UtcTime date={session.createdAt} /> · last active <UtcTime date={session.lastSeenAt} />
+              </p>
+              {current ? null : (
+                <form action={signOutSession}>
+                  <input type="hidden" name="sessionId" value={session.id} />
+                  <PendingButton className="button button-secondary" pendingLabel="Signing out…">
+                    Sign out
+                  </PendingButton>
+                </form>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {others > 0 ? (
+        <form action={signOutEverywhereElse}>
+          <PendingButton className="button button-primary" pendingLabel="Signing out…">
+            Sign out everywhere else
+          </PendingButton>
+        </form>
+      ) : (
+        <p className="hint">You are not signed in anywhere else.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,14 @@
+import "server-only";
+
+import { signingKeys } from "@/lib/app-signing-keys";
+import type { AuthDeps } from "@/lib/authenticate";
+import { db } from "@/lib/db";
+import { getEnv } from "@/lib/env";
+import { sessionPolicy } from "@/lib/session-policy";
+import type { SigningKeyStore } from "@/lib/signing-keys";
+
+/** lib/authenticate.ts's dependencies, bound to the app's database, configuration, keys and clock. */
+export function appAuthDeps(): AuthDeps & { keys: SigningKeyStore } {
+  const env = getEnv();
+  return { db, policy: sessionPolicy(), secret: env.authSecret, authUrl: env.authUrl, keys: signingKeys(), now: () => new Date() };
+}

@@ -1,0 +1,87 @@
+import "server-only";
+
+import { verifyAccessToken, type AccessTokenRefusal } from "@/lib/access-tokens";
+import { apiAudience, appOrigin } from "@/lib/app-origin";
+import { bearerToken } from "@/lib/bearer-header";
+import type { Database } from "@/lib/db";
+import { readSessionClaims } from "@/lib/session-claims";
+import type { SessionPolicy } from "@/lib/session-policy";
+import { checkSession } from "@/lib/session-registry";
+import type { SigningKeyStore } from "@/lib/signing-keys";
+
+/**
+ * Who is calling, from the request's credentials, for lib/dal.ts (which binds the app's
+ * dependencies and caches the answer per request). Pure apart from `deps`, so the integration
+ * tests drive it with a real database, real cookies, real tokens and a fake clock.
+ *
+ * Either credential ends in the same check of the session record (lib/session-registry.ts): a
+ * cookie and a bearer token of a revoked, idle or expired session are refused alike.
+ */
+
+export interface CurrentUser {
+  id: string;
+  name: string | null;
+  email: string | null;
+  image: string | null;
+  /** The provider this session signed in with. */
+  provider: string | undefined;
+  /** The session record (`sid`): "This device" on /settings/sessions. */
+  sessionId: string;
+}
+
+export interface AuthDeps {
+  db: Database;
+  policy: SessionPolicy;
+  /** Decrypts the session cookie (AUTH_SECRET). */
+  secret: string | string[];
+  authUrl: string | undefined;
+  keys: Pick<SigningKeyStore, "verificationKey">;
+  now: () => Date;
+}
+
+export interface RequestCredentials {
+  headers: Headers;
+  cookies: readonly { name: string; value: string }[];
+}
+
+export type ApiCaller =
+  | { ok: true; user: CurrentUser; credential: "cookie" | "bearer" }
+  /** unauthorized: no credential, or a cookie that is not (or no longer) a session; invalid_token: a bearer header we refuse. */
+  | { ok: false; error: "unauthorized" | "invalid_token"; reason?: AccessTokenRefusal | "malformed_header" | "session" };
+
+async function activeUser(deps: AuthDeps, claims: { userId: string; sessionId: string }): Promise<CurrentUser | null> {
+  const session = await checkSession(deps.db, claims, deps.policy, deps.now());
+  return session ? { ...session.user, provider: session.provider, sessionId: session.id } : null;
+}
+
+/** The session cookie's user (pages, server actions, and the API without a bearer header). */
+export async function authenticateSession(deps: AuthDeps, request: RequestCredentials): Promise<CurrentUser | null> {
+  const secure = appOrigin(request.headers, deps.authUrl).startsWith("https:");
+  const claims = await readSessionClaims(request.cookies, { secret: deps.secret, secure });
+  return claims ? activeUser(deps, claims) : null;
+}
+
+/**
+ * For route handlers under /api: an `Authorization` header, when present, is the credential (a bad
+ * one is refused even if a good cookie came along: the client chose it); otherwise the cookie.
+ */
+export async function authenticateApiRequest(deps: AuthDeps, request: RequestCredentials): Promise<ApiCaller> {
+  const authorization = request.headers.get("authorization");
+  if (authorization === null) {
+    const user = await authenticateSession(deps, request);
+    return user ? { ok: true, user, credential: "cookie" } : { ok: false, error: "unauthorized" };
+  }
+  const token = bearerToken(authorization);
+  if (!token) return { ok: false, error: "invalid_token", reason: "malformed_header" };
+  const origin = appOrigin(request.headers, deps.authUrl);
+  const now = deps.now();
+  const verified = await verifyAccessToken(token, {
+    issuer: origin,
+    audience: apiAudience(origin),
+    key: (kid) => deps.keys.verificationKey(kid, now),
+    now,
+  });
+  if (!verified.ok) return { ok: false, error: "invalid_token", reason: verified.reason };
+  const user = await activeUser(deps, verified);
+  return user ? { ok: true, user, credential: "bearer" } : { ok: false, error: "invalid_token", reason: "session" };
+}
