@@ -12,7 +12,7 @@ export default defineConfig({
   test: {
     environment: "node",
     include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "e2e/**", ".next/**", ".next-e2e-*/**", ".data/**", ".e2e/**"],
+    exclude: ["**/node_modules/**", "e2e/**", "bench/out/**", ".next/**", ".next-e2e-*/**", ".data/**", ".e2e/**"],
     // next-auth imports `next/server` without an extension, which only a bundler resolves.
     server: { deps: { inline: ["next-auth"] } },
     testTimeout: 30_000,

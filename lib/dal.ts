@@ -29,13 +29,21 @@ const requestCredentials = cache(
 );
 
 /** The signed-in user of the session cookie (pages and server actions), or null. */
-export const verifySession = cache(async (): Promise<CurrentUser | null> => authenticateSession(appAuthDeps(), await requestCredentials()));
+export const verifySession = cache(async (): Promise<CurrentUser | null> => {
+  // Request data first: it marks the render dynamic, so a prerender at build time (which has no
+  // secrets in its environment) stops here instead of reading the configuration.
+  const credentials = await requestCredentials();
+  return authenticateSession(appAuthDeps(), credentials);
+});
 
 /**
  * For route handlers under /api: the caller by `Authorization: Bearer` (an access token from
  * POST /api/token) or else by the session cookie. Answer a refusal with `apiCallerRefused`.
  */
-export const verifyApiCaller = cache(async (): Promise<ApiCaller> => authenticateApiRequest(appAuthDeps(), await requestCredentials()));
+export const verifyApiCaller = cache(async (): Promise<ApiCaller> => {
+  const credentials = await requestCredentials();
+  return authenticateApiRequest(appAuthDeps(), credentials);
+});
 
 /**
  * For pages and server actions: the signed-in user, or a redirect to /login that comes back to
