@@ -32,7 +32,7 @@ import {
   type DevIdpConfig,
 } from "./config";
 import { MemoryStore, memoryAdapterFactory } from "./memory-adapter";
-import { DEV_USERS, avatarSvg, findUserByAvatar, findUserBySub, userClaims, verifyCredentials } from "./users";
+import { DEV_USERS, avatarSvg, findUserByAvatar, findUserBySub, userClaims, verifyCredentials, withExtraUsers, type DevUser } from "./users";
 import { PAGE_CSP, errorPage, indexPage, loginPage, logoutPage, signedOutPage } from "./views";
 
 export type { DevIdpConfig } from "./config";
@@ -43,6 +43,11 @@ export interface StartDevIdpOptions extends Partial<Omit<DevIdpConfig, "issuer">
    * (a random free port) works without knowing the port in advance.
    */
   issuer?: string | undefined;
+  /**
+   * More people who can sign in, besides the built-in three (load tests need many distinct new
+   * users). Not shown on the login page. Each needs its own sub, lower-case email and avatar.
+   */
+  extraUsers?: readonly DevUser[] | undefined;
 }
 
 export interface DevIdpStats {
@@ -188,6 +193,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
   const backchannelLogoutUris = [...(options.backchannelLogoutUris ?? DEFAULT_BACKCHANNEL_LOGOUT_URIS)];
   const accessTokenTtl = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
   const testApi = options.testApi ?? false;
+  const users = withExtraUsers(options.extraUsers ?? []);
   const cookieKeys = options.cookieKeys?.length ? options.cookieKeys : [randomBytes(32).toString("base64url")];
   if (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1) {
     throw new TypeError("accessTokenTtlSeconds must be a whole number >= 1");
@@ -299,7 +305,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
         url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       },
       findAccount: (_ctx, sub): Account | undefined => {
-        const user = findUserBySub(sub);
+        const user = findUserBySub(sub, users);
         if (!user) return undefined;
         return { accountId: user.sub, claims: () => userClaims(issuer, user) };
       },
@@ -426,7 +432,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
         }
         const email = form.get("email") ?? "";
         const password = form.get("password") ?? "";
-        const user = verifyCredentials(email, password);
+        const user = verifyCredentials(email, password, users);
         if (!user) {
           renderLogin(ctx, interaction, 401, email, "Wrong email or password.");
           return;
@@ -517,7 +523,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
 
         const avatarMatch = /^\/avatars\/([a-z]+\.svg)$/.exec(path);
         if (avatarMatch && (ctx.method === "GET" || ctx.method === "HEAD")) {
-          const user = findUserByAvatar(avatarMatch[1] ?? "");
+          const user = findUserByAvatar(avatarMatch[1] ?? "", users);
           if (user) {
             ctx.type = "image/svg+xml";
             ctx.set("Cache-Control", "public, max-age=3600");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { DEV_USERS, constantTimeEquals, userClaims, verifyCredentials } from "./users";
+import { DEV_USERS, constantTimeEquals, findUserByAvatar, findUserBySub, userClaims, verifyCredentials, withExtraUsers, type DevUser } from "./users";
 
 describe("test users", () => {
   it("accepts each user's own password (email case-insensitive) and rejects every other combination", () => {
@@ -37,5 +37,47 @@ describe("test users", () => {
     expect(constantTimeEquals("abc", "abd")).toBe(false);
     expect(constantTimeEquals("abc", "abcd")).toBe(false);
     expect(constantTimeEquals("", "")).toBe(true);
+  });
+});
+
+describe("extra users", () => {
+  const extra = (n: number, overrides: Partial<DevUser> = {}): DevUser => ({
+    sub: `load-user-${n}`,
+    email: `load-user-${n}@load.example`,
+    password: `load-password-${n}`,
+    name: `Load User ${n}`,
+    givenName: "Load",
+    familyName: `User ${n}`,
+    emailVerified: true,
+    avatar: `load${"abcdefghij"[n]}.svg`,
+    color: "#475569",
+    ...overrides,
+  });
+
+  it("sign in alongside the built-in users, each with their own password only", () => {
+    const users = withExtraUsers([extra(1), extra(2)]);
+    expect(users.map((u) => u.sub)).toEqual([...DEV_USERS.map((u) => u.sub), "load-user-1", "load-user-2"]);
+    expect(verifyCredentials("load-user-2@load.example", "load-password-2", users)?.sub).toBe("load-user-2");
+    expect(verifyCredentials("load-user-2@load.example", "load-password-1", users)).toBeUndefined();
+    expect(verifyCredentials("alice@example.com", "alice-password", users)?.sub).toBe("dev-alice-5f0c2a91");
+    expect(findUserBySub("load-user-1", users)?.email).toBe("load-user-1@load.example");
+    expect(findUserByAvatar("loadc.svg", users)?.sub).toBe("load-user-2");
+    // Without the list, only the built-in users exist.
+    expect(verifyCredentials("load-user-2@load.example", "load-password-2")).toBeUndefined();
+    expect(findUserBySub("load-user-1")).toBeUndefined();
+  });
+
+  it("no extra users: exactly the built-in list", () => {
+    expect(withExtraUsers([])).toBe(DEV_USERS);
+  });
+
+  it("refuses a user who would be ambiguous or unreachable", () => {
+    expect(() => withExtraUsers([extra(1, { sub: "dev-alice-5f0c2a91" })])).toThrow(/sub/);
+    expect(() => withExtraUsers([extra(1), extra(2, { sub: "load-user-1" })])).toThrow(/sub/);
+    expect(() => withExtraUsers([extra(1, { email: "alice@example.com" })])).toThrow(/email/);
+    expect(() => withExtraUsers([extra(1, { email: "Load@Load.example" })])).toThrow(/email/);
+    expect(() => withExtraUsers([extra(1, { avatar: "alice.svg" })])).toThrow(/avatar/);
+    expect(() => withExtraUsers([extra(1, { avatar: "load-1.svg" })])).toThrow(/avatar/);
+    expect(() => withExtraUsers([extra(1, { password: "" })])).toThrow(/password/);
   });
 });

@@ -68,10 +68,10 @@ export function constantTimeEquals(a: string, b: string): boolean {
  * Returns the user whose email and password match, or undefined. Every user's email
  * and password are compared in constant time, whether or not an earlier one matched.
  */
-export function verifyCredentials(email: string, password: string): DevUser | undefined {
+export function verifyCredentials(email: string, password: string, users: readonly DevUser[] = DEV_USERS): DevUser | undefined {
   const normalizedEmail = email.trim().toLowerCase();
   let found: DevUser | undefined;
-  for (const user of DEV_USERS) {
+  for (const user of users) {
     const emailOk = constantTimeEquals(user.email, normalizedEmail);
     const passwordOk = constantTimeEquals(user.password, password);
     if (emailOk && passwordOk && found === undefined) found = user;
@@ -79,12 +79,39 @@ export function verifyCredentials(email: string, password: string): DevUser | un
   return found;
 }
 
-export function findUserBySub(sub: string): DevUser | undefined {
-  return DEV_USERS.find((user) => user.sub === sub);
+export function findUserBySub(sub: string, users: readonly DevUser[] = DEV_USERS): DevUser | undefined {
+  return users.find((user) => user.sub === sub);
 }
 
-export function findUserByAvatar(file: string): DevUser | undefined {
-  return DEV_USERS.find((user) => user.avatar === file);
+export function findUserByAvatar(file: string, users: readonly DevUser[] = DEV_USERS): DevUser | undefined {
+  return users.find((user) => user.avatar === file);
+}
+
+/** What the avatar route serves (`/avatars/<letters>.svg`). */
+const AVATAR_FILE = /^[a-z]+\.svg$/;
+
+/**
+ * The built-in users plus `extra` ones (load tests need many distinct people). Refuses an extra
+ * user who would be ambiguous: a sub, email or avatar already taken, an email that is not
+ * already in the lower-case form sign-in compares against, or an avatar the avatar route cannot serve.
+ */
+export function withExtraUsers(extra: readonly DevUser[]): readonly DevUser[] {
+  if (extra.length === 0) return DEV_USERS;
+  const subs = new Set(DEV_USERS.map((u) => u.sub));
+  const emails = new Set(DEV_USERS.map((u) => u.email));
+  const avatars = new Set(DEV_USERS.map((u) => u.avatar));
+  for (const user of extra) {
+    if (!user.sub || subs.has(user.sub)) throw new TypeError(`extraUsers: sub "${user.sub}" is empty or taken`);
+    if (!user.email || user.email !== user.email.trim().toLowerCase() || emails.has(user.email)) {
+      throw new TypeError(`extraUsers: email "${user.email}" is not lower-case or is taken`);
+    }
+    if (!AVATAR_FILE.test(user.avatar) || avatars.has(user.avatar)) throw new TypeError(`extraUsers: avatar "${user.avatar}" is not <letters>.svg or is taken`);
+    if (!user.password) throw new TypeError(`extraUsers: ${user.email} has no password`);
+    subs.add(user.sub);
+    emails.add(user.email);
+    avatars.add(user.avatar);
+  }
+  return Object.freeze([...DEV_USERS, ...extra.map((u) => Object.freeze({ ...u }))]);
 }
 
 export function avatarUrl(issuer: string, user: DevUser): string {

@@ -1,0 +1,236 @@
+/**
+ * Production builds for the bench, each from a snapshot of the sources, with a proof that a build
+ * it reuses is current.
+ *
+ * The working tree is read once (tracked and untracked files that git does not ignore, under the
+ * folders the app is built from, plus the generated Prisma client), hashed, and written to
+ * bench/out/.build-<variant>/: "app" as it is, "no-proxy" with proxy.ts's matcher emptied (as
+ * e2e/support/app-server.ts does). Both variants therefore come from byte-identical sources, and
+ * other people editing the working tree during a build cannot change what is being built.
+ *
+ * Each snapshot is built with `next build` into its own distDir (NEXT_DIST_DIR) with a tsconfig of
+ * its own (NEXT_TSCONFIG_PATH). After a successful build, .bench-build.json records the sources'
+ * fingerprint (every file's path and SHA-256, the package-lock, Next.js's version, the build
+ * environment). A later run reuses the build only when the working tree hashes to the same
+ * fingerprint, the snapshot's files still hash to what was recorded and the build's BUILD_ID is
+ * there; anything else is rebuilt. Builds this bench did not make (.next, .next-e2e-*) are never
+ * reused: nothing proves what they were built from.
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+import { run } from "./proc";
+
+const require = createRequire(import.meta.url);
+export const NEXT_BIN = require.resolve("next/dist/bin/next");
+const NEXT_VERSION = (JSON.parse(readFileSync(require.resolve("next/package.json"), "utf8")) as { version: string }).version;
+
+export const DIST_DIR = ".next-bench";
+const TSCONFIG = "tsconfig.bench.json";
+const STAMP = ".bench-build.json";
+const STAMP_VERSION = 1;
+
+/** Folders the app is built from (and the migration script the bench runs from the snapshot). */
+const SOURCE_DIRS = ["app", "components", "lib", "idp", "prisma", "public", "scripts"];
+/** Root files that are not part of the app build. */
+const ROOT_FILES_LEFT_OUT = new Set(["vitest.config.ts", "playwright.config.ts", "package-lock.json"]);
+const ROOT_FILE = /\.(ts|tsx|mjs|js|cjs|json)$/;
+
+export type Variant = "app" | "no-proxy";
+
+export interface SourceFile {
+  path: string;
+  content: Buffer;
+  sha256: string;
+}
+
+export interface Sources {
+  files: SourceFile[];
+  /** SHA-256 over every file's path and hash, the package-lock, Next.js's version and the build env. */
+  fingerprint: string;
+}
+
+export interface BuildInfo {
+  variant: Variant;
+  dir: string;
+  distDir: string;
+  fingerprint: string;
+  reused: boolean;
+  /** Why it was (re)built, or why the existing one was reused. */
+  reason: string;
+  buildSeconds: number | undefined;
+  builtAt: string;
+}
+
+interface Stamp {
+  version: number;
+  variant: Variant;
+  fingerprint: string;
+  builtAt: string;
+  buildSeconds: number;
+  nextVersion: string;
+  files: Record<string, string>;
+}
+
+const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+
+function walk(dir: string, root: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
+    const rel = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(rel, root));
+    else if (entry.isFile()) out.push(rel);
+  }
+  return out;
+}
+
+function isSourceFile(file: string): boolean {
+  if (/\.test\.tsx?$/.test(file)) return false;
+  if (!file.includes("/")) return ROOT_FILE.test(file) && !ROOT_FILES_LEFT_OUT.has(file);
+  return SOURCE_DIRS.some((dir) => file.startsWith(`${dir}/`));
+}
+
+/** Reads the working tree's app sources once. */
+export function readSources(root: string, buildEnv: Record<string, string>): Sources {
+  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: root,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  })
+    .split("\0")
+    .filter(Boolean);
+  const names = new Set(listed.filter(isSourceFile));
+  // The generated Prisma client is git-ignored but part of what gets built.
+  if (existsSync(path.join(root, "prisma/generated"))) for (const file of walk("prisma/generated", root)) names.add(file);
+
+  const files: SourceFile[] = [];
+  for (const name of [...names].sort()) {
+    let content: Buffer;
+    try {
+      content = readFileSync(path.join(root, name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // tracked, deleted in the working tree
+      throw error;
+    }
+    files.push({ path: name, content, sha256: sha256(content) });
+  }
+  const hash = createHash("sha256");
+  hash.update(`bench-build-v${STAMP_VERSION}\nnext ${NEXT_VERSION}\n`);
+  hash.update(`package-lock ${sha256(readFileSync(path.join(root, "package-lock.json")))}\n`);
+  for (const [key, value] of Object.entries(buildEnv).sort()) hash.update(`env ${key}=${value}\n`);
+  for (const file of files) hash.update(`${file.path}\0${file.sha256}\n`);
+  return { files, fingerprint: hash.digest("hex") };
+}
+
+const EMPTIED_MATCHER = `matcher: ["/__proxy-matcher-emptied__"]`;
+
+function contentFor(variant: Variant, file: SourceFile): Buffer {
+  if (variant !== "no-proxy" || file.path !== "proxy.ts") return file.content;
+  const emptied = file.content.toString("utf8").replace(/matcher:\s*\[[^\]]*\]/, EMPTIED_MATCHER);
+  if (!emptied.includes(EMPTIED_MATCHER)) throw new Error("could not find the matcher in proxy.ts to empty it");
+  return Buffer.from(emptied);
+}
+
+function variantFingerprint(sources: Sources, variant: Variant): string {
+  return sha256(`${sources.fingerprint}\nvariant ${variant}\n`);
+}
+
+/** Why an existing build may not be reused, or undefined when it may. */
+function staleness(dir: string, variant: Variant, fingerprint: string): string | undefined {
+  const stampFile = path.join(dir, STAMP);
+  if (!existsSync(stampFile)) return "no earlier bench build";
+  let stamp: Stamp;
+  try {
+    stamp = JSON.parse(readFileSync(stampFile, "utf8")) as Stamp;
+  } catch {
+    return "unreadable build stamp";
+  }
+  if (stamp.version !== STAMP_VERSION || stamp.variant !== variant) return "build stamp from another bench version";
+  if (stamp.fingerprint !== fingerprint) return "the sources changed since the last bench build";
+  if (!existsSync(path.join(dir, DIST_DIR, "BUILD_ID"))) return "the build output is incomplete";
+  for (const [file, hash] of Object.entries(stamp.files)) {
+    let content: Buffer;
+    try {
+      content = readFileSync(path.join(dir, file));
+    } catch {
+      return `the snapshot lost ${file}`;
+    }
+    if (sha256(content) !== hash) return `the snapshot's ${file} was modified`;
+  }
+  return undefined;
+}
+
+function writeSnapshot(root: string, dir: string, variant: Variant, sources: Sources): Record<string, string> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const written: Record<string, string> = {};
+  for (const file of sources.files) {
+    const target = path.join(dir, file.path);
+    mkdirSync(path.dirname(target), { recursive: true });
+    const content = contentFor(variant, file);
+    writeFileSync(target, content);
+    written[file.path] = sha256(content);
+  }
+  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+  // Next.js adds its distDir's types to the tsconfig it is given: this one is the build's own.
+  const tsconfig = { extends: "./tsconfig.json", include: ["next-env.d.ts", "**/*.ts", "**/*.tsx"] };
+  writeFileSync(path.join(dir, TSCONFIG), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  return written;
+}
+
+export function buildEnv(base: Record<string, string>): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...base,
+    NODE_ENV: "production",
+    NEXT_DIST_DIR: DIST_DIR,
+    NEXT_TSCONFIG_PATH: TSCONFIG,
+    NEXT_TELEMETRY_DISABLED: "1",
+  };
+}
+
+/** Reuses the variant's build when it is provably current, else snapshots and builds it. */
+export async function ensureBuild(options: {
+  root: string;
+  outDir: string;
+  variant: Variant;
+  sources: Sources;
+  env: Record<string, string>;
+  force: boolean;
+  log: (line: string) => void;
+}): Promise<BuildInfo> {
+  const { root, outDir, variant, sources, env, force, log } = options;
+  const dir = path.join(outDir, `.build-${variant}`);
+  const fingerprint = variantFingerprint(sources, variant);
+  const stale = force ? "--rebuild" : staleness(dir, variant, fingerprint);
+  if (!stale) {
+    const stamp = JSON.parse(readFileSync(path.join(dir, STAMP), "utf8")) as Stamp;
+    log(`${variant}: reusing the build of ${stamp.builtAt} (sources unchanged: fingerprint ${fingerprint.slice(0, 12)})`);
+    return {
+      variant,
+      dir,
+      distDir: path.join(dir, DIST_DIR),
+      fingerprint,
+      reused: true,
+      reason: "working tree, snapshot and build stamp all match",
+      buildSeconds: stamp.buildSeconds,
+      builtAt: stamp.builtAt,
+    };
+  }
+  log(`${variant}: building (${stale}); log in ${path.relative(root, path.join(outDir, "logs", `build-${variant}.log`))}`);
+  const files = writeSnapshot(root, dir, variant, sources);
+  const started = Date.now();
+  const logFile = path.join(outDir, "logs", `build-${variant}.log`);
+  rmSync(logFile, { force: true });
+  await run(`next build (${variant})`, process.execPath, [NEXT_BIN, "build"], { cwd: dir, env: buildEnv(env), logFile });
+  const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
+  const builtAt = new Date().toISOString();
+  const stamp: Stamp = { version: STAMP_VERSION, variant, fingerprint, builtAt, buildSeconds, nextVersion: NEXT_VERSION, files };
+  writeFileSync(path.join(dir, STAMP), `${JSON.stringify(stamp, null, 1)}\n`);
+  log(`${variant}: built in ${buildSeconds} s`);
+  return { variant, dir, distDir: path.join(dir, DIST_DIR), fingerprint, reused: false, reason: stale, buildSeconds, builtAt };
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# npm run bench [-- options]     (options: bash bench/run.sh --help)
+#
+# A throw-away PostgreSQL server (scripts/test-postgres.sh: new cluster in a temp folder, stopped and
+# deleted however this ends), then bench/main.ts with its URL. Ports: PostgreSQL from PG_PORT (6150),
+# the app and the Dev IdP from BENCH_PORT_BASE (6100).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
+  exec node --import tsx bench/main.ts --help
+fi
+export PG_PORT="${PG_PORT:-6150}"
+exec bash scripts/test-postgres.sh -- node --import tsx bench/main.ts "$@"
