@@ -74,7 +74,7 @@ const DESCRIPTIONS: Record<LogoutTokenRefusal, string> = {
   audience: "the logout token is not for this client",
   expired: "the logout token has expired",
   stale: "the logout token was issued too long ago, or in the future",
-  claims: "the logout token lacks iat or jti",
+  claims: "the logout token lacks a required claim (iat, jti, events) or has an unusable sid or sub",
   events: "the logout token lacks the back-channel logout event",
   nonce: "a logout token must not contain a nonce",
   no_subject: "the logout token names neither sid nor sub",
@@ -166,6 +166,9 @@ export async function verifyLogoutToken(
   if (!jti) return refuse("claims");
   const sid = optionalString(payload.sid);
   const sub = optionalString(payload.sub);
+  // A sid that is present but unusable must not be ignored: with a sub beside it, dropping it would
+  // widen "end this one session" into "end every session of this person".
+  if (("sid" in payload && !sid) || ("sub" in payload && !sub)) return refuse("claims");
   if (!sid && !sub) return refuse("no_subject");
 
   const iat = payload.iat as number;
@@ -211,10 +214,33 @@ async function readLogoutToken(request: Request): Promise<string | null> {
   if (type !== "application/x-www-form-urlencoded") return null;
   const length = Number(request.headers.get("content-length") ?? "0");
   if (length > MAX_BODY_BYTES) return null;
-  const body = await request.text();
-  if (body.length > MAX_BODY_BYTES) return null;
+  const body = await readBodyUpTo(request, MAX_BODY_BYTES);
+  if (body === null) return null;
   const values = new URLSearchParams(body).getAll("logout_token");
   return values.length === 1 ? values[0]! : null;
+}
+
+/**
+ * The body as text, or null once it passes `limit` bytes. Counted while reading, because a chunked
+ * body has no Content-Length to check first: an anonymous client could otherwise make us buffer
+ * an endless body (this endpoint is public).
+ */
+async function readBodyUpTo(request: Request, limit: number): Promise<string | null> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** POST /api/auth/backchannel-logout. */
