@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 import { DatabaseUrlError, parseDatabaseUrl } from "@/lib/db/database-url";
+import { parseRateLimits, type RateLimits } from "@/lib/rate-limit";
 import { parseTokenEncryptionKeys, TokenKeyConfigError } from "@/lib/token-keys";
 
 /**
@@ -34,6 +35,8 @@ export interface AppEnv {
   tokenEncryptionSecrets: string[];
   /** The public origin the app is served from; when set, it wins over Host / X-Forwarded-Host. */
   authUrl: string | undefined;
+  /** Sign-in, callback and bearer-failure limits (lib/rate-limit.ts; RATE_LIMIT_* variables). */
+  rateLimits: RateLimits;
   providers: {
     google?: OAuthClient;
     github?: OAuthClient;
@@ -223,9 +226,12 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
     }
   }
 
+  const { limits: rateLimits, errors: rateLimitErrors } = parseRateLimits(source);
+  errors.push(...rateLimitErrors);
+
   if (errors.length > 0 || !authSecret) return { env: null, errors, warnings };
   return {
-    env: { mode, authSecret, tokenEncryptionSecrets, authUrl, providers: { google, github, oidc, devIdp } },
+    env: { mode, authSecret, tokenEncryptionSecrets, authUrl, rateLimits, providers: { google, github, oidc, devIdp } },
     errors,
     warnings,
   };

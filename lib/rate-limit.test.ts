@@ -144,3 +144,17 @@ describe.each(integrationTargets())("the rate limiter on $name", ({ url }) => {
     expect(left.map((r) => r.key)).toEqual([bucketKey("signInIp", "198.51.100.9")]);
   });
 });
+
+describe("rate limits in the app's configuration (lib/env.ts)", () => {
+  it("stops start-up on a malformed RATE_LIMIT_* value, naming it", async () => {
+    const { parseEnv } = await import("@/lib/env");
+    const { env, errors } = parseEnv({ NODE_ENV: "test", AUTH_SECRET: "s".repeat(40), RATE_LIMIT_SIGN_IN_IP: "lots" });
+    expect(env).toBeNull();
+    expect(errors).toEqual([expect.stringMatching(/^RATE_LIMIT_SIGN_IN_IP must be "<attempts>\/<seconds>"/)]);
+  });
+
+  it("uses the defaults when nothing is set", async () => {
+    const { parseEnv } = await import("@/lib/env");
+    expect(parseEnv({ NODE_ENV: "test", AUTH_SECRET: "s".repeat(40) }).env?.rateLimits).toEqual(DEFAULT_RATE_LIMITS);
+  });
+});
