@@ -72,6 +72,8 @@ export function createSigningKeyStore(deps: SigningKeyStoreDeps): SigningKeyStor
   let current: { period: number; key: SigningKey } | undefined;
   let published: { loadedAt: number; keys: Map<string, PublishedKey> } | undefined;
   let lastReload = 0;
+  /** The period whose successor's key is known to exist. */
+  let nextCreatedFor: number | undefined;
 
   async function createKeyFor(period: number): Promise<void> {
     const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
@@ -121,6 +123,17 @@ export function createSigningKeyStore(deps: SigningKeyStoreDeps): SigningKeyStor
     return keys;
   }
 
+  /**
+   * In the last hour of a period, make sure the next period's key exists, so that every JWKS served
+   * from then on lists it before it signs anything. Checked on every call, not only when the period
+   * changes: an instance that signed early in the period holds its key in memory all week.
+   */
+  async function createNextKeyWhenDue(period: number, now: number): Promise<void> {
+    if (nextCreatedFor === period || now < (period + 1) * ROTATION_PERIOD_MS - PREPUBLISH_MS) return;
+    await keyRowFor(period + 1);
+    nextCreatedFor = period;
+  }
+
   async function publishedAt(now: number, reloadFor?: string): Promise<Map<string, PublishedKey>> {
     if (!published || now - published.loadedAt >= PUBLIC_SET_TTL_MS || now < published.loadedAt) return loadPublished(now);
     if (reloadFor !== undefined && !published.keys.has(reloadFor) && now - lastReload >= UNKNOWN_KID_RELOAD_MS) {
@@ -132,9 +145,12 @@ export function createSigningKeyStore(deps: SigningKeyStoreDeps): SigningKeyStor
   return {
     async signingKey(now) {
       const period = periodOf(now);
-      if (current?.period === period) return current.key;
+      if (current?.period === period) {
+        await createNextKeyWhenDue(period, now.getTime());
+        return current.key;
+      }
       const row = await keyRowFor(period);
-      if (now.getTime() >= (period + 1) * ROTATION_PERIOD_MS - PREPUBLISH_MS) await keyRowFor(period + 1);
+      await createNextKeyWhenDue(period, now.getTime());
       const { value } = await decryptSecret(await deps.keyring(), row.privateJwk, secretContext(row.kid));
       const privateKey = (await importJWK(JSON.parse(value) as JWK, SIGNING_ALG)) as CryptoKey;
       const key: SigningKey = { kid: row.kid, alg: SIGNING_ALG, privateKey };
@@ -152,6 +168,7 @@ export function createSigningKeyStore(deps: SigningKeyStoreDeps): SigningKeyStor
       const t = now.getTime();
       // Make sure the current key exists, so a verifier fetching the set first finds it.
       await keyRowFor(periodOf(now));
+      await createNextKeyWhenDue(periodOf(now), t);
       const keys = await loadPublished(t);
       return [...keys.values()].filter((k) => k.publishedUntil > t).map((k) => k.jwk);
     },
