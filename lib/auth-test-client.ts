@@ -84,11 +84,11 @@ export class AppClient {
     return response;
   }
 
-  /** Presses "Continue with Dev IdP": returns where the browser is sent. */
-  async startSignIn(callbackUrl = "/dashboard"): Promise<string> {
+  /** Presses "Continue with Dev IdP" (or another provider's button): returns where the browser is sent. */
+  async startSignIn(callbackUrl = "/dashboard", provider = "dev-idp"): Promise<string> {
     const csrf = await this.request(`${TEST_APP}/api/auth/csrf`);
     const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const response = await this.request(`${TEST_APP}/api/auth/signin/dev-idp`, {
+    const response = await this.request(`${TEST_APP}/api/auth/signin/${provider}`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ csrfToken, callbackUrl }),

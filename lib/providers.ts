@@ -102,3 +102,13 @@ export function providerSummaries(env: AppEnv): ProviderSummary[] {
 export function providerName(env: AppEnv, id: string | undefined): string | undefined {
   return providerSummaries(env).find((p) => p.id === id)?.name;
 }
+
+/** The ID-token issuers of the configured OpenID providers (GitHub is plain OAuth: no ID token). */
+export function idTokenIssuers(env: AppEnv): Map<string, { issuer: string; clientId: string }> {
+  const { google, oidc, devIdp } = env.providers;
+  const issuers = new Map<string, { issuer: string; clientId: string }>();
+  if (google) issuers.set("google", { issuer: "https://accounts.google.com", clientId: google.clientId });
+  if (oidc) issuers.set("oidc", { issuer: oidc.issuer, clientId: oidc.clientId });
+  if (devIdp) issuers.set("dev-idp", { issuer: devIdp.issuer, clientId: devIdp.clientId });
+  return issuers;
+}
