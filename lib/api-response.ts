@@ -23,7 +23,17 @@ export function invalidTokenJson(): Response {
   return jsonError(401, "invalid_token", { "WWW-Authenticate": `${REALM}, error="invalid_token"` });
 }
 
+/** Too many attempts: come back after `retryAfterSeconds` (RFC 6585 §4). */
+export function rateLimitedJson(retryAfterSeconds: number): Response {
+  return jsonError(429, "rate_limited", { "Retry-After": String(retryAfterSeconds) });
+}
+
+type Refusal =
+  | { error: "unauthorized" | "invalid_token" }
+  | { error: "rate_limited"; retryAfterSeconds: number };
+
 /** The response for a caller lib/dal.ts's `verifyApiCaller` refused. */
-export function apiCallerRefused(error: "unauthorized" | "invalid_token"): Response {
-  return error === "invalid_token" ? invalidTokenJson() : unauthorizedJson();
+export function apiCallerRefused(refusal: Refusal): Response {
+  if (refusal.error === "rate_limited") return rateLimitedJson(refusal.retryAfterSeconds);
+  return refusal.error === "invalid_token" ? invalidTokenJson() : unauthorizedJson();
 }

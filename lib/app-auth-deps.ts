@@ -10,5 +10,5 @@ import type { SigningKeyStore } from "@/lib/signing-keys";
 /** lib/authenticate.ts's dependencies, bound to the app's database, configuration, keys and clock. */
 export function appAuthDeps(): AuthDeps & { keys: SigningKeyStore } {
   const env = getEnv();
-  return { db, policy: sessionPolicy(), secret: env.authSecret, authUrl: env.authUrl, keys: signingKeys(), now: () => new Date() };
+  return { db, policy: sessionPolicy(), secret: env.authSecret, authUrl: env.authUrl, keys: signingKeys(), now: () => new Date(), rateLimits: env.rateLimits };
 }

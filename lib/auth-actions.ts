@@ -3,8 +3,10 @@
 import { headers } from "next/headers";
 import { redirect, unstable_rethrow } from "next/navigation";
 
+import { appRateLimitDeps } from "@/lib/app-rate-limits";
 import { recordFailedSignIn, signIn, signOut } from "@/lib/auth";
 import { signInErrorCode } from "@/lib/auth-errors";
+import { limitSignInStart, rateLimitedLoginPath } from "@/lib/auth-rate-limits";
 import { verifySession } from "@/lib/dal";
 import { getEnv } from "@/lib/env";
 import { endProviderGrantAtSignOut, providerEndSessionUrl } from "@/lib/provider-tokens";
@@ -25,6 +27,10 @@ export async function startSignIn(formData: FormData): Promise<void> {
   if (typeof provider !== "string" || !providerSummaries(getEnv()).some((p) => p.id === provider)) {
     redirect(loginPath(callbackUrl, "signin_failed"));
   }
+  // Counted before any work (state cookies, the redirect to the provider): scripted starts from
+  // one address, or one signed-in account churning reconnects, are slowed to the configured rate.
+  const refused = await limitSignInStart(appRateLimitDeps(), await headers(), (await verifySession())?.id ?? null);
+  if (refused) redirect(rateLimitedLoginPath(callbackUrl, refused.retryAfterSeconds));
   try {
     // Builds the authorization URL (PKCE, state, nonce), sets the check cookies and redirects.
     await signIn(provider, { redirectTo: callbackUrl });

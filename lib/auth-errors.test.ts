@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 
 import {
   describeAuthError,
+  LinkNotRequestedError,
+  LinkSessionInvalidError,
   ProviderAccountMismatchError,
   recordAuthError,
   SIGN_IN_ERRORS,
@@ -60,8 +62,15 @@ describe("signInErrorCode", () => {
     expect(signInErrorCode(callbackRouteError(grant))).toBe("invalid_response");
   });
 
-  it("explains an address that belongs to another account", () => {
-    expect(signInErrorCode(new OAuthAccountNotLinked("exists"))).toBe("account_not_linked");
+  it("answers an address that belongs to another account with the generic failure, so the address is not confirmed as registered", () => {
+    expect(signInErrorCode(new OAuthAccountNotLinked("exists"))).toBe("signin_failed");
+    expect(SIGN_IN_ERRORS.account_not_linked).toBe(SIGN_IN_ERRORS.signin_failed);
+  });
+
+  it("explains a link that was not asked for, and a link from a session that has ended", () => {
+    const wrap = (err: Error) => callbackRouteError(Object.assign(new Error("adapter"), { type: "AdapterError", cause: { err } }));
+    expect(signInErrorCode(wrap(new LinkNotRequestedError("oidc")))).toBe("link_not_requested");
+    expect(signInErrorCode(wrap(new LinkSessionInvalidError()))).toBe("session_expired");
   });
 
   it("explains a reconnect that came back as another account at the provider", () => {
@@ -82,7 +91,7 @@ describe("signInErrorCode", () => {
 describe("signInErrorFromQuery", () => {
   it("accepts our codes and Auth.js's, and never passes arbitrary text through", () => {
     expect(signInErrorFromQuery("state_mismatch")).toBe("state_mismatch");
-    expect(signInErrorFromQuery("OAuthAccountNotLinked")).toBe("account_not_linked");
+    expect(signInErrorFromQuery("OAuthAccountNotLinked")).toBe("signin_failed");
     expect(signInErrorFromQuery("Configuration")).toBe("signin_failed");
     expect(signInErrorFromQuery("<script>alert(1)</script>")).toBe("signin_failed");
     expect(signInErrorFromQuery("toString")).toBe("signin_failed");

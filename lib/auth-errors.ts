@@ -11,6 +11,15 @@ import { AsyncLocalStorage } from "node:async_hooks";
  * this fixed list ever reach the page, so nothing a provider or attacker sends is echoed back.
  */
 
+/**
+ * Also what a sign-in whose email already belongs to another user gets: saying "that address has an
+ * account here" would tell anyone with a provider account the address is registered. Joining the
+ * two is never done silently (an address at one provider does not prove ownership of the account
+ * another provider opened): the person signs in the way they did before and links from Settings.
+ */
+const GENERIC_FAILURE =
+  "We couldn't sign you in. Please try again. If you already have an account here, sign in the way you did before; you can add other ways to sign in from Settings.";
+
 export const SIGN_IN_ERRORS = {
   access_denied: "Sign-in was cancelled, so you are not signed in. You can try again whenever you like.",
   provider_error: "The sign-in provider reported a problem and did not sign you in. Please try again.",
@@ -18,12 +27,15 @@ export const SIGN_IN_ERRORS = {
   state_mismatch:
     "This sign-in attempt expired or was started in another tab or browser, so we stopped it. Please start again.",
   invalid_response: "We couldn't verify the sign-in provider's answer, so we didn't sign you in. Please try again.",
-  account_not_linked:
-    "That email address already belongs to an account that signs in another way. Sign in with the provider you used before.",
+  // Never used for new redirects (they say signin_failed, below); kept so old links still read well.
+  account_not_linked: GENERIC_FAILURE,
   provider_account_mismatch:
     "You came back signed in to the provider as someone else than the account linked here, so nothing was changed. Reconnect with the account you used before.",
   session_expired: "Your session has ended or is no longer valid. Please sign in again.",
-  signin_failed: "Something went wrong while signing you in. Please try again.",
+  link_not_requested:
+    "You are already signed in, so nothing was changed. To add another way to sign in, use Link on the Linked accounts page.",
+  rate_limited: "Too many attempts. Please wait a moment, then try again.",
+  signin_failed: GENERIC_FAILURE,
 } as const;
 
 export type SignInErrorCode = keyof typeof SIGN_IN_ERRORS;
@@ -40,12 +52,36 @@ export class ProviderAccountMismatchError extends Error {
   }
 }
 
+/**
+ * A signed-in person came back from a provider with an account that is linked to nobody, but they
+ * never asked to link one (they pressed a sign-in button, not "Link" on /settings/accounts).
+ * Auth.js would attach it to whoever is signed in in this browser, which on a shared computer is
+ * somebody else's account; lib/auth-adapter.ts refuses instead.
+ */
+export class LinkNotRequestedError extends Error {
+  override name = "LinkNotRequestedError";
+  constructor(readonly provider: string) {
+    super(`linking ${provider} was not requested from this session`);
+  }
+}
+
+/**
+ * Auth.js decided "signed in, so link" from the session cookie alone; the session record behind
+ * it is revoked, idle or expired (a stolen or stale cookie), so nothing is linked.
+ */
+export class LinkSessionInvalidError extends Error {
+  override name = "LinkSessionInvalidError";
+  constructor() {
+    super("the session that would receive the linked account is no longer valid");
+  }
+}
+
 // Codes Auth.js itself may put in `?error=` (on its own redirects, or a hand-typed URL).
 const AUTHJS_CODES: Record<string, SignInErrorCode> = {
   AccessDenied: "access_denied",
   OAuthCallbackError: "provider_error",
-  OAuthAccountNotLinked: "account_not_linked",
-  AccountNotLinked: "account_not_linked",
+  OAuthAccountNotLinked: "signin_failed",
+  AccountNotLinked: "signin_failed",
 };
 
 /** Reads `?error=` for display; anything unknown becomes the generic message. */
@@ -93,8 +129,10 @@ export function signInErrorCode(error: unknown, providerError?: string | null): 
     const { name, message, code, type } = e as { name?: string; message?: string; code?: string; type?: string };
 
     if (type === "OAuthCallbackError") return providerError === "access_denied" ? "access_denied" : "provider_error";
-    if (type === "OAuthAccountNotLinked" || type === "AccountNotLinked") return "account_not_linked";
+    if (type === "OAuthAccountNotLinked" || type === "AccountNotLinked") return "signin_failed";
     if (name === "ProviderAccountMismatchError") return "provider_account_mismatch";
+    if (name === "LinkNotRequestedError") return "link_not_requested";
+    if (name === "LinkSessionInvalidError") return "session_expired";
     if (type === "AccessDenied") return "access_denied";
     // The state/PKCE/nonce cookie is missing, expired or does not match: a stale tab, another
     // browser, or a forged callback (RFC 9700 §4.7).

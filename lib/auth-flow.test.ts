@@ -221,7 +221,8 @@ describe("sign-in failures", () => {
     });
     const app = new AppClient(configFor(idp.issuer));
     const { response } = await signInAs(app, ALICE);
-    expect(location(response)).toBe(`${APP}/login?error=account_not_linked`);
+    // The same page as any other failure: nothing says the address is registered here.
+    expect(location(response)).toBe(`${APP}/login?error=signin_failed`);
     expect(await database.db.account.count()).toBe(1);
     expect(app.jar.names()).not.toContain("authjs.session-token");
   });

@@ -2,8 +2,10 @@ import "server-only";
 
 import { verifyAccessToken, type AccessTokenRefusal } from "@/lib/access-tokens";
 import { apiAudience, appOrigin } from "@/lib/app-origin";
+import { bearerBlocked, countBearerFailure } from "@/lib/auth-rate-limits";
 import { bearerToken } from "@/lib/bearer-header";
 import type { Database } from "@/lib/db";
+import type { RateLimits } from "@/lib/rate-limit";
 import { readSessionClaims } from "@/lib/session-claims";
 import type { SessionPolicy } from "@/lib/session-policy";
 import { checkSession } from "@/lib/session-registry";
@@ -37,6 +39,8 @@ export interface AuthDeps {
   authUrl: string | undefined;
   keys: Pick<SigningKeyStore, "verificationKey">;
   now: () => Date;
+  /** Bearer-failure limits (lib/auth-rate-limits.ts); unset: not limited (tests of other things). */
+  rateLimits?: RateLimits;
 }
 
 export interface RequestCredentials {
@@ -47,7 +51,9 @@ export interface RequestCredentials {
 export type ApiCaller =
   | { ok: true; user: CurrentUser; credential: "cookie" | "bearer" }
   /** unauthorized: no credential, or a cookie that is not (or no longer) a session; invalid_token: a bearer header we refuse. */
-  | { ok: false; error: "unauthorized" | "invalid_token"; reason?: AccessTokenRefusal | "malformed_header" | "session" };
+  | { ok: false; error: "unauthorized" | "invalid_token"; reason?: AccessTokenRefusal | "malformed_header" | "session" }
+  /** Too many refused bearer tokens from this address or for this account: 429 with Retry-After. */
+  | { ok: false; error: "rate_limited"; retryAfterSeconds: number };
 
 async function activeUser(deps: AuthDeps, claims: { userId: string; sessionId: string }): Promise<CurrentUser | null> {
   const session = await checkSession(deps.db, claims, deps.policy, deps.now());
@@ -71,17 +77,28 @@ export async function authenticateApiRequest(deps: AuthDeps, request: RequestCre
     const user = await authenticateSession(deps, request);
     return user ? { ok: true, user, credential: "cookie" } : { ok: false, error: "unauthorized" };
   }
+  const limiter = deps.rateLimits ? { db: deps.db, limits: deps.rateLimits, now: deps.now } : null;
   const token = bearerToken(authorization);
-  if (!token) return { ok: false, error: "invalid_token", reason: "malformed_header" };
+  const refuse = async (reason: AccessTokenRefusal | "malformed_header" | "session"): Promise<ApiCaller> => {
+    const over = limiter ? await countBearerFailure(limiter, request.headers, token, reason) : null;
+    return over ? { ok: false, error: "rate_limited", retryAfterSeconds: over.retryAfterSeconds } : { ok: false, error: "invalid_token", reason };
+  };
+  if (!token) return refuse("malformed_header");
   const origin = appOrigin(request.headers, deps.authUrl);
   const now = deps.now();
-  const verified = await verifyAccessToken(token, {
-    issuer: origin,
-    audience: apiAudience(origin),
-    key: (kid) => deps.keys.verificationKey(kid, now),
-    now,
-  });
-  if (!verified.ok) return { ok: false, error: "invalid_token", reason: verified.reason };
+  // The limit is read alongside verification (no added latency); an address or account already
+  // over it is refused even with a valid token, so a lucky guess is worth nothing.
+  const [blocked, verified] = await Promise.all([
+    limiter ? bearerBlocked(limiter, request.headers, token) : null,
+    verifyAccessToken(token, {
+      issuer: origin,
+      audience: apiAudience(origin),
+      key: (kid) => deps.keys.verificationKey(kid, now),
+      now,
+    }),
+  ]);
+  if (blocked) return { ok: false, error: "rate_limited", retryAfterSeconds: blocked.retryAfterSeconds };
+  if (!verified.ok) return refuse(verified.reason);
   const user = await activeUser(deps, verified);
-  return user ? { ok: true, user, credential: "bearer" } : { ok: false, error: "invalid_token", reason: "session" };
+  return user ? { ok: true, user, credential: "bearer" } : refuse("session");
 }

@@ -46,6 +46,8 @@ const RESULT_LABELS: Record<SignInResult, string> = {
   state_mismatch: "Failed: expired or started in another browser",
   invalid_response: "Failed: the provider's answer did not verify",
   account_not_linked: "Failed: the email belongs to another account",
+  link_not_requested: "Failed: another account came back while signed in",
+  rate_limited: "Failed: too many attempts",
   provider_account_mismatch: "Failed: a different provider account",
   session_expired: "Failed: session expired",
   signin_failed: "Failed",

@@ -5,7 +5,7 @@ import { db } from "@/lib/db";
 /** GET /api/me, with the session cookie or `Authorization: Bearer <token from POST /api/token>`. */
 export async function GET(): Promise<Response> {
   const caller = await verifyApiCaller();
-  if (!caller.ok) return apiCallerRefused(caller.error);
+  if (!caller.ok) return apiCallerRefused(caller);
   const { user } = caller;
   const accounts = await db.account.findMany({
     where: { userId: user.id },

@@ -13,7 +13,7 @@ import { liveProviderProfile } from "@/lib/provider-tokens";
  */
 export async function GET(): Promise<Response> {
   const caller = await verifyApiCaller();
-  if (!caller.ok) return apiCallerRefused(caller.error);
+  if (!caller.ok) return apiCallerRefused(caller);
   const { user } = caller;
   if (!user.provider) return jsonError(404, "not_connected");
   const result = await liveProviderProfile(user.id, user.provider);

@@ -1,0 +1,11 @@
+import "server-only";
+
+import type { RateLimitDeps } from "@/lib/auth-rate-limits";
+import { db } from "@/lib/db";
+import { getEnv } from "@/lib/env";
+
+/** lib/auth-rate-limits.ts's dependencies, bound to the app's database, configuration and clock. */
+export function appRateLimitDeps(): RateLimitDeps & { secret: string | string[] } {
+  const env = getEnv();
+  return { db, limits: env.rateLimits, now: () => new Date(), secret: env.authSecret };
+}
