@@ -179,3 +179,40 @@ describe("Dev IdP defaults", () => {
     expect(idp.DEFAULT_REDIRECT_URIS).toContain("http://localhost:3000/api/auth/callback/dev-idp");
   });
 });
+
+describe("session lifetimes", () => {
+  const DAY = 24 * 60 * 60 * 1000;
+
+  it("default to a 7-day idle timeout and a 30-day absolute lifetime", () => {
+    expect(parseEnv(PROD).env?.sessionPolicy).toEqual({ idleTimeoutMs: 7 * DAY, absoluteLifetimeMs: 30 * DAY });
+  });
+
+  it("take SESSION_IDLE_TIMEOUT and SESSION_MAX_LIFETIME with units", () => {
+    const { env } = parseEnv({ ...PROD, SESSION_IDLE_TIMEOUT: "30m", SESSION_MAX_LIFETIME: "12h" });
+    expect(env?.sessionPolicy).toEqual({ idleTimeoutMs: 30 * 60 * 1000, absoluteLifetimeMs: 12 * 60 * 60 * 1000 });
+  });
+
+  it("report an unreadable value with the other configuration problems, naming the variable", () => {
+    const { env, errors } = parseEnv({ ...PROD, AUTH_GOOGLE_SECRET: "", SESSION_IDLE_TIMEOUT: "a week" });
+    expect(env).toBeNull();
+    expect(errors).toEqual([
+      expect.stringMatching(/^AUTH_GOOGLE_SECRET is missing/),
+      expect.stringMatching(/^No sign-in provider is configured/),
+      'SESSION_IDLE_TIMEOUT must be a duration like 7d, 12h or 30m (got "a week").',
+    ]);
+  });
+
+  it("refuse a duration too short to measure or too long to mean anything", () => {
+    const { errors } = parseEnv({ ...PROD, SESSION_IDLE_TIMEOUT: "1m", SESSION_MAX_LIFETIME: "1000d" });
+    expect(errors).toEqual([
+      'SESSION_IDLE_TIMEOUT must be between 5m and 400d (got "1m").',
+      'SESSION_MAX_LIFETIME must be between 5m and 400d (got "1000d").',
+    ]);
+  });
+
+  it("refuse an idle timeout longer than the absolute lifetime", () => {
+    const { env, errors } = parseEnv({ ...PROD, SESSION_IDLE_TIMEOUT: "30d", SESSION_MAX_LIFETIME: "7d" });
+    expect(env).toBeNull();
+    expect(errors).toEqual([expect.stringMatching(/^SESSION_IDLE_TIMEOUT must not be longer than SESSION_MAX_LIFETIME/)]);
+  });
+});

@@ -6,6 +6,7 @@ import path from "node:path";
 
 import { DatabaseUrlError, parseDatabaseUrl } from "@/lib/db/database-url";
 import { parseRateLimits, type RateLimits } from "@/lib/rate-limit";
+import { DEFAULT_SESSION_POLICY, parseSessionPolicy, SessionPolicyError, type SessionPolicy } from "@/lib/session-policy";
 import { parseTokenEncryptionKeys, TokenKeyConfigError } from "@/lib/token-keys";
 
 /**
@@ -37,6 +38,8 @@ export interface AppEnv {
   authUrl: string | undefined;
   /** Sign-in, callback and bearer-failure limits (lib/rate-limit.ts; RATE_LIMIT_* variables). */
   rateLimits: RateLimits;
+  /** Idle timeout and absolute lifetime of a session (lib/session-policy.ts; SESSION_* variables). */
+  sessionPolicy: SessionPolicy;
   providers: {
     google?: OAuthClient;
     github?: OAuthClient;
@@ -229,9 +232,17 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
   const { limits: rateLimits, errors: rateLimitErrors } = parseRateLimits(source);
   errors.push(...rateLimitErrors);
 
+  let sessionPolicy: SessionPolicy = DEFAULT_SESSION_POLICY;
+  try {
+    sessionPolicy = parseSessionPolicy(source);
+  } catch (error) {
+    if (!(error instanceof SessionPolicyError)) throw error;
+    errors.push(...error.message.split("\n"));
+  }
+
   if (errors.length > 0 || !authSecret) return { env: null, errors, warnings };
   return {
-    env: { mode, authSecret, tokenEncryptionSecrets, authUrl, rateLimits, providers: { google, github, oidc, devIdp } },
+    env: { mode, authSecret, tokenEncryptionSecrets, authUrl, rateLimits, sessionPolicy, providers: { google, github, oidc, devIdp } },
     errors,
     warnings,
   };

@@ -6,9 +6,11 @@
  * - absolute lifetime: a session is over this long after its sign-in, however busy.
  *
  * SESSION_IDLE_TIMEOUT and SESSION_MAX_LIFETIME take a whole number with a unit: `90s`, `30m`,
- * `12h`, `7d` (or plain seconds). Pure, so every rule is unit-tested; lib/env.ts is meant to take
- * these over.
+ * `12h`, `7d` (or plain seconds). Pure, so every rule is unit-tested; lib/env.ts validates them with
+ * the rest of the configuration at start-up.
  */
+
+import { getEnv } from "@/lib/env";
 
 export interface SessionPolicy {
   idleTimeoutMs: number;
@@ -66,11 +68,7 @@ export function parseSessionPolicy(source: Record<string, string | undefined>): 
   return { idleTimeoutMs, absoluteLifetimeMs };
 }
 
-// The proxy and the app are separate bundles in one process: one parse for both.
-const CACHE_KEY = Symbol.for("oauth-next-app.session-policy");
-const holder = globalThis as typeof globalThis & { [CACHE_KEY]?: SessionPolicy };
-
-/** The policy from the environment, read once. Throws SessionPolicyError naming every problem. */
+/** The policy from the app's configuration (lib/env.ts, validated and cached there). */
 export function sessionPolicy(): SessionPolicy {
-  return (holder[CACHE_KEY] ??= parseSessionPolicy(process.env));
+  return getEnv().sessionPolicy;
 }
