@@ -1,4 +1,4 @@
-import type { Metadata } from "next";
+import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 
 import { SiteHeader } from "@/components/site-header";
@@ -10,6 +10,14 @@ export const metadata: Metadata = {
   description: "Sign in with Google, GitHub or any OpenID Connect provider.",
 };
 
+export const viewport: Viewport = {
+  colorScheme: "light dark",
+  themeColor: [
+    { media: "(prefers-color-scheme: light)", color: "#ffffff" },
+    { media: "(prefers-color-scheme: dark)", color: "#15171e" },
+  ],
+};
+
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
@@ -18,9 +26,15 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           Skip to content
         </a>
         <SiteHeader />
-        <main id="main" className="page">
+        <main id="main" className="site-main" tabIndex={-1}>
           {children}
         </main>
+        <footer className="site-footer">
+          <div className="container footer-inner">
+            <p>OAuth Next App: OAuth 2.0 and OpenID Connect sign-in with server-checked sessions.</p>
+            <p>Your password stays with your provider.</p>
+          </div>
+        </footer>
       </body>
     </html>
   );

@@ -1,12 +1,33 @@
+import type { ReactNode } from "react";
+
 import { PendingButton } from "@/components/pending-button";
 import { signOutOfProvider, signOutUser } from "@/lib/auth-actions";
 
 /** Signs out of this app only (the provider's tokens are revoked either way). */
-export function SignOutButton() {
+export function SignOutButton({ className = "button button-secondary", icon }: { className?: string; icon?: ReactNode }) {
   return (
     <form action={signOutUser}>
-      <PendingButton className="button button-secondary" pendingLabel="Signing out…">
+      <PendingButton className={className} pendingLabel="Signing out…" icon={icon}>
         Sign out
+      </PendingButton>
+    </form>
+  );
+}
+
+/** Signs out of this app, then at the provider too (RP-initiated logout). */
+export function SignOutOfProviderButton({
+  providerName,
+  className = "button button-secondary",
+  icon,
+}: {
+  providerName: string;
+  className?: string;
+  icon?: ReactNode;
+}) {
+  return (
+    <form action={signOutOfProvider}>
+      <PendingButton className={className} pendingLabel="Signing out…" icon={icon}>
+        {`Sign out of ${providerName} too`}
       </PendingButton>
     </form>
   );
@@ -19,12 +40,12 @@ export function SignOutButton() {
 export function SignOutOfProviderChoice({ providerName }: { providerName: string }) {
   return (
     <details className="sign-out-more">
-      <summary aria-label="More sign-out options">More</summary>
-      <form action={signOutOfProvider}>
-        <PendingButton className="button button-secondary" pendingLabel="Signing out…">
-          {`Sign out of ${providerName} too`}
-        </PendingButton>
-      </form>
+      <summary aria-label="More sign-out options" className="button button-ghost">
+        More
+      </summary>
+      <div className="popover">
+        <SignOutOfProviderButton providerName={providerName} />
+      </div>
     </details>
   );
 }

@@ -1,6 +1,9 @@
 import Link from "next/link";
 
-import { SignOutButton, SignOutOfProviderChoice } from "@/components/sign-out-button";
+import { AccountMenu } from "@/components/account-menu";
+import { ActivityIcon, ChevronDown, DevicesIcon, HomeIcon, LinkIcon, LogoMark, SignOutIcon, UserIcon } from "@/components/icons";
+import { NavLink } from "@/components/nav-link";
+import { SignOutButton, SignOutOfProviderButton } from "@/components/sign-out-button";
 import { UserAvatar } from "@/components/user-avatar";
 import { verifySession } from "@/lib/dal";
 import { getEnv } from "@/lib/env";
@@ -10,35 +13,88 @@ import { providerName } from "@/lib/providers";
 export async function SiteHeader() {
   const user = await verifySession();
   const logoutProvider = user && providerOffersLogout(user.provider) ? providerName(getEnv(), user.provider) : undefined;
+  const displayName = user ? (user.name ?? user.email ?? "Your account") : "";
   return (
     <header className="site-header">
-      <Link href="/" className="brand">
-        OAuth Next App
-      </Link>
-      {user ? (
-        <nav aria-label="Account" className="user-menu">
-          <Link href="/dashboard">Dashboard</Link>
-          <Link href="/settings/profile">Profile</Link>
-          {/* Not prefetched: rendering that page calls the provider with the person's token. */}
-          <Link href="/settings/accounts" prefetch={false}>
-            Linked accounts
-          </Link>
-          <Link href="/settings/sessions">Sessions</Link>
-          <Link href="/settings/activity">Activity</Link>
-          <span className="user-chip">
-            <UserAvatar image={user.image} name={user.name ?? user.email} size={28} />
-            <span>{user.name ?? user.email}</span>
-          </span>
-          <SignOutButton />
-          {logoutProvider ? <SignOutOfProviderChoice providerName={logoutProvider} /> : null}
-        </nav>
-      ) : (
-        <nav aria-label="Account">
-          <Link href="/login" className="button button-secondary">
-            Sign in
-          </Link>
-        </nav>
-      )}
+      <div className="container header-inner">
+        <Link href="/" className="brand">
+          <LogoMark />
+          <span>OAuth Next App</span>
+        </Link>
+        {user ? (
+          <>
+            <nav aria-label="Main" className="main-nav">
+              <NavLink href="/dashboard" className="nav-link">
+                Dashboard
+              </NavLink>
+              <NavLink href="/settings/profile" className="nav-link" section>
+                Settings
+              </NavLink>
+            </nav>
+            <AccountMenu
+              summary={
+                <summary className="account-summary">
+                  <UserAvatar image={user.image} name={displayName} size={32} />
+                  <span className="account-summary-name">{displayName}</span>
+                  <span className="visually-hidden">: account menu</span>
+                  <ChevronDown />
+                </summary>
+              }
+            >
+              <div className="popover account-panel">
+                <div className="account-identity">
+                  <span className="account-identity-name">{displayName}</span>
+                  {user.email && user.email !== displayName ? <span className="account-identity-email">{user.email}</span> : null}
+                </div>
+                <nav aria-label="Account">
+                  <ul className="menu-list">
+                    <li>
+                      <NavLink href="/dashboard" className="menu-item">
+                        <HomeIcon />
+                        Dashboard
+                      </NavLink>
+                    </li>
+                    <li>
+                      <NavLink href="/settings/profile" className="menu-item">
+                        <UserIcon />
+                        Profile
+                      </NavLink>
+                    </li>
+                    <li>
+                      {/* Not prefetched: rendering that page calls the provider with the person's token. */}
+                      <NavLink href="/settings/accounts" className="menu-item" prefetch={false}>
+                        <LinkIcon />
+                        Linked accounts
+                      </NavLink>
+                    </li>
+                    <li>
+                      <NavLink href="/settings/sessions" className="menu-item">
+                        <DevicesIcon />
+                        Sessions
+                      </NavLink>
+                    </li>
+                    <li>
+                      <NavLink href="/settings/activity" className="menu-item">
+                        <ActivityIcon />
+                        Activity
+                      </NavLink>
+                    </li>
+                  </ul>
+                </nav>
+                <div className="menu-separator" />
+                <SignOutButton className="menu-item" icon={<SignOutIcon />} />
+                {logoutProvider ? <SignOutOfProviderButton className="menu-item" providerName={logoutProvider} /> : null}
+              </div>
+            </AccountMenu>
+          </>
+        ) : (
+          <nav aria-label="Account" className="main-nav main-nav-end">
+            <Link href="/login" className="button button-secondary button-small">
+              Sign in
+            </Link>
+          </nav>
+        )}
+      </div>
     </header>
   );
 }

@@ -1,3 +1,9 @@
+/**
+ * The sizes the design uses: each has a class in globals.css, because a `style` attribute would
+ * need 'unsafe-inline' in the Content-Security-Policy.
+ */
+export type AvatarSize = 32 | 56 | 72;
+
 /** The provider's picture, or initials when there is none (or it fails to load). */
 export function UserAvatar({
   image,
@@ -7,7 +13,7 @@ export function UserAvatar({
 }: {
   image: string | null;
   name: string | null;
-  size: number;
+  size: AvatarSize;
   /** Empty when the name is printed beside the picture anyway. */
   alt?: string;
 }) {
@@ -18,9 +24,10 @@ export function UserAvatar({
       .slice(0, 2)
       .map((part) => Array.from(part)[0]?.toUpperCase())
       .join("") || "?";
+  const className = `avatar avatar-${size}`;
   if (!image) {
     return (
-      <span className="avatar avatar-initials" style={{ width: size, height: size }} aria-hidden={alt ? undefined : true} role={alt ? "img" : undefined} aria-label={alt || undefined}>
+      <span className={`${className} avatar-initials`} aria-hidden={alt ? undefined : true} role={alt ? "img" : undefined} aria-label={alt || undefined}>
         {initials}
       </span>
     );
@@ -29,6 +36,6 @@ export function UserAvatar({
     // A provider-hosted picture: not worth routing through next/image's optimizer (and its
     // allow-list of hosts); no-referrer keeps our URLs out of the provider's logs.
     // eslint-disable-next-line @next/next/no-img-element
-    <img className="avatar" src={image} alt={alt} width={size} height={size} referrerPolicy="no-referrer" />
+    <img className={className} src={image} alt={alt} width={size} height={size} referrerPolicy="no-referrer" />
   );
 }

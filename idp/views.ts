@@ -1,6 +1,6 @@
 /**
  * HTML for the Dev IdP's own pages. Every interpolated value goes through `escapeHtml`.
- * No external assets; styles are inline.
+ * No external assets and no scripts; styles are inline (PAGE_CSP allows exactly that).
  */
 import type { DevUser } from "./users";
 
@@ -17,29 +17,40 @@ export function escapeHtml(value: unknown): string {
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
 
 const STYLES = `
-  :root { color-scheme: light dark; --fg: #111827; --muted: #4b5563; --bg: #f3f4f6; --card: #ffffff; --border: #d1d5db; --accent: #1d4ed8; --danger: #b91c1c; }
-  @media (prefers-color-scheme: dark) { :root { --fg: #f9fafb; --muted: #d1d5db; --bg: #111827; --card: #1f2937; --border: #4b5563; --accent: #93c5fd; --danger: #fca5a5; } }
+  :root { color-scheme: light dark; --fg: #111827; --muted: #4b5563; --bg: #f3f4f6; --card: #ffffff; --border: #d1d5db; --accent: #1d4ed8; --accent-fg: #ffffff; --soft: #eff3fb; --warn-bg: #fff4e0; --warn-fg: #7a4500; --warn-border: #efd29a; --danger: #b91c1c; --danger-bg: #fdeeee; }
+  @media (prefers-color-scheme: dark) { :root { --fg: #f3f4f6; --muted: #cbd0d8; --bg: #0f141c; --card: #18202b; --border: #3c4655; --accent: #93c5fd; --accent-fg: #0f172a; --soft: #1d2735; --warn-bg: #35280f; --warn-fg: #ffd88f; --warn-border: #6b5420; --danger: #fca5a5; --danger-bg: #3a181c; } }
   * { box-sizing: border-box; }
   body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); line-height: 1.5; }
-  main { max-width: 28rem; margin: 3rem auto; padding: 2rem; background: var(--card); border: 1px solid var(--border); border-radius: 0.75rem; }
-  h1 { font-size: 1.5rem; margin: 0 0 0.5rem; }
-  h2 { font-size: 1rem; margin: 1.5rem 0 0.5rem; }
+  .strip { display: flex; flex-wrap: wrap; align-items: center; gap: 0.4rem 0.75rem; padding: 0.6rem 1rem; background: var(--warn-bg); color: var(--warn-fg); border-bottom: 1px solid var(--warn-border); font-size: 0.9rem; }
+  .strip strong { display: inline-flex; align-items: center; gap: 0.4rem; }
+  .strip svg { width: 1.2rem; height: 1.2rem; fill: none; stroke: currentColor; stroke-width: 1.8; stroke-linecap: round; stroke-linejoin: round; }
+  main { max-width: 30rem; margin: 2.5rem auto; padding: 2rem; background: var(--card); border: 1px solid var(--border); border-radius: 0.9rem; box-shadow: 0 8px 24px rgb(0 0 0 / 0.08); }
+  @media (max-width: 32rem) { main { margin: 1rem; padding: 1.25rem; } }
+  h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 0.5rem; }
+  h2 { font-size: 1rem; margin: 1.75rem 0 0.5rem; }
   p { margin: 0.5rem 0; }
-  .badge { display: inline-block; font-size: 0.75rem; font-weight: 600; text-transform: uppercase; letter-spacing: 0.05em; color: var(--danger); border: 1px solid currentColor; border-radius: 999px; padding: 0.1rem 0.6rem; margin-bottom: 0.75rem; }
+  .badge { display: inline-block; font-size: 0.75rem; font-weight: 700; text-transform: uppercase; letter-spacing: 0.05em; color: var(--warn-fg); background: var(--warn-bg); border: 1px solid var(--warn-border); border-radius: 999px; padding: 0.1rem 0.6rem; margin: 0 0 0.75rem; }
   .muted { color: var(--muted); font-size: 0.9rem; }
-  .alert { color: var(--danger); border: 1px solid currentColor; border-radius: 0.5rem; padding: 0.5rem 0.75rem; font-weight: 600; }
+  .client { padding: 0.6rem 0.8rem; border-radius: 0.5rem; background: var(--soft); }
+  .alert { color: var(--danger); background: var(--danger-bg); border: 1px solid currentColor; border-radius: 0.5rem; padding: 0.5rem 0.75rem; font-weight: 600; }
   label { display: block; font-weight: 600; margin-top: 1rem; }
-  input[type=email], input[type=password] { display: block; width: 100%; margin-top: 0.25rem; padding: 0.6rem 0.75rem; font: inherit; color: inherit; background: transparent; border: 1px solid var(--border); border-radius: 0.5rem; }
+  input[type=email], input[type=password] { display: block; width: 100%; min-height: 2.75rem; margin-top: 0.3rem; padding: 0.6rem 0.75rem; font: inherit; color: inherit; background: var(--card); border: 1px solid var(--muted); border-radius: 0.5rem; }
   input:focus-visible, button:focus-visible, a:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
-  .actions { display: flex; gap: 0.75rem; margin-top: 1.5rem; }
-  button { font: inherit; font-weight: 600; padding: 0.6rem 1.2rem; border-radius: 0.5rem; border: 1px solid var(--accent); cursor: pointer; }
-  button.primary { background: var(--accent); color: var(--card); }
+  .actions { display: flex; flex-wrap: wrap; gap: 0.75rem; margin-top: 1.5rem; }
+  button { font: inherit; font-weight: 600; min-height: 2.75rem; padding: 0.6rem 1.2rem; border-radius: 0.5rem; border: 1px solid var(--accent); cursor: pointer; }
+  button.primary { background: var(--accent); color: var(--accent-fg); }
   button.secondary { background: transparent; color: var(--accent); }
-  table { width: 100%; border-collapse: collapse; font-size: 0.9rem; }
-  th, td { text-align: left; padding: 0.3rem 0.4rem; border-bottom: 1px solid var(--border); }
-  code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.85em; }
+  table { width: 100%; border-collapse: collapse; font-size: 0.88rem; }
+  caption { text-align: left; padding-bottom: 0.4rem; }
+  th, td { text-align: left; padding: 0.4rem 0.4rem; border-bottom: 1px solid var(--border); vertical-align: top; }
+  th { color: var(--muted); font-weight: 600; }
+  td code { overflow-wrap: anywhere; }
+  code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.92em; }
   a { color: var(--accent); }
 `;
+
+/** A lab flask: this provider exists for development and tests. */
+const FLASK = `<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M9 3h6M10 3v6.2L4.6 18.4A2 2 0 0 0 6.3 21.5h11.4a2 2 0 0 0 1.7-3.1L14 9.2V3"/><path d="M7.2 15h9.6"/></svg>`;
 
 export function layout(title: string, body: string): string {
   return `<!DOCTYPE html>
@@ -52,6 +63,10 @@ export function layout(title: string, body: string): string {
 <style>${STYLES}</style>
 </head>
 <body>
+<header class="strip">
+<strong>${FLASK}Dev IdP</strong>
+<span>A local test provider for development. Not a real identity service.</span>
+</header>
 <main>
 ${body}
 </main>
@@ -85,8 +100,8 @@ export function loginPage(opts: LoginPageOptions): string {
     "Dev IdP — sign in",
     `${NOTICE}
 <h1>Dev IdP — sign in</h1>
-<p>This is a <strong>local test identity provider</strong> standing in for Google during development and tests. Never use real credentials here.</p>
-<p class="muted">Signing in to <strong>${escapeHtml(opts.clientName)}</strong>.</p>
+<p>This is a <strong>local test identity provider</strong> standing in for Google during development and tests. Never use real credentials here: sign in as one of the test users listed below.</p>
+<p class="client">Signing in to <strong>${escapeHtml(opts.clientName)}</strong>.</p>
 ${error}
 <form method="post" action="${escapeHtml(opts.formAction)}" id="login-form">
 <input type="hidden" name="csrf" value="${escapeHtml(opts.csrfToken)}">
@@ -104,7 +119,7 @@ ${error}
 </form>
 <h2>Test users</h2>
 <table>
-<caption class="muted">All passwords are public test values.</caption>
+<caption class="muted">Anyone can sign in as these people: the passwords are public test values.</caption>
 <thead><tr><th scope="col">Email</th><th scope="col">Password</th><th scope="col">Name</th></tr></thead>
 <tbody>
 ${users}

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 
+import { ProviderMark } from "@/components/icons";
 import { ProviderProfilePanel } from "@/components/provider-profile-panel";
 import { ReconnectButton } from "@/components/reconnect-button";
 import type { AccountConnection } from "@/lib/account-tokens";
@@ -39,7 +40,8 @@ export default async function LinkedAccountsPage() {
           const name = nameOf(connection.provider);
           return (
             <li key={connection.provider} className="connection" data-testid={`connection-${connection.provider}`}>
-              <div>
+              <div className="connection-head">
+                <ProviderMark provider={connection.provider} />
                 <strong>{name}</strong>{" "}
                 {connection.state === "connected" ? (
                   <span className="badge badge-ok">Connected</span>

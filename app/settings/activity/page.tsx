@@ -38,13 +38,13 @@ export default async function ActivityPage() {
           <tbody>
             {events.map((event) => (
               <tr key={event.id} data-testid="activity" data-result={event.result}>
-                <td>
+                <td data-label="Time">
                   <UtcTime date={event.createdAt} />
                 </td>
-                <td>{providerName(env, event.provider) ?? event.provider}</td>
-                <td>{describeUserAgent(event.userAgent)}</td>
-                <td>{event.ip ?? "unknown"}</td>
-                <td>{event.result === "success" ? describeSignInResult(event.result) : <strong>{describeSignInResult(event.result)}</strong>}</td>
+                <td data-label="Provider">{providerName(env, event.provider) ?? event.provider}</td>
+                <td data-label="Device">{describeUserAgent(event.userAgent)}</td>
+                <td data-label="IP">{event.ip ?? "unknown"}</td>
+                <td data-label="Result">{event.result === "success" ? describeSignInResult(event.result) : <strong>{describeSignInResult(event.result)}</strong>}</td>
               </tr>
             ))}
           </tbody>

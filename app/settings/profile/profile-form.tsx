@@ -12,20 +12,22 @@ export function ProfileForm({ name }: { name: string }) {
   const error = state.status === "error" ? state.message : undefined;
   return (
     <form action={formAction} className="stack" noValidate>
-      <label htmlFor="display-name">Display name</label>
-      <input
-        id="display-name"
-        name="name"
-        type="text"
-        defaultValue={state.status === "saved" ? state.name : name}
-        maxLength={MAX_NAME_LENGTH}
-        autoComplete="name"
-        aria-invalid={error ? true : undefined}
-        aria-describedby="display-name-hint display-name-status"
-      />
-      <p id="display-name-hint" className="hint">
-        1 to {MAX_NAME_LENGTH} characters. Shown in the header and on your dashboard.
-      </p>
+      <div className="field">
+        <label htmlFor="display-name">Display name</label>
+        <input
+          id="display-name"
+          name="name"
+          type="text"
+          defaultValue={state.status === "saved" ? state.name : name}
+          maxLength={MAX_NAME_LENGTH}
+          autoComplete="name"
+          aria-invalid={error ? true : undefined}
+          aria-describedby="display-name-hint display-name-status"
+        />
+        <p id="display-name-hint" className="hint">
+          1 to {MAX_NAME_LENGTH} characters. Shown in the header and on your dashboard.
+        </p>
+      </div>
       <div>
         <PendingButton className="button button-primary" pendingLabel="Saving…">
           Save

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 
+import { DevicesIcon } from "@/components/icons";
 import { PendingButton } from "@/components/pending-button";
 import { UtcTime } from "@/components/utc-time";
 import { requireUser } from "@/lib/dal";
@@ -37,7 +38,8 @@ export default async function SessionsPage() {
           const device = describeUserAgent(session.userAgent);
           return (
             <li key={session.id} className="connection" data-testid="session" data-current={current ? "true" : undefined}>
-              <div>
+              <div className="connection-head">
+                <DevicesIcon />
                 <strong>{device}</strong> {current ? <span className="badge badge-ok">This device</span> : null}
               </div>
               <p className="hint">

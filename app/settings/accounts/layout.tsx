@@ -1,0 +1,3 @@
+import { protectedSegment } from "@/components/protected-segment";
+
+export default protectedSegment("/settings/accounts");
