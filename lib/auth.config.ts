@@ -7,6 +7,7 @@ import { getEnv, type AppEnv } from "@/lib/env";
 import { buildProviders } from "@/lib/providers";
 import { safeCallbackPath } from "@/lib/safe-redirect";
 import { sessionPolicy, type SessionPolicy } from "@/lib/session-policy";
+import { decodeSessionToken, encodeSessionToken } from "@/lib/session-token";
 
 /**
  * The Auth.js configuration the proxy can use on its own: providers, JWT session, callbacks.
@@ -28,14 +29,25 @@ declare module "@auth/core/jwt" {
   }
 }
 
+export function cookieMaxAgeSeconds(policy: SessionPolicy): number {
+  return Math.floor(policy.idleTimeoutMs / 1000);
+}
+
+/** How old the cookie gets before the proxy issues a new one: an hour, or a tenth of a short idle timeout. */
+export function cookieUpdateAgeSeconds(policy: SessionPolicy): number {
+  return Math.min(3600, Math.floor(cookieMaxAgeSeconds(policy) / 10));
+}
+
 export function createAuthConfig(env: AppEnv, policy: SessionPolicy = sessionPolicy()): NextAuthConfig {
   return {
     secret: env.authSecret,
     providers: buildProviders(env),
-    // The cookie expires after the idle timeout unless used (the proxy re-issues it on every
-    // request): the database-free part of the idle timeout. The server enforces both limits from
-    // the session record (lib/dal.ts), which Auth.js alone would slide forever.
-    session: { strategy: "jwt", maxAge: Math.floor(policy.idleTimeoutMs / 1000) },
+    // The cookie expires after the idle timeout unless used: the database-free part of the idle
+    // timeout. The proxy re-issues it once it is `updateAge` old (lib/route-access.ts), not on every
+    // request, so it may end up to `updateAge` before the idle deadline, never after. The server
+    // enforces both limits from the session record (lib/dal.ts), which Auth.js alone would slide forever.
+    session: { strategy: "jwt", maxAge: cookieMaxAgeSeconds(policy), updateAge: cookieUpdateAgeSeconds(policy) },
+    jwt: { encode: encodeSessionToken, decode: decodeSessionToken },
     pages: { signIn: "/login", error: "/login" },
     callbacks: {
       jwt({ token, user, account }) {

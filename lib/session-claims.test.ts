@@ -19,6 +19,7 @@ describe("readSessionClaims", () => {
       userId: "user-1",
       sessionId: "sid-1",
       provider: "dev-idp",
+      expiresAt: expect.any(Number) as number,
     });
   });
 

@@ -1,6 +1,6 @@
 import "server-only";
 
-import { decode } from "next-auth/jwt";
+import { decodeSessionToken } from "@/lib/session-token";
 
 /**
  * Reads the claims of the session cookie (an Auth.js JWE) for lib/dal.ts: who (`sub`), which
@@ -16,6 +16,8 @@ export interface SessionClaims {
   userId: string;
   sessionId: string;
   provider: string | undefined;
+  /** The cookie's `exp` (seconds since the epoch): when the proxy must issue a new one. */
+  expiresAt: number | undefined;
 }
 
 interface Cookie {
@@ -70,11 +72,16 @@ export async function readSessionClaims(
   let payload: Record<string, unknown> | null;
   try {
     // The salt is the cookie name, as Auth.js encrypts it.
-    payload = await decode({ token, secret: options.secret, salt: name });
+    payload = await decodeSessionToken({ token, secret: options.secret, salt: name });
   } catch {
     return null;
   }
-  const { sub, sid, provider } = payload ?? {};
+  const { sub, sid, provider, exp } = payload ?? {};
   if (typeof sub !== "string" || !sub || typeof sid !== "string" || !sid) return null;
-  return { userId: sub, sessionId: sid, provider: typeof provider === "string" ? provider : undefined };
+  return {
+    userId: sub,
+    sessionId: sid,
+    provider: typeof provider === "string" ? provider : undefined,
+    expiresAt: typeof exp === "number" ? exp : undefined,
+  };
 }
