@@ -16,6 +16,7 @@ describe("parseDevIdpConfig", () => {
       accessTokenTtlSeconds: 3600,
       testApi: false,
       cookieKeys: undefined,
+      extraClients: [],
     });
   });
 
@@ -94,5 +95,37 @@ describe("parseDevIdpConfig", () => {
   ])("rejects %o with a clear message", (env, message) => {
     expect(() => parseDevIdpConfig(env)).toThrow(DevIdpConfigError);
     expect(() => parseDevIdpConfig(env)).toThrow(message);
+  });
+});
+
+describe("a second client (DEV_IDP_EXTRA_CLIENT_*)", () => {
+  it("is registered from its id, secret and redirect URIs", () => {
+    const config = parseDevIdpConfig({
+      DEV_IDP_EXTRA_CLIENT_ID: "second-app",
+      DEV_IDP_EXTRA_CLIENT_SECRET: "second-secret",
+      DEV_IDP_EXTRA_CLIENT_REDIRECT_URIS: "http://localhost:3000/api/auth/callback/oidc, http://localhost:3100/api/auth/callback/oidc",
+    });
+    expect(config.extraClients).toEqual([
+      {
+        clientId: "second-app",
+        clientSecret: "second-secret",
+        redirectUris: ["http://localhost:3000/api/auth/callback/oidc", "http://localhost:3100/api/auth/callback/oidc"],
+      },
+    ]);
+  });
+
+  it("is absent by default", () => {
+    expect(parseDevIdpConfig({}).extraClients).toEqual([]);
+  });
+
+  it("needs all three variables, and an id of its own", () => {
+    expect(() => parseDevIdpConfig({ DEV_IDP_EXTRA_CLIENT_ID: "second-app" })).toThrow(/must be set together/);
+    expect(() =>
+      parseDevIdpConfig({
+        DEV_IDP_EXTRA_CLIENT_ID: "oauth-next-app",
+        DEV_IDP_EXTRA_CLIENT_SECRET: "s",
+        DEV_IDP_EXTRA_CLIENT_REDIRECT_URIS: "http://localhost:3000/cb",
+      }),
+    ).toThrow(/must differ from the main client id/);
   });
 });

@@ -42,6 +42,17 @@ export interface DevIdpConfig {
   testApi: boolean;
   /** Keys for signing oidc-provider's cookies; `undefined` means random per start. */
   cookieKeys: string[] | undefined;
+  /**
+   * More confidential clients besides the main one, e.g. the same app configured a second time as
+   * a generic OIDC provider (tests of account linking need two providers). No back-channel logout.
+   */
+  extraClients: DevIdpClient[];
+}
+
+export interface DevIdpClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
 }
 
 export class DevIdpConfigError extends Error {
@@ -159,6 +170,7 @@ export function parseDevIdpConfig(env: Env): DevIdpConfig {
   const rawBackchannel = read(env, "DEV_IDP_BACKCHANNEL_LOGOUT_URIS");
   const rawTtl = read(env, "DEV_IDP_ACCESS_TOKEN_TTL");
   const rawCookieKeys = read(env, "DEV_IDP_COOKIE_KEYS");
+  const extraClient = parseExtraClient(env, clientId);
 
   return {
     port,
@@ -182,7 +194,25 @@ export function parseDevIdpConfig(env: Env): DevIdpConfig {
       rawTtl === undefined ? DEFAULT_ACCESS_TOKEN_TTL_SECONDS : parsePositiveSeconds("DEV_IDP_ACCESS_TOKEN_TTL", rawTtl),
     testApi: parseTestApi("DEV_IDP_TEST_API", read(env, "DEV_IDP_TEST_API")),
     cookieKeys: rawCookieKeys === undefined ? undefined : parseCookieKeys("DEV_IDP_COOKIE_KEYS", rawCookieKeys),
+    extraClients: extraClient ? [extraClient] : [],
   };
+}
+
+/** DEV_IDP_EXTRA_CLIENT_ID / _SECRET / _REDIRECT_URIS: all three, or none. */
+function parseExtraClient(env: Env, mainClientId: string): DevIdpClient | undefined {
+  const clientId = read(env, "DEV_IDP_EXTRA_CLIENT_ID");
+  const clientSecret = read(env, "DEV_IDP_EXTRA_CLIENT_SECRET");
+  const rawRedirects = read(env, "DEV_IDP_EXTRA_CLIENT_REDIRECT_URIS");
+  if (!clientId && !clientSecret && !rawRedirects) return undefined;
+  if (!clientId || !clientSecret || !rawRedirects) {
+    throw new DevIdpConfigError(
+      "DEV_IDP_EXTRA_CLIENT_ID, DEV_IDP_EXTRA_CLIENT_SECRET and DEV_IDP_EXTRA_CLIENT_REDIRECT_URIS must be set together.",
+    );
+  }
+  if (clientId === mainClientId) {
+    throw new DevIdpConfigError(`DEV_IDP_EXTRA_CLIENT_ID must differ from the main client id (${JSON.stringify(mainClientId)}).`);
+  }
+  return { clientId, clientSecret, redirectUris: parseUriList("DEV_IDP_EXTRA_CLIENT_REDIRECT_URIS", rawRedirects) };
 }
 
 /** The project root (the folder that holds `idp/`). */

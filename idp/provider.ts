@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from "jose";
 import Provider, {
   type Account,
+  type ClientMetadata,
   type Configuration,
   type Interaction,
   type InteractionResults,
@@ -193,6 +194,9 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
   const backchannelLogoutUris = [...(options.backchannelLogoutUris ?? DEFAULT_BACKCHANNEL_LOGOUT_URIS)];
   const accessTokenTtl = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
   const testApi = options.testApi ?? false;
+  const extraClients = (options.extraClients ?? []).map((c) => ({ ...c, redirectUris: [...c.redirectUris] }));
+  const clientIds = new Set([clientId, ...extraClients.map((c) => c.clientId)]);
+  if (clientIds.size !== extraClients.length + 1) throw new TypeError("extraClients: every client needs its own client id");
   const users = withExtraUsers(options.extraUsers ?? []);
   const cookieKeys = options.cookieKeys?.length ? options.cookieKeys : [randomBytes(32).toString("base64url")];
   if (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1) {
@@ -248,6 +252,16 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
             ? { backchannel_logout_uri: backchannelLogoutUris[0], backchannel_logout_session_required: true }
             : {}),
         },
+        ...extraClients.map((extra): ClientMetadata => ({
+          client_id: extra.clientId,
+          client_secret: extra.clientSecret,
+          application_type: "web",
+          redirect_uris: extra.redirectUris,
+          grant_types: ["authorization_code", "refresh_token"],
+          response_types: ["code"],
+          token_endpoint_auth_method: "client_secret_basic",
+          id_token_signed_response_alg: "RS256",
+        })),
       ],
       clientAuthMethods: ["client_secret_basic"],
       // Server-side client only; no browser CORS access to token/userinfo/revocation.
@@ -498,7 +512,7 @@ export async function startDevIdp(options: StartDevIdpOptions = {}): Promise<Dev
     function rewriteOfflineAccessPrompt(ctx: Context): void {
       if (ctx.method !== "GET" || ctx.path !== authorizationPath) return;
       const { scope, prompt, client_id: cid } = ctx.query;
-      if (cid !== clientId || typeof scope !== "string" || prompt !== undefined) return;
+      if (typeof cid !== "string" || !clientIds.has(cid) || typeof scope !== "string" || prompt !== undefined) return;
       if (!scope.split(" ").includes("offline_access")) return;
       ctx.query = { ...ctx.query, prompt: "consent" };
     }

@@ -4,7 +4,7 @@ import { PrismaAdapter } from "@auth/prisma-adapter";
 import type { Adapter, AdapterAccount, AdapterUser } from "next-auth/adapters";
 
 import { encryptedTokenColumns } from "@/lib/account-tokens";
-import { ProviderAccountMismatchError } from "@/lib/auth-errors";
+import { LinkNotRequestedError, ProviderAccountMismatchError } from "@/lib/auth-errors";
 import type { Database } from "@/lib/db";
 import type { TokenKeyring } from "@/lib/token-keys";
 
@@ -25,7 +25,18 @@ import type { TokenKeyring } from "@/lib/token-keys";
 // claimed by then belongs to a sign-in that failed in between, and is dropped.
 const RESERVATION_TTL_MS = 60_000;
 
-export function createAuthAdapter(db: Database, keyring: () => Promise<TokenKeyring>): Adapter {
+/**
+ * `guardLink` is asked before a provider account is linked to an existing (signed-in) user: it
+ * throws unless that person asked for this link from a session that is still valid
+ * (lib/account-linking.ts). Without it, linking is refused outright.
+ */
+export function createAuthAdapter(
+  db: Database,
+  keyring: () => Promise<TokenKeyring>,
+  guardLink: (userId: string, provider: string) => Promise<void> = async (_userId, provider) => {
+    throw new LinkNotRequestedError(provider);
+  },
+): Adapter {
   // The stock adapter is typed against @prisma/client's default output; ours is generated elsewhere
   // but has the same models, which is what the adapter touches.
   const base = PrismaAdapter(db as unknown as Parameters<typeof PrismaAdapter>[0]);
@@ -61,6 +72,7 @@ export function createAuthAdapter(db: Database, keyring: () => Promise<TokenKeyr
         // account to this person (the unique index on userId+provider backs this up under races).
         const linked = await db.account.findUnique({ where: { userId_provider: { userId, provider: account.provider } }, select: { userId: true } });
         if (linked) throw new ProviderAccountMismatchError(account.provider);
+        await guardLink(userId, account.provider);
         await db.account.create({ data: { ...accountData, userId } });
         return;
       }

@@ -3,6 +3,7 @@ import "server-only";
 import { decodeJwt } from "jose";
 import type { NextAuthConfig } from "next-auth";
 
+import { linkGuard } from "@/lib/account-linking";
 import { storeSignInTokens } from "@/lib/account-tokens";
 import { createAuthAdapter } from "@/lib/auth-adapter";
 import type { SignInErrorCode, SignInFailureListener } from "@/lib/auth-errors";
@@ -108,7 +109,7 @@ export function withDatabase(
 
   return {
     ...config,
-    adapter: createAuthAdapter(db, keyring),
+    adapter: createAuthAdapter(db, keyring, linkGuard({ db, secret, policy: sessions.policy, now: sessions.now })),
     callbacks: {
       ...config.callbacks,
       async jwt(params: JwtParams) {

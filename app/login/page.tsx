@@ -6,6 +6,7 @@ import { AlertIcon, LogoMark, ProviderMark } from "@/components/icons";
 import { PendingButton } from "@/components/pending-button";
 import { startSignIn } from "@/lib/auth-actions";
 import { SIGN_IN_ERRORS, signInErrorFromQuery } from "@/lib/auth-errors";
+import { retryAfterFromQuery } from "@/lib/auth-rate-limits";
 import { verifySession } from "@/lib/dal";
 import { getEnv } from "@/lib/env";
 import { providerSummaries } from "@/lib/providers";
@@ -23,6 +24,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
   const params = await searchParams;
   const callbackUrl = safeCallbackPath(first(params.callbackUrl));
   const error = signInErrorFromQuery(params.error);
+  const retryAfter = error === "rate_limited" ? retryAfterFromQuery(params.retry_after) : null;
 
   // Already signed in (and not here because something went wrong): carry on.
   if (!error && (await verifySession())) redirect(callbackUrl);
@@ -40,7 +42,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
           {error ? (
             <div role="alert" className="notice notice-error">
               <AlertIcon />
-              <p>{SIGN_IN_ERRORS[error]}</p>
+              <p>{retryAfter ? `Too many attempts, try again in ${retryAfter} seconds.` : SIGN_IN_ERRORS[error]}</p>
             </div>
           ) : null}
           <ul className="provider-list" aria-label="Sign-in providers">

@@ -7,7 +7,10 @@ import type { AccountConnection } from "@/lib/account-tokens";
 import { requireUser } from "@/lib/dal";
 import { getEnv } from "@/lib/env";
 import { liveProviderProfile, providerConnections } from "@/lib/provider-tokens";
-import { providerName } from "@/lib/providers";
+import { providerName, providerSummaries } from "@/lib/providers";
+import { retryAfterFromQuery } from "@/lib/auth-rate-limits";
+
+import { LinkNotice, LinkProviderButtons, UnlinkButton } from "./link-controls";
 
 export const metadata: Metadata = { title: "Linked accounts" };
 
@@ -19,14 +22,19 @@ function expiryText(connection: AccountConnection): { iso: string; text: string 
   return { iso, text: `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` };
 }
 
-export default async function LinkedAccountsPage() {
+type SearchParams = Promise<Record<string, string | string[] | undefined>>;
+const one = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+export default async function LinkedAccountsPage({ searchParams }: { searchParams: SearchParams }) {
   const user = await requireUser(PATH);
+  const params = await searchParams;
   const env = getEnv();
   const nameOf = (id: string) => providerName(env, id) ?? id;
   // The live call first: it may refresh the token, or find the grant revoked, and the list below
   // must show the state it left behind.
   const live = user.provider ? await liveProviderProfile(user.id, user.provider) : null;
   const connections = await providerConnections(user.id);
+  const linkable = providerSummaries(env).filter((p) => !connections.some((c) => c.provider === p.id));
 
   return (
     <div className="card stack">
@@ -34,6 +42,7 @@ export default async function LinkedAccountsPage() {
       <p className="hint">
         The providers you sign in with. Their tokens stay on this server, encrypted, and are renewed automatically.
       </p>
+      <LinkNotice notice={one(params.notice)} providerName={providerName(env, one(params.provider)) ?? "That provider"} retryAfter={retryAfterFromQuery(params.retry_after)} />
       <ul className="connection-list">
         {connections.map((connection) => {
           const expiry = expiryText(connection);
@@ -64,10 +73,12 @@ export default async function LinkedAccountsPage() {
               ) : (
                 <ReconnectButton provider={connection.provider} providerName={name} returnTo={PATH} />
               )}
+              <UnlinkButton provider={connection.provider} providerName={name} />
             </li>
           );
         })}
       </ul>
+      <LinkProviderButtons providers={linkable} />
       {live && user.provider ? <ProviderProfilePanel result={live} providerName={nameOf(user.provider)} /> : null}
     </div>
   );

@@ -1,0 +1,59 @@
+"use server";
+
+import { cookies, headers } from "next/headers";
+import { redirect, unstable_rethrow } from "next/navigation";
+
+import { LINK_INTENT_TTL_SECONDS, linkIntentCookieName, linkIntentValue, unlinkProvider } from "@/lib/account-linking";
+import { appOrigin } from "@/lib/app-origin";
+import { appRateLimitDeps } from "@/lib/app-rate-limits";
+import { signIn } from "@/lib/auth";
+import { limitSignInStart } from "@/lib/auth-rate-limits";
+import { db } from "@/lib/db";
+import { requireUser } from "@/lib/dal";
+import { getEnv } from "@/lib/env";
+import { providerSummaries } from "@/lib/providers";
+
+/**
+ * Link and Unlink on /settings/accounts. Server actions: POST-only and refused from another origin
+ * by Next.js; each one re-checks the session itself (lib/dal.ts) and trusts nothing in the form
+ * but a provider id, checked against the configured ones.
+ */
+
+const PATH = "/settings/accounts";
+
+function configuredProvider(value: FormDataEntryValue | null): string | null {
+  return typeof value === "string" && providerSummaries(getEnv()).some((p) => p.id === value) ? value : null;
+}
+
+/** "Link <Provider>": the authorization flow, with the intent that lets its callback link the result to this person. */
+export async function linkProvider(formData: FormData): Promise<void> {
+  const user = await requireUser(PATH);
+  const provider = configuredProvider(formData.get("provider"));
+  if (!provider) redirect(`${PATH}?notice=link_failed`);
+  const requestHeaders = await headers();
+  const refused = await limitSignInStart(appRateLimitDeps(), requestHeaders, user.id);
+  if (refused) redirect(`${PATH}?notice=rate_limited&retry_after=${refused.retryAfterSeconds}`);
+  const secure = appOrigin(requestHeaders, getEnv().authUrl).startsWith("https:");
+  (await cookies()).set(linkIntentCookieName(secure), linkIntentValue(user.sessionId, provider), {
+    httpOnly: true,
+    secure,
+    // Lax: the provider sends the browser back with a top-level GET, which must carry it.
+    sameSite: "lax",
+    path: "/",
+    maxAge: LINK_INTENT_TTL_SECONDS,
+  });
+  try {
+    await signIn(provider, { redirectTo: `${PATH}?notice=linked&provider=${encodeURIComponent(provider)}` });
+  } catch (error) {
+    unstable_rethrow(error);
+    redirect(`${PATH}?notice=link_failed`);
+  }
+}
+
+/** "Unlink": never the last provider; ownership re-checked in the database, not taken from the form. */
+export async function unlinkProviderAction(formData: FormData): Promise<void> {
+  const user = await requireUser(PATH);
+  const provider = typeof formData.get("provider") === "string" ? String(formData.get("provider")) : "";
+  const result = provider ? await unlinkProvider(db, { userId: user.id, provider, keepSessionId: user.sessionId }, new Date()) : "not_linked";
+  redirect(`${PATH}?notice=${result}&provider=${encodeURIComponent(provider.slice(0, 64))}`);
+}

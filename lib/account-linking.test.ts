@@ -1,0 +1,202 @@
+/**
+ * Account linking for real: our Auth.js configuration and adapter with two providers, the Dev IdP
+ * ("dev-idp", its main client) and the same Dev IdP again as the generic OIDC provider ("oidc",
+ * a second client), on a migrated database: in-memory PGlite, and PostgreSQL when
+ * TEST_DATABASE_URL is set.
+ */
+import type { AuthConfig } from "@auth/core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
+import { startDevIdp, type DevIdp } from "@/idp/provider";
+import { Browser } from "@/idp/test-browser";
+import { linkIntentCookieName, linkIntentValue, unlinkProvider } from "@/lib/account-linking";
+import { AppClient, atIdp, TEST_APP as APP } from "@/lib/auth-test-client";
+import { withDatabase } from "@/lib/auth-with-database";
+import { createAuthConfig } from "@/lib/auth.config";
+import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
+import { integrationTargets } from "@/lib/db/test-targets";
+import { parseEnv } from "@/lib/env";
+import { readRequestSessionClaims } from "@/lib/session-claims";
+import { DEFAULT_SESSION_POLICY } from "@/lib/session-policy";
+import { revokeSession } from "@/lib/session-registry";
+import { createTokenKeyring } from "@/lib/token-keys";
+
+const SECRET = "account-linking-test-secret-0123456789abcdef";
+const ALICE = { email: "alice@example.com", password: "alice-password", sub: "dev-alice-5f0c2a91" };
+const BOB = { email: "bob@example.com", password: "bob-password", sub: "dev-bob-8d3e7b14" };
+const EVE = { email: "eve@example.com", password: "eve-password", sub: "dev-eve-c41a9e67" };
+const SECOND_CLIENT = { clientId: "oauth-next-app-oidc", clientSecret: "second-client-secret-for-tests" };
+const keyring = () => createTokenKeyring([SECRET]);
+
+let idp: DevIdp;
+beforeAll(async () => {
+  idp = await startDevIdp({
+    port: 0,
+    redirectUris: [`${APP}/api/auth/callback/dev-idp`],
+    extraClients: [{ ...SECOND_CLIENT, redirectUris: [`${APP}/api/auth/callback/oidc`] }],
+  });
+});
+afterAll(async () => {
+  await idp?.close();
+});
+
+describe.each(integrationTargets())("linking accounts on $name", ({ url }) => {
+  let database: TestDatabase;
+  let config: AuthConfig;
+
+  beforeAll(async () => {
+    database = await createTestDatabase({ url });
+    const { env, errors } = parseEnv({
+      NODE_ENV: "test",
+      AUTH_SECRET: SECRET,
+      AUTH_DEV_IDP: "1",
+      DEV_IDP_ISSUER: idp.issuer,
+      AUTH_OIDC_ISSUER: idp.issuer,
+      AUTH_OIDC_ID: SECOND_CLIENT.clientId,
+      AUTH_OIDC_SECRET: SECOND_CLIENT.clientSecret,
+    });
+    if (!env) throw new Error(errors.join("\n"));
+    const sessions = { policy: DEFAULT_SESSION_POLICY, now: () => new Date() };
+    config = { ...withDatabase(createAuthConfig(env, sessions.policy), database.db, keyring, sessions), basePath: "/api/auth", trustHost: true };
+  }, 60_000);
+  afterAll(async () => {
+    await database?.close();
+  });
+  beforeEach(async () => {
+    await database.db.user.deleteMany();
+  });
+
+  async function start(app: AppClient, provider: "dev-idp" | "oidc", callbackUrl = "/dashboard"): Promise<string> {
+    const { csrfToken } = (await (await app.request(`${APP}/api/auth/csrf`)).json()) as { csrfToken: string };
+    const response = await app.request(`${APP}/api/auth/signin/${provider}`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ csrfToken, callbackUrl }),
+    });
+    const location = response.headers.get("location");
+    if (response.status !== 302 || !location) throw new Error(`sign-in did not start (HTTP ${response.status})`);
+    return location;
+  }
+
+  async function signIn(app: AppClient, provider: "dev-idp" | "oidc", user: { email: string; password: string }): Promise<string> {
+    const callback = await atIdp(idp, await start(app, provider), user);
+    return (await app.request(callback)).headers.get("location") ?? "";
+  }
+
+  async function sessionOf(app: AppClient) {
+    const claims = await readRequestSessionClaims(app.credentials().headers, SECRET);
+    if (!claims) throw new Error("not signed in");
+    return claims;
+  }
+
+  /** What the "Link <Provider>" server action sets before it starts the flow. */
+  async function pressLink(app: AppClient, provider: string): Promise<void> {
+    const { sessionId } = await sessionOf(app);
+    app.jar.store(new Response(null, { headers: { "set-cookie": `${linkIntentCookieName(false)}=${linkIntentValue(sessionId, provider)}; Path=/` } }));
+  }
+
+  const accounts = () => database.db.account.findMany({ select: { userId: true, provider: true, providerAccountId: true }, orderBy: { provider: "asc" } });
+
+  it("signing in with a second provider whose email matches an existing user is refused with the generic message, and creates nothing", async () => {
+    await signIn(new AppClient(config), "dev-idp", ALICE);
+    const stranger = new AppClient(config);
+    expect(await signIn(stranger, "oidc", ALICE)).toBe(`${APP}/login?error=signin_failed`);
+    expect(await database.db.user.count()).toBe(1);
+    expect((await accounts()).map((a) => a.provider)).toEqual(["dev-idp"]);
+    expect(stranger.jar.names()).not.toContain("authjs.session-token");
+  });
+
+  it("a signed-in person who presses a sign-in button (not Link) gets nothing linked", async () => {
+    const app = new AppClient(config);
+    await signIn(app, "dev-idp", ALICE);
+    expect(await signIn(app, "oidc", ALICE)).toBe(`${APP}/login?error=link_not_requested`);
+    expect((await accounts()).map((a) => a.provider)).toEqual(["dev-idp"]);
+  });
+
+  it("Link from a valid session links the provider; afterwards either provider signs in to the same user", async () => {
+    const app = new AppClient(config);
+    await signIn(app, "dev-idp", ALICE);
+    const { userId } = await sessionOf(app);
+    await pressLink(app, "oidc");
+    const linked = await app.request(await atIdp(idp, await start(app, "oidc", "/settings/accounts"), ALICE));
+    expect(linked.headers.get("location")).toBe(`${APP}/settings/accounts`);
+    expect(await accounts()).toEqual([
+      { userId, provider: "dev-idp", providerAccountId: ALICE.sub },
+      { userId, provider: "oidc", providerAccountId: ALICE.sub },
+    ]);
+
+    const later = new AppClient(config);
+    await signIn(later, "oidc", ALICE);
+    expect((await sessionOf(later)).userId).toBe(userId);
+    expect(await database.db.user.count()).toBe(1);
+  });
+
+  it("a link intent made for another provider, or a stolen cookie whose session was revoked, links nothing", async () => {
+    const app = new AppClient(config);
+    await signIn(app, "dev-idp", ALICE);
+    await pressLink(app, "github");
+    expect(await signIn(app, "oidc", ALICE)).toBe(`${APP}/login?error=link_not_requested`);
+
+    await pressLink(app, "oidc");
+    const { sessionId } = await sessionOf(app);
+    await revokeSession(database.db, sessionId, "revoked", new Date());
+    expect(await signIn(app, "oidc", ALICE)).toBe(`${APP}/login?error=session_expired`);
+    expect((await accounts()).map((a) => a.provider)).toEqual(["dev-idp"]);
+  });
+
+  it("eve's unverified address never lands her in the account of the person who owns that address", async () => {
+    // The real owner of eve@example.com signed up elsewhere; the Dev IdP only *says* Eve has that address, unverified.
+    const owner = await database.db.user.create({
+      data: { email: EVE.email, accounts: { create: { type: "oauth", provider: "github", providerAccountId: "42" } } },
+    });
+    const app = new AppClient(config);
+    expect(await signIn(app, "dev-idp", EVE)).toBe(`${APP}/dashboard`);
+    const { userId } = await sessionOf(app);
+    expect(userId).not.toBe(owner.id);
+    expect(await database.db.user.findUniqueOrThrow({ where: { id: userId } })).toMatchObject({ email: null });
+    expect(await database.db.account.findMany({ where: { userId: owner.id }, select: { provider: true } })).toEqual([{ provider: "github" }]);
+    // Her second provider, signed out, is again no way into anyone's account.
+    await signIn(new AppClient(config), "oidc", EVE);
+    expect(await database.db.account.count({ where: { userId: owner.id } })).toBe(1);
+  });
+
+  it("two browsers finishing the first sign-in of the same new person at the same moment leave exactly one User and one Account", async () => {
+    const [one, two] = [new AppClient(config), new AppClient(config)];
+    const callbacks = await Promise.all([one, two].map(async (app) => atIdp(idp, await start(app, "dev-idp"), BOB, new Browser())));
+    const responses = await Promise.all([one.request(callbacks[0]!), two.request(callbacks[1]!)]);
+    expect(await database.db.user.count()).toBe(1);
+    expect(await accounts()).toEqual([{ userId: expect.any(String), provider: "dev-idp", providerAccountId: BOB.sub }]);
+    // At least one browser is signed in, as that user; the other is signed in too or sent to /login, never elsewhere.
+    const locations = responses.map((r) => r.headers.get("location"));
+    expect(locations).toContain(`${APP}/dashboard`);
+    for (const location of locations) expect([`${APP}/dashboard`, `${APP}/login?error=signin_failed`]).toContain(location);
+  });
+
+  it("unlinking refuses the last provider, removes another, and is safe against two unlinks at once", async () => {
+    const app = new AppClient(config);
+    await signIn(app, "dev-idp", ALICE);
+    const { userId, sessionId } = await sessionOf(app);
+    expect(await unlinkProvider(database.db, { userId, provider: "dev-idp", keepSessionId: sessionId }, new Date())).toBe("last_provider");
+    expect(await unlinkProvider(database.db, { userId, provider: "github", keepSessionId: sessionId }, new Date())).toBe("not_linked");
+
+    await database.db.account.create({ data: { userId, type: "oauth", provider: "github", providerAccountId: "7" } });
+    const results = await Promise.all(
+      ["dev-idp", "github"].map((provider) => unlinkProvider(database.db, { userId, provider, keepSessionId: sessionId }, new Date())),
+    );
+    expect(results.sort()).toEqual(["last_provider", "unlinked"]);
+    expect(await database.db.account.count({ where: { userId } })).toBe(1);
+  });
+
+  it("unlinking a provider ends the other sessions that signed in with it, not the one asking", async () => {
+    const first = new AppClient(config);
+    await signIn(first, "dev-idp", ALICE);
+    const { userId, sessionId } = await sessionOf(first);
+    const other = new AppClient(config);
+    await signIn(other, "dev-idp", ALICE);
+    await database.db.account.create({ data: { userId, type: "oauth", provider: "github", providerAccountId: "8" } });
+    expect(await unlinkProvider(database.db, { userId, provider: "dev-idp", keepSessionId: sessionId }, new Date())).toBe("unlinked");
+    const sessions = await database.db.userSession.findMany({ where: { userId }, select: { id: true, revokedAt: true } });
+    expect(sessions.find((s) => s.id === sessionId)?.revokedAt).toBeNull();
+    expect(sessions.filter((s) => s.id !== sessionId).every((s) => s.revokedAt !== null)).toBe(true);
+  });
+});
