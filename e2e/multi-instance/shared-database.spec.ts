@@ -7,6 +7,7 @@ import { productionEnv, startApp, waitUntilReady, type AppProcess } from "../sup
 import { USERS, signIn } from "../support/dev-idp";
 import { idpStats, resetIdpStats } from "../support/idp-test-api";
 import { EXTRA_APP_URLS, REFRESH_DUE_AFTER_MS } from "../support/stack";
+import { DEFAULT_RATE_LIMITS } from "../../lib/rate-limit";
 
 /**
  * Two instances of the production build on different ports, with the same AUTH_SECRET and the
@@ -77,4 +78,14 @@ test("a refresh due on both instances at once reaches the provider exactly once"
   await page.waitForTimeout(REFRESH_DUE_AFTER_MS + 1_000);
   expect((await page.request.get(`${b.url}/api/provider/profile`)).status()).toBe(200);
   expect((await idpStats()).grants.refresh_token).toBe(2);
+});
+
+test("a rate limit reached on one instance is enforced by the other (the counters live in the database)", async ({ request }) => {
+  const limit = DEFAULT_RATE_LIMITS.bearerIp!.limit;
+  const headers = { "x-forwarded-for": "203.0.113.77", authorization: "Bearer not-a-token" };
+  for (let i = 0; i < limit; i++) expect((await request.get(`${a.url}/api/me`, { headers })).status()).toBe(401);
+  const onB = await request.get(`${b.url}/api/me`, { headers });
+  expect(onB.status()).toBe(429);
+  expect(Number(onB.headers()["retry-after"])).toBeGreaterThan(0);
+  expect(await onB.json()).toEqual({ error: "rate_limited" });
 });
