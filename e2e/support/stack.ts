@@ -40,6 +40,9 @@ export function idpServerEnv(): Record<string, string> {
     DEV_IDP_ISSUER: IDP_URL,
     DEV_IDP_REDIRECT_URIS: ALL_APP_URLS.map((u) => `${u}/api/auth/callback/dev-idp`).join(","),
     DEV_IDP_POST_LOGOUT_REDIRECT_URIS: ALL_APP_URLS.map((u) => `${u}/`).join(","),
+    // Each app instance gets its own logout token when a session at the IdP ends (instances that
+    // are not running just miss theirs; the IdP logs the failed delivery).
+    DEV_IDP_BACKCHANNEL_LOGOUT_URIS: ALL_APP_URLS.map((u) => `${u}/api/auth/backchannel-logout`).join(","),
     DEV_IDP_ACCESS_TOKEN_TTL: IDP_ACCESS_TOKEN_TTL,
     DEV_IDP_TEST_API: "1",
   };
