@@ -18,8 +18,9 @@ export type { ApiCaller, CurrentUser } from "@/lib/authenticate";
  * CVE-2025-29927 can skip it), so every protected page, server action and route handler calls
  * `verifySession()` / `requireUser()` / `verifyApiCaller()` itself.
  *
- * Cost per request: one cookie decrypt, then the session record and the user, two primary-key
- * lookups sent together, and a last-seen write at most once a minute (lib/session-registry.ts).
+ * Cost per request: one cookie decrypt (none when the proxy already read the same cookie,
+ * lib/session-token.ts), then the session record joined to its user, one statement by primary key,
+ * and a last-seen write at most once a minute (lib/session-registry.ts).
  * Cached per request by React, so a page and its layout share one check. Nothing is cached across
  * requests: a session revoked on any instance is refused by every instance on its next request.
  */

@@ -99,6 +99,19 @@ describe("session token (Auth.js's format, keys derived once)", () => {
     await expect(decodeSessionToken({ token: alter(gcm, 3), secret: SECRET, salt: SALT })).rejects.toThrow();
   });
 
+  it("a token read before is not decrypted again, but its times are checked again, under the same secret and name only", async () => {
+    const token = await authjsEncode({ token: CLAIMS, secret: SECRET, salt: SALT, maxAge: 60 });
+    const issued = Date.now();
+    const first = await decodeSessionToken({ token, secret: SECRET, salt: SALT }, new Date(issued));
+    expect(first).toMatchObject(CLAIMS);
+    // What a caller does with its copy does not change what the next caller reads.
+    if (first) first.sub = "someone-else";
+    expect(await decodeSessionToken({ token, secret: SECRET, salt: SALT }, new Date(issued))).toMatchObject(CLAIMS);
+    await expect(decodeSessionToken({ token, secret: SECRET, salt: SALT }, new Date(issued + 80_000))).rejects.toThrow(/expired/);
+    await expect(decodeSessionToken({ token, secret: OLD_SECRET, salt: SALT })).rejects.toThrow();
+    await expect(decodeSessionToken({ token, secret: SECRET, salt: "__Secure-authjs.session-token" })).rejects.toThrow();
+  });
+
   it("no token: null", async () => {
     expect(await decodeSessionToken({ token: undefined, secret: SECRET, salt: SALT })).toBeNull();
     expect(await decodeSessionToken({ token: "", secret: SECRET, salt: SALT })).toBeNull();

@@ -17,9 +17,10 @@ import { decode as authjsDecode } from "next-auth/jwt";
  * a trip through Node's crypto thread pool. The proxy and the data-access layer each read the
  * cookie on every request, so that was a large part of what a signed-in request cost. Here keys
  * are derived once per (secret, cookie name) and decryption is the same RFC 7518 §5.2.2.2 steps
- * with node:crypto's synchronous primitives. Every check jose makes on these tokens is made here
- * too (header, key id, tag in constant time, claims with the same 15 s clock tolerance); anything
- * other than `dir` + A256CBC-HS512 goes to Auth.js's own decoder, unchanged.
+ * with node:crypto's synchronous primitives, and a token already verified is not decrypted again
+ * (its times are). Every check jose makes on these tokens is made here too (header, key id, tag in
+ * constant time, claims with the same 15 s clock tolerance); anything other than `dir` +
+ * A256CBC-HS512 goes to Auth.js's own decoder, unchanged.
  */
 
 const ALG = "dir";
@@ -36,6 +37,25 @@ interface DerivedKey {
 }
 
 const keys = new Map<string, DerivedKey>();
+
+/**
+ * Payloads of tokens already decrypted and verified, by secret, cookie name and the whole token: the
+ * proxy and the page (separate bundles, so the cache lives on globalThis) read the same cookie on
+ * every request, and a token's payload never changes. Time is checked again on every read; only the
+ * decryption is saved. Bounded: the oldest entry goes when it is full.
+ */
+const VERIFIED_KEY = Symbol.for("oauth-next-app.session-token.verified");
+const VERIFIED_MAX = 1000;
+const verifiedHolder = globalThis as typeof globalThis & { [VERIFIED_KEY]?: Map<string, Record<string, unknown>> };
+const verified = (verifiedHolder[VERIFIED_KEY] ??= new Map());
+
+function remember(cacheKey: string, payload: Record<string, unknown>): void {
+  if (verified.size >= VERIFIED_MAX) {
+    const oldest = verified.keys().next();
+    if (!oldest.done) verified.delete(oldest.value);
+  }
+  verified.set(cacheKey, payload);
+}
 
 /** HKDF-SHA256 as Auth.js derives it, and its RFC 7638 thumbprint (SHA-512 of {"k","kty"}). */
 export function derivedSessionKey(secret: string, salt: string): DerivedKey {
@@ -98,6 +118,29 @@ function numericDate(payload: Record<string, unknown>, claim: string): number | 
 export async function decodeSessionToken(params: JWTDecodeParams, now: Date = new Date()): Promise<JWT | null> {
   const { token, secret, salt } = params;
   if (!token) return null;
+  const cacheKey = `${salt}\0${secretsOf(secret).join("\0")}\0${token}`;
+  const known = verified.get(cacheKey);
+  if (known) {
+    checkTimes(known, now);
+    return structuredClone(known) as JWT;
+  }
+  const payload = await decryptAndVerify(params, now);
+  if (payload) remember(cacheKey, structuredClone(payload));
+  return payload;
+}
+
+function checkTimes(payload: Record<string, unknown>, now: Date): void {
+  const seconds = Math.floor(now.getTime() / 1000);
+  numericDate(payload, "iat");
+  const nbf = numericDate(payload, "nbf");
+  if (nbf !== undefined && nbf > seconds + CLOCK_TOLERANCE_SECONDS) fail("not yet valid");
+  const exp = numericDate(payload, "exp");
+  if (exp !== undefined && exp <= seconds - CLOCK_TOLERANCE_SECONDS) fail("expired");
+}
+
+async function decryptAndVerify(params: JWTDecodeParams, now: Date): Promise<JWT | null> {
+  const { secret, salt } = params;
+  const token = params.token ?? "";
   const parts = token.split(".");
   if (parts.length !== 5) fail("not a compact JWE");
   const [headerPart = "", encryptedKey = "", ivPart = "", ciphertextPart = "", tagPart = ""] = parts;
@@ -138,12 +181,7 @@ export async function decodeSessionToken(params: JWTDecodeParams, now: Date = ne
   }
   if (!isObject(payload)) fail("payload is not an object");
 
-  const seconds = Math.floor(now.getTime() / 1000);
-  numericDate(payload, "iat");
-  const nbf = numericDate(payload, "nbf");
-  if (nbf !== undefined && nbf > seconds + CLOCK_TOLERANCE_SECONDS) fail("not yet valid");
-  const exp = numericDate(payload, "exp");
-  if (exp !== undefined && exp <= seconds - CLOCK_TOLERANCE_SECONDS) fail("expired");
+  checkTimes(payload, now);
   for (const claim of ["iss", "sub", "aud"] as const) {
     if (header[claim] !== undefined && JSON.stringify(header[claim]) !== JSON.stringify(payload[claim])) fail(`replicated "${claim}" mismatch`);
   }
