@@ -15,6 +15,8 @@ export const EXTRA_APP_URLS = {
   standalone: `http://localhost:${PORT_BASE + 212}`,
   instanceA: `http://localhost:${PORT_BASE + 213}`,
   instanceB: `http://localhost:${PORT_BASE + 214}`,
+  /** An instance with low rate limits and a second provider (e2e/security/rate-limits, account-linking). */
+  security: `http://localhost:${PORT_BASE + 216}`,
 } as const;
 const ALL_APP_URLS = [APP_URL, NO_PROXY_APP_URL, ...Object.values(EXTRA_APP_URLS)];
 
@@ -34,6 +36,25 @@ export const REFRESH_DUE_AFTER_MS = (Number(IDP_ACCESS_TOKEN_TTL) - APP_REFRESH_
 
 export const TEST_AUTH_SECRET = "e2e-only-secret-0123456789abcdefghijklmnopqrstuvwxyz";
 
+/**
+ * The Dev IdP's second client: the same IdP configured in the app a second time, as the generic
+ * OIDC provider ("oidc"), so account linking has two providers to link. Only instances that set
+ * AUTH_OIDC_* (e2e/support/security-instance.ts) show its button.
+ */
+export const SECOND_CLIENT = { clientId: "oauth-next-app-oidc", clientSecret: "e2e-second-client-secret", name: "Dev IdP (OIDC)" } as const;
+
+/**
+ * The shared e2e servers sign in many times a minute from one address; their limits are raised so
+ * only e2e/security/rate-limits.spec.ts (on an instance of its own, with low limits) meets them.
+ */
+export const RELAXED_RATE_LIMITS = {
+  RATE_LIMIT_SIGN_IN_IP: "1000/60",
+  RATE_LIMIT_SIGN_IN_ACCOUNT: "1000/60",
+  RATE_LIMIT_CALLBACK_IP: "1000/60",
+  RATE_LIMIT_BEARER_IP: "1000/60",
+  RATE_LIMIT_BEARER_ACCOUNT: "1000/60",
+} as const;
+
 export function idpServerEnv(): Record<string, string> {
   return {
     DEV_IDP_PORT: new URL(IDP_URL).port,
@@ -45,6 +66,9 @@ export function idpServerEnv(): Record<string, string> {
     DEV_IDP_BACKCHANNEL_LOGOUT_URIS: ALL_APP_URLS.map((u) => `${u}/api/auth/backchannel-logout`).join(","),
     DEV_IDP_ACCESS_TOKEN_TTL: IDP_ACCESS_TOKEN_TTL,
     DEV_IDP_TEST_API: "1",
+    DEV_IDP_EXTRA_CLIENT_ID: SECOND_CLIENT.clientId,
+    DEV_IDP_EXTRA_CLIENT_SECRET: SECOND_CLIENT.clientSecret,
+    DEV_IDP_EXTRA_CLIENT_REDIRECT_URIS: ALL_APP_URLS.map((u) => `${u}/api/auth/callback/oidc`).join(","),
   };
 }
 
@@ -56,5 +80,6 @@ export function appServerEnv(appUrl: string): Record<string, string> {
     AUTH_SECRET: TEST_AUTH_SECRET,
     AUTH_DEV_IDP: "1",
     DEV_IDP_ISSUER: IDP_URL,
+    ...RELAXED_RATE_LIMITS,
   };
 }
