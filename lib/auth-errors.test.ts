@@ -113,6 +113,15 @@ describe("describeAuthError", () => {
 });
 
 describe("withSignInErrorCodes", () => {
+  it("answers Auth.js's error endpoint (a relative Location) with our code only, never the text it was given", async () => {
+    const handler = withSignInErrorCodes(async (_request: Request) => {
+      return new Response(null, { status: 302, headers: { location: "/login?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E" } });
+    });
+    const response = await handler(new Request("http://localhost:3000/api/auth/error?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E"));
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=signin_failed");
+  });
+
   it("rewrites Auth.js's /login?error=Configuration with the code of the error it logged", async () => {
     const handler = withSignInErrorCodes(async (_request: Request) => {
       recordAuthError(new InvalidCheck("pkceCodeVerifier value could not be parsed"));

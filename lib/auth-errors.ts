@@ -124,6 +124,11 @@ const NETWORK_ERROR_CODES = new Set([
  * provider fault. It is only trusted once Auth.js has checked `state`, which it does first.
  */
 export function signInErrorCode(error: unknown, providerError?: string | null): SignInErrorCode {
+  // Auth.js wraps anything our signIn callback throws in AccessDenied, which would read as "you
+  // cancelled"; a refused ID token is the provider's answer failing verification.
+  for (const e of causeChain(error)) {
+    if ((e as { name?: string } | null)?.name === "IdTokenRejectedError") return "invalid_response";
+  }
   for (const e of causeChain(error)) {
     if (typeof e !== "object" || e === null) continue;
     const { name, message, code, type } = e as { name?: string; message?: string; code?: string; type?: string };
@@ -193,20 +198,18 @@ export function withSignInErrorCodes<R extends Request>(
     const response = await currentRequest.run(store, () => handler(request));
     const location = response.headers.get("location");
     if (!location) return response;
-    const url = new URL(location);
+    // Auth.js's own error endpoint (/api/auth/error?error=…) answers with a relative Location.
+    const url = new URL(location, request.url);
     if (url.pathname !== "/login" || !url.searchParams.has("error")) return response;
-    let code: SignInErrorCode;
-    let rewritten = response;
-    if (store.error === undefined) {
-      code = signInErrorFromQuery(url.searchParams.get("error") ?? undefined) ?? "signin_failed";
-    } else {
-      const providerError = new URL(request.url).searchParams.get("error");
-      code = signInErrorCode(store.error, providerError);
-      url.search = new URLSearchParams({ error: code }).toString();
-      const headers = new Headers(response.headers);
-      headers.set("location", url.toString());
-      rewritten = new Response(null, { status: response.status, headers });
-    }
+    const code: SignInErrorCode =
+      store.error === undefined
+        ? (signInErrorFromQuery(url.searchParams.get("error") ?? undefined) ?? "signin_failed")
+        : signInErrorCode(store.error, new URL(request.url).searchParams.get("error"));
+    // Only our own code travels on, never the text that came in.
+    url.search = new URLSearchParams({ error: code }).toString();
+    const headers = new Headers(response.headers);
+    headers.set("location", url.toString());
+    const rewritten = new Response(null, { status: response.status, headers });
     if (options.onFailure) {
       await options.onFailure(request, code).catch((error: unknown) => {
         console.warn(`[auth] could not record a failed sign-in: ${(error as Error)?.name ?? "error"}`);

@@ -4,7 +4,8 @@ import type { NextAuthConfig } from "next-auth";
 
 import { describeAuthError, recordAuthError } from "@/lib/auth-errors";
 import { getEnv, type AppEnv } from "@/lib/env";
-import { buildProviders } from "@/lib/providers";
+import { IdTokenRejectedError, verifyIdTokenSignature } from "@/lib/id-token-verification";
+import { buildProviders, idTokenIssuers } from "@/lib/providers";
 import { safeCallbackPath } from "@/lib/safe-redirect";
 import { sessionPolicy, type SessionPolicy } from "@/lib/session-policy";
 import { decodeSessionToken, encodeSessionToken } from "@/lib/session-token";
@@ -39,6 +40,7 @@ export function cookieUpdateAgeSeconds(policy: SessionPolicy): number {
 }
 
 export function createAuthConfig(env: AppEnv, policy: SessionPolicy = sessionPolicy()): NextAuthConfig {
+  const issuers = idTokenIssuers(env);
   return {
     secret: env.authSecret,
     providers: buildProviders(env),
@@ -50,6 +52,16 @@ export function createAuthConfig(env: AppEnv, policy: SessionPolicy = sessionPol
     jwt: { encode: encodeSessionToken, decode: decodeSessionToken },
     pages: { signIn: "/login", error: "/login" },
     callbacks: {
+      // Runs after the code exchange and before any database write: a refused ID token creates
+      // no user, links no account and issues no session.
+      async signIn({ account }) {
+        const issuer = account ? issuers.get(account.provider) : undefined;
+        if (issuer) {
+          if (typeof account?.id_token !== "string") throw new IdTokenRejectedError("the provider sent no ID token");
+          await verifyIdTokenSignature(account.id_token, issuer);
+        }
+        return true;
+      },
       jwt({ token, user, account }) {
         // Sign-in: the cookie carries who (our user id) and how (provider), nothing else (plus the
         // session record's id, added by lib/auth-with-database.ts). Name, email and picture are read

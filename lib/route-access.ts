@@ -1,11 +1,16 @@
 import "server-only";
 
 import type { NextAuthRequest, NextAuthResult } from "next-auth";
-import { NextResponse, type NextFetchEvent, type NextMiddleware, type NextRequest } from "next/server";
+import { NextRequest, NextResponse, type NextFetchEvent, type NextMiddleware } from "next/server";
 
-import { unauthorizedJson } from "@/lib/api-response";
+import { jsonError, unauthorizedJson } from "@/lib/api-response";
+import { appOrigin } from "@/lib/app-origin";
+import { getEnv } from "@/lib/env";
 import { loginPath } from "@/lib/safe-redirect";
+import { isCrossSiteWrite } from "@/lib/same-origin";
+import { createNonce, pageContentSecurityPolicy } from "@/lib/security-headers";
 import { hasSessionCookie } from "@/lib/session-cookie";
+import { appSessionCookieOptions, checkSessionCookie, type SessionCookieCheck, type SessionCookieOptions } from "@/lib/session-cookie-check";
 
 /**
  * The proxy's decision for a request. Public paths are listed; everything else is protected, so
@@ -42,24 +47,81 @@ export function carriesBearerCredential(request: Request): boolean {
   return request.headers.has("authorization");
 }
 
-function gate(request: NextAuthRequest, _event: NextFetchEvent): Response | undefined {
-  const access = classifyPath(request.nextUrl.pathname);
-  if (access === "public" || request.auth?.user?.id) return undefined;
-  if (access === "api" && carriesBearerCredential(request)) return undefined;
-  return deny(request, access);
+const crossSiteRefused = () => jsonError(403, "cross_site_request");
+
+/** The Content-Security-Policy of one page response, given its fresh nonce. */
+export type PagePolicy = (nonce: string) => string;
+
+const appPagePolicy: PagePolicy = (nonce) => pageContentSecurityPolicy({ nonce, env: getEnv() });
+
+function servesPages(pathname: string): boolean {
+  // JSON and redirects get next.config.mjs's allow-nothing policy instead.
+  return !(pathname === "/api" || pathname.startsWith("/api/") || pathname.startsWith("/.well-known/"));
 }
 
-/** Wraps Auth.js's proxy helper so that any failure to evaluate the session denies (fails closed). */
-export function protectRoutes(auth: NextAuthResult["auth"]) {
+/**
+ * Lets the request through. A page gets a fresh nonce: in the CSP header of the request, where
+ * Next.js reads it to stamp its own scripts, and in the response's, where the browser enforces it.
+ */
+function pass(request: NextRequest, policy: PagePolicy): NextResponse {
+  if (!servesPages(request.nextUrl.pathname)) return NextResponse.next();
+  const csp = policy(createNonce());
+  const headers = new Headers(request.headers);
+  headers.set("content-security-policy", csp);
+  const response = NextResponse.next({ request: { headers } });
+  response.headers.set("Content-Security-Policy", csp);
+  return response;
+}
+
+function gateWith(policy: PagePolicy) {
+  return function gate(request: NextAuthRequest, _event: NextFetchEvent): Response {
+    const access = classifyPath(request.nextUrl.pathname);
+    if (access === "public" || request.auth?.user?.id) return pass(request, policy);
+    if (access === "api" && carriesBearerCredential(request)) return pass(request, policy);
+    return deny(request, access);
+  };
+}
+
+/**
+ * The request as Auth.js's helper hands it to the gate: `auth` set, and the URL on AUTH_URL's
+ * origin when that is set (so a redirect to /login goes to the public origin, as before).
+ */
+function asAuthRequest(request: NextRequest, cookie: Exclude<SessionCookieCheck, { state: "needs-authjs" }>, authUrl: string | undefined): NextAuthRequest {
+  const origin = authUrl ? new URL(authUrl).origin : undefined;
+  const target = (origin && origin !== request.nextUrl.origin ? new NextRequest(request.nextUrl.href.replace(request.nextUrl.origin, origin), request) : request) as NextAuthRequest;
+  target.auth = cookie.state === "current" ? { user: { id: cookie.userId }, expires: new Date(cookie.expiresAt * 1000).toISOString() } : null;
+  return target;
+}
+
+/**
+ * Wraps Auth.js's proxy helper so that any failure to evaluate the session denies (fails closed).
+ * Auth.js sees only the requests whose session cookie needs it (lib/session-cookie-check.ts):
+ * it would otherwise re-encrypt and re-set the cookie on every response.
+ */
+export function protectRoutes(
+  auth: NextAuthResult["auth"],
+  policy: PagePolicy = appPagePolicy,
+  sessionCookieOptions: () => SessionCookieOptions = appSessionCookieOptions,
+) {
+  const gate = gateWith(policy);
   // With a lazily built configuration, Auth.js hands the wrapped handler back in a promise.
   const checked: Promise<NextMiddleware> = Promise.resolve(auth(gate));
   return async function proxy(request: NextRequest, event: NextFetchEvent) {
     try {
+      if (isCrossSiteWrite(request.method, request.headers, appOrigin(request.headers, getEnv().authUrl))) return crossSiteRefused();
+      const options = sessionCookieOptions();
+      const cookie = await checkSessionCookie(request, options);
+      if (cookie.state !== "needs-authjs") return gate(asAuthRequest(request, cookie, options.authUrl), event);
       return await (await checked)(request, event);
     } catch (error) {
       console.error(`[proxy] could not evaluate the session, denying: ${(error as Error)?.name ?? "error"}`);
       const access = classifyPath(request.nextUrl.pathname);
-      return access === "public" ? NextResponse.next() : deny(request, access);
+      // A configuration that cannot be read fails closed too: no page without its policy.
+      try {
+        return access === "public" ? pass(request, policy) : deny(request, access);
+      } catch {
+        return new NextResponse("Service unavailable", { status: 503 });
+      }
     }
   };
 }

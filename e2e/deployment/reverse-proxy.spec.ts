@@ -66,3 +66,42 @@ test("a forged Host cannot redirect people elsewhere after sign-in or from the p
   expect(page.status).toBe(307);
   expect(String(page.headers.location)).not.toContain("evil.test");
 });
+
+test("query parameters sent to the sign-in endpoint never reach the authorization URL", async () => {
+  const csrf = await raw("/api/auth/csrf");
+  const { csrfToken } = JSON.parse(csrf.body) as { csrfToken: string };
+  const hostile = new URLSearchParams({
+    scope: "openid admin",
+    prompt: "none",
+    redirect_uri: "https://evil.test/callback",
+    client_id: "someone-else",
+    response_type: "token",
+    login_hint: "victim@example.com",
+  });
+  const signIn = await raw(`/api/auth/signin/dev-idp?${hostile}`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrf) },
+    body: new URLSearchParams({ csrfToken, callbackUrl: "/dashboard" }).toString(),
+  });
+  expect(signIn.status).toBe(302);
+  const authorization = new URL(String(signIn.headers.location));
+  expect(authorization.searchParams.get("redirect_uri")).toBe(`${APP_URL}/api/auth/callback/dev-idp`);
+  expect(authorization.searchParams.get("client_id")).toBe("oauth-next-app");
+  expect(authorization.searchParams.get("response_type")).toBe("code");
+  expect(authorization.searchParams.get("scope")).toBe("openid email profile offline_access");
+  expect(authorization.searchParams.get("prompt")).toBe("consent");
+  expect(authorization.searchParams.has("login_hint")).toBe(false);
+  expect(authorization.searchParams.getAll("redirect_uri")).toHaveLength(1);
+});
+
+test("X-Forwarded-Proto cannot turn the redirect URI into another scheme", async () => {
+  const csrf = await raw("/api/auth/csrf", { headers: { "x-forwarded-proto": "https", "x-forwarded-host": "localhost:443" } });
+  const { csrfToken } = JSON.parse(csrf.body) as { csrfToken: string };
+  const signIn = await raw("/api/auth/signin/dev-idp", {
+    method: "POST",
+    headers: { "x-forwarded-proto": "https", "x-forwarded-host": "localhost:443", "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrf) },
+    body: new URLSearchParams({ csrfToken, callbackUrl: "/dashboard" }).toString(),
+  });
+  expect(signIn.status).toBe(302);
+  expect(new URL(String(signIn.headers.location)).searchParams.get("redirect_uri")).toBe(`${APP_URL}/api/auth/callback/dev-idp`);
+});

@@ -6,6 +6,7 @@ import { createServerDatabase, type ServerDatabase } from "../../lib/db/test-dat
 import { productionEnv, startApp, waitUntilReady, type AppProcess } from "../support/app-process";
 import { USERS, signIn } from "../support/dev-idp";
 import { idpStats, resetIdpStats } from "../support/idp-test-api";
+import { signOutFromHeader } from "../support/sign-out";
 import { EXTRA_APP_URLS, REFRESH_DUE_AFTER_MS } from "../support/stack";
 import { DEFAULT_RATE_LIMITS } from "../../lib/rate-limit";
 
@@ -60,6 +61,23 @@ test("a session started on one instance works on the other", async ({ context })
   const me = await page.request.get(`${b.url}/api/me`);
   expect(me.status()).toBe(200);
   expect((await me.json()).email).toBe(USERS.alice.email);
+});
+
+test("a session signed out on one instance is refused by the other on its next request", async ({ context }) => {
+  const page = await signedInOnA(context);
+  const captured = (await context.cookies(a.url)).filter((c) => c.name.includes("session-token"));
+  expect(captured).not.toEqual([]);
+  expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
+
+  await page.goto(`${a.url}/dashboard`);
+  await signOutFromHeader(page, a.url);
+
+  // The old cookie, replayed at the other instance: its session record is revoked in the shared database.
+  await context.addCookies(captured);
+  const me = await page.request.get(`${b.url}/api/me`);
+  expect(me.status()).toBe(401);
+  await page.goto(`${b.url}/dashboard`);
+  await expect(page).toHaveURL(new RegExp(`^${b.url}/login`));
 });
 
 test("a refresh due on both instances at once reaches the provider exactly once", async ({ context }) => {

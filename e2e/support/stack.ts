@@ -17,6 +17,8 @@ export const EXTRA_APP_URLS = {
   instanceB: `http://localhost:${PORT_BASE + 214}`,
   /** An instance with low rate limits and a second provider (e2e/security/rate-limits, account-linking). */
   security: `http://localhost:${PORT_BASE + 216}`,
+  /** The public https origin of a TLS-terminating proxy in front of an instance (e2e/deployment/tls.spec.ts). */
+  tls: `https://localhost:${PORT_BASE + 215}`,
 } as const;
 const ALL_APP_URLS = [APP_URL, NO_PROXY_APP_URL, ...Object.values(EXTRA_APP_URLS)];
 
