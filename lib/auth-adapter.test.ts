@@ -73,10 +73,12 @@ describe("createAuthAdapter", () => {
     expect(await database.db.account.count()).toBe(1);
   });
 
-  it("links an account to an existing user directly", async () => {
+  it("refuses to link an account to an existing user unless their session asked for it (lib/account-linking.test.ts covers the asked-for link)", async () => {
     const existing = await database.db.user.create({ data: { email: "linked@example.com" } });
-    await createAuthAdapter(database.db, keyring).linkAccount!(account(existing.id, "sub-linked"));
-    expect(await database.db.account.count({ where: { userId: existing.id } })).toBe(1);
+    await expect(createAuthAdapter(database.db, keyring).linkAccount!(account(existing.id, "sub-linked"))).rejects.toMatchObject({
+      name: "LinkNotRequestedError",
+    });
+    expect(await database.db.account.count({ where: { userId: existing.id } })).toBe(0);
   });
 
   it("never writes a provider token in plaintext, not even on the first sign-in", async () => {

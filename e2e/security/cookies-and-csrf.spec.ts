@@ -29,6 +29,8 @@ async function expectSignedOut(page: Page, what: string) {
 }
 
 test.describe("the session cookie", () => {
+  // Each test signs in through the IdP; on a busy 2-core machine that alone can take most of 30 s.
+  test.describe.configure({ timeout: 90_000 });
   test("is HttpOnly, SameSite=Lax, host-only and under 4 KB per Set-Cookie", async ({ page }) => {
     const setCookies: string[] = [];
     page.on("response", async (response) => {
@@ -49,7 +51,7 @@ test.describe("the session cookie", () => {
   });
 
   test("damaged, re-chunked or foreign cookies mean signed out, never an error", async ({ page, context }) => {
-    test.setTimeout(120_000);
+    test.setTimeout(180_000);
     await signIn(page, USERS.alice);
     await page.goto("about:blank");
     const original = await sessionCookie(context);
@@ -103,6 +105,7 @@ test.describe("the session cookie", () => {
 });
 
 test.describe("CSRF", () => {
+  test.describe.configure({ timeout: 90_000 });
   test("a sign-in POST without the CSRF token does not start a sign-in", async ({ request }) => {
     const response = await request.post("/api/auth/signin/dev-idp", { form: { callbackUrl: "/dashboard" }, maxRedirects: 0 });
     const location = response.headers().location ?? "";
@@ -146,6 +149,7 @@ test.describe("CSRF", () => {
 });
 
 test.describe("hostile input gets a generic answer", () => {
+  test.describe.configure({ timeout: 90_000 });
   test("the Auth.js error page and our login page escape what they are given", async ({ request }) => {
     for (const path of ["/api/auth/error?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/login?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E"]) {
       const response = await request.get(path);

@@ -36,6 +36,8 @@ function expectOnOrigin(target: string | undefined, what: string) {
 }
 
 test.describe("callbackUrl stays on our origin", () => {
+  // Each test signs in through the IdP; on a busy 2-core machine that alone can take most of 30 s.
+  test.describe.configure({ timeout: 90_000 });
   for (const payload of PAYLOADS) {
     test(`the login page keeps ${label(payload)} on our origin`, async ({ request }) => {
       const started = Date.now();
