@@ -2,6 +2,8 @@
  * Throughput with autocannon (in the bench's process; the servers are other processes), and the
  * paired comparison every ratio in the bench is made of.
  */
+import { readFileSync } from "node:fs";
+
 import autocannon, { type Result } from "autocannon";
 
 import { median, round } from "./stats";
@@ -10,6 +12,8 @@ export interface Target {
   label: string;
   url: string;
   headers?: Record<string, string>;
+  /** The server process: its CPU time per request is measured too. */
+  serverPid?: number;
 }
 
 export interface LoadRun {
@@ -18,6 +22,18 @@ export interface LoadRun {
   rps: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
+  /** CPU time (user + system) the server process spent per request during the run. */
+  serverCpuMsPerRequest?: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const USER_HZ = 100;
+
+/** CPU milliseconds a process has used so far, from /proc/<pid>/stat (fields 14 and 15). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
 }
 
 /** Refuses a run in which anything but 2xx came back: a ratio of error pages means nothing. */
@@ -38,6 +54,7 @@ function checked(target: Target, result: Result): LoadRun {
 }
 
 export async function load(target: Target, options: { connections: number; seconds?: number; amount?: number }): Promise<LoadRun> {
+  const cpuBefore = target.serverPid ? cpuMs(target.serverPid) : undefined;
   const result = await autocannon({
     url: target.url,
     connections: options.connections,
@@ -45,13 +62,24 @@ export async function load(target: Target, options: { connections: number; secon
     headers: target.headers ?? {},
     timeout: 30,
   });
-  return checked(target, result);
+  const run = checked(target, result);
+  if (target.serverPid && cpuBefore !== undefined && run.requests > 0) {
+    run.serverCpuMsPerRequest = Math.round(((cpuMs(target.serverPid) - cpuBefore) / run.requests) * 1000) / 1000;
+  }
+  return run;
 }
 
 export interface PairedComparison {
   /** Median over rounds of (rps of A) / (rps of B), each round's two runs back to back. */
   ratio: number;
   ratios: number[];
+  /**
+   * Median over rounds of (server CPU per request of B) / (of A): what the ratio of requests/s
+   * would be if the server alone limited both. Far less disturbed by other processes on the machine
+   * than requests/s; undefined when the targets name no server process.
+   */
+  cpuRatio: number | undefined;
+  cpuRatios: number[];
   a: { label: string; medianRps: number; runs: LoadRun[] };
   b: { label: string; medianRps: number; runs: LoadRun[] };
   connections: number;
@@ -73,6 +101,7 @@ export async function compare(
   const runsA: LoadRun[] = [];
   const runsB: LoadRun[] = [];
   const ratios: number[] = [];
+  const cpuRatios: number[] = [];
   for (let round_ = 0; round_ < options.rounds; round_++) {
     const order = round_ % 2 === 0 ? ([a, b] as const) : ([b, a] as const);
     const got = new Map<Target, LoadRun>();
@@ -83,10 +112,13 @@ export async function compare(
     runsA.push(runA);
     runsB.push(runB);
     ratios.push(runA.rps / runB.rps);
+    if (runA.serverCpuMsPerRequest && runB.serverCpuMsPerRequest) cpuRatios.push(runB.serverCpuMsPerRequest / runA.serverCpuMsPerRequest);
   }
   return {
     ratio: round(median(ratios), 3),
     ratios: ratios.map((r) => round(r, 3)),
+    cpuRatio: cpuRatios.length === ratios.length ? round(median(cpuRatios), 3) : undefined,
+    cpuRatios: cpuRatios.map((r) => round(r, 3)),
     a: { label: a.label, medianRps: round(median(runsA.map((r) => r.rps)), 1), runs: runsA },
     b: { label: b.label, medianRps: round(median(runsB.map((r) => r.rps)), 1), runs: runsB },
     connections: options.connections,
