@@ -9,7 +9,8 @@ import { getEnv } from "@/lib/env";
  * instrumentation.ts, Node.js runtime only).
  */
 
-const STARTUP_DB_TIMEOUT_MS = 10_000;
+/** A network database answers in milliseconds or not at all; an embedded one first loads its WASM engine and data folder, which takes far longer on a busy machine. */
+const STARTUP_DB_TIMEOUT_MS = { server: 10_000, embedded: 60_000 } as const;
 const SHUTDOWN_DB_TIMEOUT_MS = 5_000;
 
 /** The error's own words on one line; Prisma puts "Invalid `prisma.x()` invocation:" before the driver's. */
@@ -31,9 +32,11 @@ function timeout(ms: number, what: string): Promise<never> {
  * page; stopping at start-up instead makes the deployment fail where the operator looks.
  */
 export async function checkDatabaseOrExit(): Promise<void> {
-  const where = describeDatabaseTarget(parseDatabaseUrl(process.env.DATABASE_URL));
+  const target = parseDatabaseUrl(process.env.DATABASE_URL);
+  const where = describeDatabaseTarget(target);
+  const limit = target.kind === "postgres" ? STARTUP_DB_TIMEOUT_MS.server : STARTUP_DB_TIMEOUT_MS.embedded;
   try {
-    await Promise.race([db.$queryRaw`SELECT 1`, timeout(STARTUP_DB_TIMEOUT_MS, "connecting")]);
+    await Promise.race([db.$queryRaw`SELECT 1`, timeout(limit, "connecting")]);
   } catch (error) {
     const message = `The database is unreachable (DATABASE_URL: ${where}): ${reason(error)}`;
     if (getEnv().mode !== "production") {

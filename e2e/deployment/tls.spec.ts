@@ -27,8 +27,11 @@ let database: { remove(): void };
 let certDir: string;
 
 test.use({ ignoreHTTPSErrors: true });
+// Starting an instance and signing in through the IdP: on a busy machine, more than the default 30 s.
+test.describe.configure({ timeout: 180_000 });
 
 test.beforeAll(async () => {
+  test.setTimeout(180_000);
   certDir = mkdtempSync(path.join(tmpdir(), "oauth-e2e-tls-"));
   const made = spawnSync(
     "openssl",
