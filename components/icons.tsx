@@ -153,8 +153,8 @@ export function HomeIcon() {
 export function SignOutIcon() {
   return (
     <Line>
-      <path d="M14 4h4.5A1.5 1.5 0 0 1 20 5.5v13a1.5 1.5 0 0 1-1.5 1.5H14" />
-      <path d="M10 8l-4 4 4 4M6 12h10" />
+      <path d="M9.5 4H5.5A1.5 1.5 0 0 0 4 5.5v13A1.5 1.5 0 0 0 5.5 20h4" />
+      <path d="m15 8 4 4-4 4M19 12H9" />
     </Line>
   );
 }

@@ -1,7 +1,7 @@
 import Link from "next/link";
 
 import { AccountMenu } from "@/components/account-menu";
-import { ActivityIcon, ChevronDown, DevicesIcon, HomeIcon, LinkIcon, LogoMark, SignOutIcon, UserIcon } from "@/components/icons";
+import { ActivityIcon, ChevronDown, DevicesIcon, HomeIcon, LinkIcon, LogoMark, ProviderMark, SignOutIcon, UserIcon } from "@/components/icons";
 import { NavLink } from "@/components/nav-link";
 import { SignOutButton, SignOutOfProviderButton } from "@/components/sign-out-button";
 import { UserAvatar } from "@/components/user-avatar";
@@ -83,15 +83,17 @@ export async function SiteHeader() {
                 </nav>
                 <div className="menu-separator" />
                 <SignOutButton className="menu-item" icon={<SignOutIcon />} />
-                {logoutProvider ? <SignOutOfProviderButton className="menu-item" providerName={logoutProvider} /> : null}
+                {logoutProvider ? (
+                  <SignOutOfProviderButton className="menu-item" providerName={logoutProvider} icon={<ProviderMark provider={user.provider ?? ""} />} />
+                ) : null}
               </div>
             </AccountMenu>
           </>
         ) : (
           <nav aria-label="Account" className="main-nav main-nav-end">
-            <Link href="/login" className="button button-secondary button-small">
+            <NavLink href="/login" className="button button-secondary button-small">
               Sign in
-            </Link>
+            </NavLink>
           </nav>
         )}
       </div>

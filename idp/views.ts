@@ -44,7 +44,7 @@ const STYLES = `
   caption { text-align: left; padding-bottom: 0.4rem; }
   th, td { text-align: left; padding: 0.4rem 0.4rem; border-bottom: 1px solid var(--border); vertical-align: top; }
   th { color: var(--muted); font-weight: 600; }
-  td code { overflow-wrap: anywhere; }
+  td code { white-space: nowrap; }
   code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 0.92em; }
   a { color: var(--accent); }
 `;
@@ -91,7 +91,7 @@ export function loginPage(opts: LoginPageOptions): string {
   const users = opts.users
     .map(
       (u) =>
-        `<tr><td><code>${escapeHtml(u.email)}</code></td><td><code>${escapeHtml(u.password)}</code></td><td>${escapeHtml(u.name)}${u.emailVerified ? "" : " (email not verified)"}</td></tr>`,
+        `<tr><td><code>${escapeHtml(u.email)}</code><br><span class="muted">${escapeHtml(u.name)}${u.emailVerified ? "" : " (email not verified)"}</span></td><td><code>${escapeHtml(u.password)}</code></td></tr>`,
     )
     .join("\n");
   const error = opts.error ? `<p class="alert" role="alert" id="login-error">${escapeHtml(opts.error)}</p>` : "";
@@ -120,7 +120,7 @@ ${error}
 <h2>Test users</h2>
 <table>
 <caption class="muted">Anyone can sign in as these people: the passwords are public test values.</caption>
-<thead><tr><th scope="col">Email</th><th scope="col">Password</th><th scope="col">Name</th></tr></thead>
+<thead><tr><th scope="col">User</th><th scope="col">Password</th></tr></thead>
 <tbody>
 ${users}
 </tbody>

@@ -40,6 +40,17 @@ const DEVICES = {
 type Device = keyof typeof DEVICES;
 type Theme = "light" | "dark";
 
+/**
+ * Google and GitHub "configured" with placeholder credentials, so the pictures show the login page
+ * as a real deployment has it. Nothing here signs in with them: only the Dev IdP is ever pressed.
+ */
+const SHOWCASE_PROVIDERS = {
+  AUTH_GOOGLE_ID: "screenshots.apps.googleusercontent.com",
+  AUTH_GOOGLE_SECRET: "screenshots-only",
+  AUTH_GITHUB_ID: "screenshots-only",
+  AUTH_GITHUB_SECRET: "screenshots-only",
+};
+
 interface Shot {
   name: string;
   signedIn: boolean;
@@ -192,7 +203,7 @@ async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
 
   const idp = start("idp", ["idp/server.ts"], idpServerEnv());
-  const app = start("app", ["e2e/support/app-server.ts", "app"], appServerEnv(APP_URL));
+  const app = start("app", ["e2e/support/app-server.ts", "app"], { ...appServerEnv(APP_URL), ...SHOWCASE_PROVIDERS });
   await waitForUrl(`${IDP_URL}/.well-known/openid-configuration`, idp, 30_000);
   await waitForUrl(`${APP_URL}/api/health`, app, 600_000);
 

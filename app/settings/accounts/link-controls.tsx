@@ -1,3 +1,4 @@
+import { ProviderMark } from "@/components/icons";
 import { PendingButton } from "@/components/pending-button";
 
 import { linkProvider, unlinkProviderAction } from "./actions";
@@ -13,7 +14,11 @@ export function LinkProviderButtons({ providers }: { providers: { id: string; na
           <li key={provider.id}>
             <form action={linkProvider}>
               <input type="hidden" name="provider" value={provider.id} />
-              <PendingButton className="button button-provider" pendingLabel={`Connecting to ${provider.name}…`}>
+              <PendingButton
+                className="button button-provider"
+                pendingLabel={`Connecting to ${provider.name}…`}
+                icon={<ProviderMark provider={provider.id} />}
+              >
                 {`Link ${provider.name}`}
               </PendingButton>
             </form>

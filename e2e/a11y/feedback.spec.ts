@@ -1,0 +1,48 @@
+import { expect, test } from "@playwright/test";
+
+import { USERS, signIn } from "../support/dev-idp";
+import { IDP_URL } from "../support/stack";
+
+/**
+ * Every action shows that it is under way. The app answers fast on this machine, so each test
+ * holds the request back for a moment to look at the page while it waits.
+ */
+
+const HOLD_MS = 1_500;
+
+// Each test signs in or waits on purpose; a loaded CI machine needs more than the default.
+test.describe.configure({ timeout: 60_000 });
+
+test("a sign-in button is disabled and shows a spinner while the authorization URL is being built", async ({ page }) => {
+  await page.goto("/login");
+  // The server action is a POST to /login; everything else passes untouched.
+  await page.route(
+    (url) => url.pathname === "/login",
+    async (route) => {
+      if (route.request().method() === "POST") await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
+      await route.continue();
+    },
+  );
+  await page.getByRole("button", { name: "Continue with Dev IdP" }).click();
+
+  const pending = page.getByRole("button", { name: "Connecting to Dev IdP…" });
+  await expect(pending).toBeDisabled();
+  await expect(pending.locator(".spinner")).toBeVisible();
+  await page.waitForURL((url) => url.origin === IDP_URL);
+});
+
+test("the profile form says 'Saving…' and cannot be sent twice while the server action runs", async ({ page }) => {
+  await signIn(page, USERS.bob, "/settings/profile");
+  await page.route(
+    (url) => url.pathname === "/settings/profile",
+    async (route) => {
+      if (route.request().method() === "POST") await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
+      await route.continue();
+    },
+  );
+  await page.getByLabel("Display name").fill(USERS.bob.name);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("button", { name: "Saving…" })).toBeDisabled();
+  await expect(page.getByRole("status")).toHaveText("Saved.");
+  await expect(page.getByRole("button", { name: "Save" })).toBeEnabled();
+});
