@@ -1,3 +1,5 @@
+import path from "node:path";
+
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 
 import { submitCredentials, USERS, type TestUser } from "../support/dev-idp";
@@ -14,11 +16,17 @@ const DEV = "Dev IdP";
 const OIDC = SECOND_CLIENT.name;
 let instance: SecurityInstance;
 
-test.beforeAll(async () => {
-  test.setTimeout(120_000);
-  instance = await startSecurityInstance({});
+// Each test makes two to five round trips through the IdP; on a loaded 2-core machine one takes
+// seconds to tens of seconds.
+test.describe.configure({ timeout: 180_000 });
+
+test.beforeAll(async ({}, testInfo) => {
+  // Starting a production server (and PGlite) on a loaded machine can take minutes.
+  test.setTimeout(300_000);
+  instance = await startSecurityInstance({}, path.join(testInfo.project.outputDir, "account-linking-instance.log"));
 });
 test.afterAll(async () => {
+  test.setTimeout(60_000);
   await instance?.stop();
 });
 
@@ -53,7 +61,7 @@ test("a second provider with the same email, signed out, is refused with the gen
   const stranger = await browser.newContext();
   const page = await signIn(stranger, OIDC, USERS.alice);
   await expect(page).toHaveURL(/\/login\?error=signin_failed$/);
-  const alert = page.getByRole("alert");
+  const alert = page.getByRole("main").getByRole("alert");
   await expect(alert).toContainText("We couldn't sign you in.");
   await expect(alert).not.toContainText(/already belongs|email address/i);
   expect((await stranger.cookies(instance.url)).some((c) => c.name.includes("session-token"))).toBe(false);
@@ -69,9 +77,10 @@ test("linking from /settings/accounts, then both providers sign alice in to the 
   await page.goto(`${instance.url}/settings/accounts`);
   await throughIdp(page, `Link ${OIDC}`, USERS.alice);
   await expect(page).toHaveURL(/\/settings\/accounts\?notice=linked/);
-  await expect(page.getByRole("status")).toContainText(`${OIDC} is linked`);
+  await expect(page.getByRole("main").getByRole("status")).toContainText(`${OIDC} is linked`);
   expect((await me(page)).providers.sort()).toEqual(["dev-idp", "oidc"]);
-  await expect(page.getByRole("button", { name: `Link ${OIDC}` })).toHaveCount(0);
+  // Exact: a substring match would also find "Unlink Dev IdP (OIDC)".
+  await expect(page.getByRole("button", { name: `Link ${OIDC}`, exact: true })).toHaveCount(0);
 
   for (const provider of [OIDC, DEV]) {
     const other = await browser.newContext();
@@ -86,8 +95,8 @@ test("unlinking the last provider is refused with a clear message", async ({ bro
   const context = await browser.newContext();
   const page = await signIn(context, DEV, USERS.bob);
   await page.goto(`${instance.url}/settings/accounts`);
-  await page.getByRole("button", { name: `Unlink ${DEV}` }).click();
-  await expect(page.getByRole("alert")).toContainText(`${DEV} is your only way to sign in, so it cannot be unlinked.`);
+  await page.getByRole("button", { name: `Unlink ${DEV}`, exact: true }).click();
+  await expect(page.getByRole("main").getByRole("alert")).toContainText(`${DEV} is your only way to sign in, so it cannot be unlinked.`);
   expect((await me(page)).providers).toEqual(["dev-idp"]);
   await context.close();
 });

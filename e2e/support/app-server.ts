@@ -38,8 +38,12 @@ const EMPTIED_MATCHER = `matcher: ["/__proxy-matcher-emptied__"]`;
 /** A copy of the app's sources with proxy.ts matching nothing; node_modules is shared. */
 function prepareNoProxyCopy(): string {
   const dir = path.join(root, ".e2e", `no-proxy-${process.env.PORT ?? "default"}`);
-  rmSync(dir, { recursive: true, force: true });
+  // With E2E_SKIP_BUILD=1 the copy's previous build is what gets started: keep it.
+  const keep = process.env.E2E_SKIP_BUILD === "1" ? process.env.NEXT_DIST_DIR : undefined;
   mkdirSync(dir, { recursive: true });
+  for (const entry of readdirSync(dir)) {
+    if (entry !== keep) rmSync(path.join(dir, entry), { recursive: true, force: true });
+  }
   for (const entry of ["app", "components", "lib", "idp", "prisma", "public", "next.config.mjs", "tsconfig.json", "package.json"]) {
     try {
       cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
