@@ -115,14 +115,15 @@ test.describe("security headers", () => {
   test("after the callback, no address and no outgoing Referer carries the code or the state", async ({ page }) => {
     const leaks: string[] = [];
     let afterCallback = false;
-    page.on("request", async (request) => {
+    page.on("request", (request) => {
       const url = new URL(request.url());
       if (url.pathname.startsWith("/api/auth/callback/")) {
         afterCallback = true;
         return;
       }
       if (!afterCallback) return;
-      const referer = (await request.allHeaders())["referer"] ?? "";
+      // Synchronous on purpose: nothing would wait for an async handler, which could then outlive the test.
+      const referer = request.headers()["referer"] ?? "";
       for (const value of [request.url(), referer]) if (/[?&](code|state)=/.test(value)) leaks.push(`${request.url()} (referer ${referer})`);
     });
     await signIn(page, USERS.alice);
