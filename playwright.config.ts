@@ -70,7 +70,8 @@ export default defineConfig({
       reuseExistingServer: false,
       // SIGTERM, not Playwright's default SIGKILL: the servers close their databases and clean up.
       gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
-      timeout: 300_000,
+      // Two production builds run side by side on a 2-core machine: give them room.
+      timeout: 600_000,
       stdout: "pipe",
     },
     {
@@ -80,7 +81,8 @@ export default defineConfig({
       reuseExistingServer: false,
       // SIGTERM, not Playwright's default SIGKILL: the servers close their databases and clean up.
       gracefulShutdown: { signal: "SIGTERM", timeout: 10_000 },
-      timeout: 300_000,
+      // Two production builds run side by side on a 2-core machine: give them room.
+      timeout: 600_000,
       stdout: "pipe",
     },
   ],
