@@ -1,6 +1,7 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 
 import { USERS, signIn } from "./support/dev-idp";
+import { signOutFromHeader } from "./support/sign-out";
 import { APP_URL } from "./support/stack";
 
 /**
@@ -23,13 +24,6 @@ async function tokenFromPage(page: Page): Promise<{ status: number; body: TokenR
   });
 }
 
-async function signOutHere(page: Page): Promise<void> {
-  const header = page.getByRole("banner");
-  const button = header.getByRole("button", { name: "Sign out", exact: true });
-  if (!(await button.isVisible())) await header.locator("summary").first().click();
-  await button.click();
-  await expect(page).toHaveURL(`${APP_URL}/`);
-}
 
 test.describe("bearer tokens for API clients", () => {
   test.describe.configure({ timeout: 60_000 });
@@ -60,7 +54,7 @@ test.describe("bearer tokens for API clients", () => {
     expect(anonymous.status()).toBe(401);
     expect(anonymous.headers()["www-authenticate"]).toBe('Bearer realm="api"');
 
-    await signOutHere(page);
+    await signOutFromHeader(page, APP_URL);
 
     const afterSignOut = await client.get("/api/me", { headers: authorization });
     expect(afterSignOut.status()).toBe(401);

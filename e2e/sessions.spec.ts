@@ -1,6 +1,7 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
 
 import { USERS, signIn } from "./support/dev-idp";
+import { signOutFromHeader } from "./support/sign-out";
 import { APP_URL, IDP_URL } from "./support/stack";
 
 /**
@@ -41,14 +42,6 @@ async function expectSignedIn(page: Page): Promise<void> {
   await expect(page.getByText(`Signed in as ${USERS.alice.email}`)).toBeVisible();
 }
 
-/** The header's "Sign out" (this app only); it may sit in the account menu, which opens first. */
-async function signOutHere(page: Page): Promise<void> {
-  const header = page.getByRole("banner");
-  const button = header.getByRole("button", { name: "Sign out", exact: true });
-  if (!(await button.isVisible())) await header.locator("summary").first().click();
-  await button.click();
-  await expect(page).toHaveURL(`${APP_URL}/`);
-}
 
 test.describe("sessions people can see and end", () => {
   // Up to three browsers each sign in through the IdP: on a busy 2-core machine that alone can pass 30 s.
@@ -110,7 +103,7 @@ test.describe("sessions people can see and end", () => {
     try {
       const captured = (await context.cookies(APP_URL)).filter((c) => c.name.includes("session-token"));
       expect(captured.length).toBeGreaterThan(0);
-      await signOutHere(page);
+      await signOutFromHeader(page, APP_URL);
 
       // The stolen copy, in another browser: the JWT still decrypts, but its session is revoked.
       await thief.addCookies(captured);

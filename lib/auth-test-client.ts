@@ -27,6 +27,21 @@ export interface TestUser {
   password: string;
 }
 
+/** The app's Auth.js configuration for an environment (`NODE_ENV=test` and `AUTH_SECRET` are added), on `db`. */
+export function testAuthConfigFor(
+  source: Record<string, string>,
+  options: { secret: string; db: Database; keyring: () => Promise<TokenKeyring>; sessions?: SessionOptions },
+): AuthConfig {
+  const { env, errors } = parseEnv({ NODE_ENV: "test", AUTH_SECRET: options.secret, ...source });
+  if (!env) throw new Error(errors.join("\n"));
+  const sessions = options.sessions ?? { policy: DEFAULT_SESSION_POLICY, now: () => new Date() };
+  return {
+    ...withDatabase(createAuthConfig(env, sessions.policy), options.db, options.keyring, sessions),
+    basePath: "/api/auth",
+    trustHost: true,
+  };
+}
+
 /** The app's Auth.js configuration with the Dev IdP at `issuer`, on `db` (sessions: the default policy and the real clock). */
 export function testAuthConfig(options: {
   issuer: string;
@@ -35,14 +50,7 @@ export function testAuthConfig(options: {
   keyring: () => Promise<TokenKeyring>;
   sessions?: SessionOptions;
 }): AuthConfig {
-  const { env, errors } = parseEnv({ NODE_ENV: "test", AUTH_SECRET: options.secret, AUTH_DEV_IDP: "1", DEV_IDP_ISSUER: options.issuer });
-  if (!env) throw new Error(errors.join("\n"));
-  const sessions = options.sessions ?? { policy: DEFAULT_SESSION_POLICY, now: () => new Date() };
-  return {
-    ...withDatabase(createAuthConfig(env, sessions.policy), options.db, options.keyring, sessions),
-    basePath: "/api/auth",
-    trustHost: true,
-  };
+  return testAuthConfigFor({ AUTH_DEV_IDP: "1", DEV_IDP_ISSUER: options.issuer }, options);
 }
 
 /**

@@ -9,11 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { startDevIdp, type DevIdp } from "@/idp/provider";
 import { startRogueProvider, type RogueProvider } from "@/idp/rogue-provider";
-import { AppClient, atIdp, TEST_APP } from "@/lib/auth-test-client";
-import { withDatabase } from "@/lib/auth-with-database";
-import { createAuthConfig } from "@/lib/auth.config";
+import { AppClient, atIdp, TEST_APP, testAuthConfigFor } from "@/lib/auth-test-client";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
-import { parseEnv } from "@/lib/env";
 import { DEFAULT_SESSION_POLICY } from "@/lib/session-policy";
 import { createTokenKeyring } from "@/lib/token-keys";
 
@@ -26,22 +23,17 @@ let database: TestDatabase;
 
 /** The app with two providers: the Dev IdP, and a hostile one configured as the generic OIDC provider. */
 function app(): AppClient {
-  const { env, errors } = parseEnv({
-    NODE_ENV: "test",
-    AUTH_SECRET: SECRET,
-    AUTH_DEV_IDP: "1",
-    DEV_IDP_ISSUER: idp.issuer,
-    AUTH_OIDC_ISSUER: rogue.issuer,
-    AUTH_OIDC_ID: rogue.clientId,
-    AUTH_OIDC_SECRET: rogue.clientSecret,
-  });
-  if (!env) throw new Error(errors.join("\n"));
   const sessions = { policy: DEFAULT_SESSION_POLICY, now: () => new Date() };
-  const config = {
-    ...withDatabase(createAuthConfig(env, sessions.policy), database.db, () => createTokenKeyring([SECRET]), sessions),
-    basePath: "/api/auth",
-    trustHost: true,
-  };
+  const config = testAuthConfigFor(
+    {
+      AUTH_DEV_IDP: "1",
+      DEV_IDP_ISSUER: idp.issuer,
+      AUTH_OIDC_ISSUER: rogue.issuer,
+      AUTH_OIDC_ID: rogue.clientId,
+      AUTH_OIDC_SECRET: rogue.clientSecret,
+    },
+    { secret: SECRET, db: database.db, keyring: () => createTokenKeyring([SECRET]), sessions },
+  );
   return new AppClient(config, { db: database.db, sessions });
 }
 

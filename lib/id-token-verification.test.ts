@@ -8,11 +8,8 @@ import { generateKeyPair, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { honestIdToken, startRogueProvider, type IdTokenCrafter, type RogueProvider } from "@/idp/rogue-provider";
-import { AppClient, TEST_APP } from "@/lib/auth-test-client";
-import { withDatabase } from "@/lib/auth-with-database";
-import { createAuthConfig } from "@/lib/auth.config";
+import { AppClient, TEST_APP, testAuthConfigFor } from "@/lib/auth-test-client";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
-import { parseEnv } from "@/lib/env";
 import { forgetIdTokenKeys } from "@/lib/id-token-verification";
 import { DEFAULT_SESSION_POLICY } from "@/lib/session-policy";
 import { createTokenKeyring } from "@/lib/token-keys";
@@ -23,20 +20,15 @@ let rogue: RogueProvider;
 let database: TestDatabase;
 
 function app(): AppClient {
-  const { env, errors } = parseEnv({
-    NODE_ENV: "test",
-    AUTH_SECRET: SECRET,
-    AUTH_OIDC_ISSUER: rogue.issuer,
-    AUTH_OIDC_ID: rogue.clientId,
-    AUTH_OIDC_SECRET: rogue.clientSecret,
-  });
-  if (!env) throw new Error(errors.join("\n"));
   const sessions = { policy: DEFAULT_SESSION_POLICY, now: () => new Date() };
-  const config = {
-    ...withDatabase(createAuthConfig(env, sessions.policy), database.db, () => createTokenKeyring([SECRET]), sessions),
-    basePath: "/api/auth",
-    trustHost: true,
-  };
+  const config = testAuthConfigFor(
+    {
+      AUTH_OIDC_ISSUER: rogue.issuer,
+      AUTH_OIDC_ID: rogue.clientId,
+      AUTH_OIDC_SECRET: rogue.clientSecret,
+    },
+    { secret: SECRET, db: database.db, keyring: () => createTokenKeyring([SECRET]), sessions },
+  );
   return new AppClient(config, { db: database.db, sessions });
 }
 
