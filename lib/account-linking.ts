@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { LinkNotRequestedError, LinkSessionInvalidError } from "@/lib/auth-errors";
 import type { Database } from "@/lib/db";
 import { currentRequest } from "@/lib/request-info";
+import { forgetAllSessions } from "@/lib/session-cache";
 import { cookiesOf, readRequestSessionClaims } from "@/lib/session-claims";
 import type { SessionPolicy } from "@/lib/session-policy";
 import { checkSession } from "@/lib/session-registry";
@@ -93,7 +94,7 @@ export async function unlinkProvider(
   input: { userId: string; provider: string; keepSessionId: string },
   now: Date,
 ): Promise<UnlinkResult> {
-  return db.$transaction(async (tx) => {
+  const result = await db.$transaction(async (tx): Promise<UnlinkResult> => {
     await tx.$queryRaw`SELECT "id" FROM "User" WHERE "id" = ${input.userId} FOR UPDATE`;
     const providers = await tx.account.findMany({ where: { userId: input.userId }, select: { provider: true } });
     if (!providers.some((p) => p.provider === input.provider)) return "not_linked";
@@ -105,4 +106,6 @@ export async function unlinkProvider(
     });
     return "unlinked";
   });
+  if (result === "unlinked") forgetAllSessions();
+  return result;
 }

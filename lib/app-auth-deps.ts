@@ -1,5 +1,6 @@
 import "server-only";
 
+import { appSessionCache } from "@/lib/app-session-cache";
 import { signingKeys } from "@/lib/app-signing-keys";
 import type { AuthDeps } from "@/lib/authenticate";
 import { db } from "@/lib/db";
@@ -10,5 +11,14 @@ import type { SigningKeyStore } from "@/lib/signing-keys";
 /** lib/authenticate.ts's dependencies, bound to the app's database, configuration, keys and clock. */
 export function appAuthDeps(): AuthDeps & { keys: SigningKeyStore } {
   const env = getEnv();
-  return { db, policy: sessionPolicy(), secret: env.authSecret, authUrl: env.authUrl, keys: signingKeys(), now: () => new Date(), rateLimits: env.rateLimits };
+  return {
+    db,
+    policy: sessionPolicy(),
+    secret: env.authSecret,
+    authUrl: env.authUrl,
+    keys: signingKeys(),
+    now: () => new Date(),
+    rateLimits: env.rateLimits,
+    sessionCache: appSessionCache(),
+  };
 }

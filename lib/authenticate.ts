@@ -8,6 +8,7 @@ import type { Database } from "@/lib/db";
 import type { RateLimits } from "@/lib/rate-limit";
 import { readSessionClaims } from "@/lib/session-claims";
 import type { SessionPolicy } from "@/lib/session-policy";
+import type { SessionCache } from "@/lib/session-cache";
 import { checkSession } from "@/lib/session-registry";
 import type { SigningKeyStore } from "@/lib/signing-keys";
 
@@ -25,6 +26,8 @@ export interface CurrentUser {
   name: string | null;
   email: string | null;
   image: string | null;
+  /** The providers linked to the account, oldest link first. */
+  linkedProviders: string[];
   /** The provider this session signed in with. */
   provider: string | undefined;
   /** The session record (`sid`): "This device" on /settings/sessions. */
@@ -41,6 +44,8 @@ export interface AuthDeps {
   now: () => Date;
   /** Bearer-failure limits (lib/auth-rate-limits.ts); unset: not limited (tests of other things). */
   rateLimits?: RateLimits;
+  /** Recent answers of the session check (lib/session-cache.ts); unset: every check reads the database. */
+  sessionCache?: SessionCache;
 }
 
 export interface RequestCredentials {
@@ -56,7 +61,7 @@ export type ApiCaller =
   | { ok: false; error: "rate_limited"; retryAfterSeconds: number };
 
 async function activeUser(deps: AuthDeps, claims: { userId: string; sessionId: string }): Promise<CurrentUser | null> {
-  const session = await checkSession(deps.db, claims, deps.policy, deps.now());
+  const session = await checkSession(deps.db, claims, deps.policy, deps.now(), deps.sessionCache);
   return session ? { ...session.user, provider: session.provider, sessionId: session.id } : null;
 }
 

@@ -40,6 +40,8 @@ export interface AppEnv {
   rateLimits: RateLimits;
   /** Idle timeout and absolute lifetime of a session (lib/session-policy.ts; SESSION_* variables). */
   sessionPolicy: SessionPolicy;
+  /** Whether session checks may answer from memory while the database's change feed is live (lib/session-cache.ts; SESSION_CHECK_CACHE). */
+  sessionCheckCache: boolean;
   providers: {
     google?: OAuthClient;
     github?: OAuthClient;
@@ -240,9 +242,28 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
     errors.push(...error.message.split("\n"));
   }
 
+  // The cache trusts LISTEN/NOTIFY, which a transaction-mode pooler does not carry; Prisma's own
+  // marker for such a URL is `pgbouncer=true`.
+  const behindPooler = /[?&]pgbouncer=true(&|$)/i.test(source.DATABASE_URL ?? "");
+  const sessionCheckCache = flag(source, "SESSION_CHECK_CACHE", errors) ?? !behindPooler;
+  if (sessionCheckCache && behindPooler) {
+    warnings.push(
+      "SESSION_CHECK_CACHE=1 with a pgbouncer=true DATABASE_URL: a transaction-mode pooler does not deliver the change notifications the cache relies on.",
+    );
+  }
+
   if (errors.length > 0 || !authSecret) return { env: null, errors, warnings };
   return {
-    env: { mode, authSecret, tokenEncryptionSecrets, authUrl, rateLimits, sessionPolicy, providers: { google, github, oidc, devIdp } },
+    env: {
+      mode,
+      authSecret,
+      tokenEncryptionSecrets,
+      authUrl,
+      rateLimits,
+      sessionPolicy,
+      sessionCheckCache,
+      providers: { google, github, oidc, devIdp },
+    },
     errors,
     warnings,
   };

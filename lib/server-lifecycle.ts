@@ -1,5 +1,6 @@
 import "server-only";
 
+import { closeAppSessionCache } from "@/lib/app-session-cache";
 import { db } from "@/lib/db";
 import { describeDatabaseTarget, parseDatabaseUrl } from "@/lib/db/database-url";
 import { getEnv } from "@/lib/env";
@@ -65,7 +66,11 @@ export function closeDatabaseOnShutdown(): void {
     const exit = process.exit.bind(process);
     let closing: Promise<void> | undefined;
     process.exit = ((code?: number | string | null) => {
-      closing ??= Promise.race([db.$disconnect(), timeout(SHUTDOWN_DB_TIMEOUT_MS, "closing the database")])
+      const close = async () => {
+        await closeAppSessionCache().catch(() => {});
+        await db.$disconnect();
+      };
+      closing ??= Promise.race([close(), timeout(SHUTDOWN_DB_TIMEOUT_MS, "closing the database")])
         .then(
           () => console.info("[shutdown] database closed"),
           (error: unknown) => console.error(`[shutdown] ${reason(error)}`),

@@ -3,7 +3,9 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
+import { openChangeFeed, type ChangeFeed, type ChangeListener } from "@/lib/db/change-feed";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
+import { createSessionCache, type SessionCache } from "@/lib/session-cache";
 import {
   checkSession,
   LAST_SEEN_RESOLUTION_MS,
@@ -225,5 +227,99 @@ describe("revocation by the provider (back-channel logout)", () => {
     const sid = await start(alice, T0, { providerSid: "idp-sid-1" });
     expect(await revokeProviderSessions(database.db, { provider: "oidc", providerSid: "idp-sid-1" }, at(1000))).toBe(0);
     expect(await check(sid, alice, at(2000))).not.toBeNull();
+  });
+});
+
+/** A feed that always claims delivery and never delivers: what the cache does with no announcement at all. */
+class SilentFeed implements ChangeFeed {
+  confirmedAt = () => Date.now();
+  subscribe(_: ChangeListener) {
+    return () => {};
+  }
+  async close() {}
+}
+
+describe("checking a session through the cache", () => {
+  const cachedCheck = (cache: SessionCache, sessionId: string, userId: string, now: Date, policy = POLICY) =>
+    checkSession(database.db, { sessionId, userId }, policy, now, cache);
+
+  async function liveFeed(): Promise<ChangeFeed> {
+    const feed = openChangeFeed(database.changeTransport, { pingIntervalMs: 200 });
+    await expect.poll(() => feed.confirmedAt(), { timeout: 10_000 }).toBeGreaterThan(0);
+    return feed;
+  }
+
+  it("answers a repeated check from memory (a change the database never announced is not seen)", async () => {
+    const cache = createSessionCache(new SilentFeed());
+    const sid = await start(alice);
+    expect(await cachedCheck(cache, sid, alice, at(1000))).not.toBeNull();
+    // Behind the registry's back, like another instance would (the silent feed hears nothing).
+    await database.db.$executeRaw`UPDATE "UserSession" SET "revokedAt" = ${at(1500)} WHERE "id" = ${sid}`;
+    expect(await cachedCheck(cache, sid, alice, at(2000))).not.toBeNull();
+    expect(await check(sid, alice, at(2000))).toBeNull();
+  });
+
+  it("refuses a session revoked by another writer as soon as the database announces it", async () => {
+    const feed = await liveFeed();
+    try {
+      const cache = createSessionCache(feed);
+      const sid = await start(alice);
+      expect(await cachedCheck(cache, sid, alice, at(1000))).not.toBeNull();
+      expect(cache.size).toBe(1);
+      await database.db.$executeRaw`UPDATE "UserSession" SET "revokedAt" = ${at(1500)}, "revokedReason" = 'revoked' WHERE "id" = ${sid}`;
+      // Well inside the entry's 30 s lifetime: only the announcement can have evicted it.
+      await expect.poll(() => cachedCheck(cache, sid, alice, at(2000)), { timeout: 2_000, interval: 20 }).toBeNull();
+    } finally {
+      await feed.close();
+    }
+  });
+
+  it("shows a provider linked and a name changed by another writer as soon as the database announces it", async () => {
+    const feed = await liveFeed();
+    try {
+      const cache = createSessionCache(feed);
+      const sid = await start(alice);
+      expect((await cachedCheck(cache, sid, alice, at(1000)))?.user).toMatchObject({ name: "Alice", linkedProviders: ["dev-idp"] });
+      await database.db.$executeRaw`INSERT INTO "Account" ("userId", "type", "provider", "providerAccountId", "updatedAt") VALUES (${alice}, 'oauth', 'github', 'gh-alice', now())`;
+      await expect
+        .poll(async () => (await cachedCheck(cache, sid, alice, at(2000)))?.user.linkedProviders, { timeout: 2_000, interval: 20 })
+        .toEqual(["dev-idp", "github"]);
+      await database.db.$executeRaw`UPDATE "User" SET "name" = 'Alice Liddell' WHERE "id" = ${alice}`;
+      await expect.poll(async () => (await cachedCheck(cache, sid, alice, at(3000)))?.user.name, { timeout: 2_000, interval: 20 }).toBe("Alice Liddell");
+    } finally {
+      await feed.close();
+    }
+  });
+
+  it("sees a revocation made by this process on the very next check, without waiting for an announcement", async () => {
+    const cache = createSessionCache(new SilentFeed());
+    const sid = await start(alice);
+    const other = await start(alice);
+    expect(await cachedCheck(cache, sid, alice, at(1000))).not.toBeNull();
+    expect(await cachedCheck(cache, other, alice, at(1000))).not.toBeNull();
+    await revokeSession(database.db, sid, "signed_out", at(1500));
+    expect(await cachedCheck(cache, sid, alice, at(2000))).toBeNull();
+    await revokeOtherSessions(database.db, alice, "none-kept", at(2500));
+    expect(await cachedCheck(cache, other, alice, at(3000))).toBeNull();
+  });
+
+  it("refuses a cached session id presented for another user", async () => {
+    const cache = createSessionCache(new SilentFeed());
+    const sid = await start(alice);
+    expect(await cachedCheck(cache, sid, alice, at(1000))).not.toBeNull();
+    expect(await cachedCheck(cache, sid, bob, at(1000))).toBeNull();
+  });
+
+  it("still writes last-seen once a minute and ends the session at its absolute lifetime", async () => {
+    const cache = createSessionCache(new SilentFeed());
+    const policy: SessionPolicy = { idleTimeoutMs: 2 * DAY, absoluteLifetimeMs: DAY };
+    const sid = await start(alice);
+    expect(await cachedCheck(cache, sid, alice, at(59_000), policy)).not.toBeNull();
+    expect(await cachedCheck(cache, sid, alice, at(61_000), policy)).not.toBeNull();
+    expect(await lastSeen(sid)).toEqual(at(61_000));
+    expect(await cachedCheck(cache, sid, alice, at(DAY - 30_000), policy)).not.toBeNull();
+    expect(await lastSeen(sid)).toEqual(at(DAY - 30_000));
+    // Answered from memory (last seen 30 s ago), and still refused: the lifetime is over.
+    expect(await cachedCheck(cache, sid, alice, at(DAY), policy)).toBeNull();
   });
 });

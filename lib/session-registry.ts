@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 
 import type { Database } from "@/lib/db";
 import type { ClientInfo } from "@/lib/request-info";
+import { forgetAllSessions, type CachedSessionRow, type SessionCache } from "@/lib/session-cache";
 import type { SessionPolicy } from "@/lib/session-policy";
 
 /**
@@ -13,8 +14,10 @@ import type { SessionPolicy } from "@/lib/session-policy";
  * it is revoked (sign-out, "Sign out" on another device, back-channel logout), idle for longer
  * than the idle timeout, or older than the absolute lifetime.
  *
- * All state is in the database, so every instance of the app sees a revocation on its very next
- * request; nothing here is cached in memory. Every function takes `now`, so tests use a fake clock.
+ * All state is in the database. `checkSession` may answer from a SessionCache (lib/session-cache.ts),
+ * which the database's own change notifications keep honest across instances; every revocation
+ * written here also clears this process's caches at once. Every function takes `now`, so tests
+ * use a fake clock.
  */
 
 /** Last-seen is written at most this often: a busy session costs one write a minute, not one per request. */
@@ -27,6 +30,8 @@ export interface SessionUser {
   name: string | null;
   email: string | null;
   image: string | null;
+  /** The providers linked to the account, oldest link first. */
+  linkedProviders: string[];
 }
 
 export interface ActiveSession {
@@ -86,6 +91,7 @@ export async function startSession(db: Database, input: StartSession, now: Date)
         data: { revokedAt: now, revokedReason: "replaced" },
       }),
     ]);
+    forgetAllSessions();
   }
   return id;
 }
@@ -109,30 +115,40 @@ interface SessionWithUser {
   name: string | null;
   email: string | null;
   image: string | null;
+  linkedProviders: string[];
 }
 
 /**
  * The session and its user when the session is usable, else null. One statement: the session row
- * by primary key, joined to its user (a deleted user takes their sessions with them, by cascade;
- * a `sid` minted for someone else matches no row). It runs on every signed-in request, so it is
- * one statement rather than two queries (bench/README.md). Then a last-seen write at most once a
- * minute, guarded so that instances racing on the same session write it once.
+ * by primary key, joined to its user and the user's linked providers (a deleted user takes their
+ * sessions with them, by cascade; a `sid` minted for someone else matches no row). It runs on
+ * every signed-in request that the cache cannot answer, so it is one statement rather than three
+ * queries (bench/README.md). Then a last-seen write at most once a minute, guarded so that
+ * instances racing on the same session write it once.
  */
 export async function checkSession(
   db: Database,
   claims: { sessionId: string; userId: string },
   policy: SessionPolicy,
   now: Date,
+  cache?: SessionCache,
 ): Promise<ActiveSession | null> {
+  const t = now.getTime();
+  const cached = cache?.get(claims.sessionId);
+  // A cached row is judged like a fresh one; one that is due for its last-seen write is not used.
+  if (cached && cached.userId === claims.userId && t - cached.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS) {
+    return usable(cached, policy, t);
+  }
+  const ticket = cache?.ticket() ?? 0;
   const [session] = await db.$queryRaw<SessionWithUser[]>`
-    SELECT s."id", s."provider", s."createdAt", s."lastSeenAt", s."revokedAt", u."id" AS "userId", u."name", u."email", u."image"
+    SELECT s."id", s."provider", s."createdAt", s."lastSeenAt", s."revokedAt", u."id" AS "userId", u."name", u."email", u."image",
+      ARRAY(SELECT a."provider" FROM "Account" a WHERE a."userId" = u."id" ORDER BY a."createdAt", a."provider") AS "linkedProviders"
     FROM "UserSession" s JOIN "User" u ON u."id" = s."userId"
     WHERE s."id" = ${claims.sessionId} AND s."userId" = ${claims.userId}`;
-  if (!session || session.revokedAt) return null;
-  const user: SessionUser = { id: session.userId, name: session.name, email: session.email, image: session.image };
-  const t = now.getTime();
-  if (t - session.createdAt.getTime() >= policy.absoluteLifetimeMs) return null;
-  if (t - session.lastSeenAt.getTime() >= policy.idleTimeoutMs) return null;
+  if (!session || session.revokedAt || !usable(session, policy, t)) {
+    cache?.forget(claims.sessionId);
+    return null;
+  }
   let lastSeenAt = session.lastSeenAt;
   if (t - lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) {
     await db.userSession.updateMany({
@@ -141,7 +157,23 @@ export async function checkSession(
     });
     lastSeenAt = now;
   }
-  return { id: session.id, provider: session.provider, createdAt: session.createdAt, lastSeenAt, user };
+  const { revokedAt: _, ...fields } = session;
+  const row: CachedSessionRow = { ...fields, lastSeenAt };
+  cache?.put(ticket, row);
+  return usable(row, policy, t);
+}
+
+/** The row as an ActiveSession when the idle timeout and the absolute lifetime both allow it at `t`. */
+function usable(row: CachedSessionRow, policy: SessionPolicy, t: number): ActiveSession | null {
+  if (t - row.createdAt.getTime() >= policy.absoluteLifetimeMs) return null;
+  if (t - row.lastSeenAt.getTime() >= policy.idleTimeoutMs) return null;
+  return {
+    id: row.id,
+    provider: row.provider,
+    createdAt: row.createdAt,
+    lastSeenAt: row.lastSeenAt,
+    user: { id: row.userId, name: row.name, email: row.email, image: row.image, linkedProviders: row.linkedProviders },
+  };
 }
 
 /** The person's usable sessions, most recently used first. */
@@ -159,6 +191,7 @@ export async function revokeSession(db: Database, sessionId: string, reason: Rev
     where: { id: sessionId, revokedAt: null },
     data: { revokedAt: now, revokedReason: reason },
   });
+  forgetAllSessions();
   return count > 0;
 }
 
@@ -171,6 +204,7 @@ export async function revokeOwnSession(db: Database, userId: string, sessionId: 
     where: { id: sessionId, userId, revokedAt: null },
     data: { revokedAt: now, revokedReason: "revoked" },
   });
+  forgetAllSessions();
   return count > 0;
 }
 
@@ -180,6 +214,7 @@ export async function revokeOtherSessions(db: Database, userId: string, keepSess
     where: { userId, id: { not: keepSessionId }, revokedAt: null },
     data: { revokedAt: now, revokedReason: "revoked_elsewhere" },
   });
+  forgetAllSessions();
   return count;
 }
 
@@ -203,5 +238,6 @@ export async function revokeProviderSessions(
     },
     data: { revokedAt: now, revokedReason: "backchannel_logout" },
   });
+  forgetAllSessions();
   return count;
 }

@@ -20,6 +20,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import type { SqlDriverAdapter } from "@prisma/driver-adapter-utils";
 import type { PrismaClient } from "../../prisma/generated/client";
 import { createAdapterFactory, pgliteAdapterFactoryFor } from "./adapter-factory";
+import { pgliteTransport, postgresTransport, type OpenTransport } from "./change-feed";
 import { createPrismaClientWithAdapter } from "./client";
 import { describeDatabaseTarget, parseDatabaseUrl, type DatabaseTarget } from "./database-url";
 import { applyMigrations, readMigrationsList } from "./migrations";
@@ -29,6 +30,8 @@ export interface TestDatabase {
   db: PrismaClient;
   /** Which database this is, for messages ("in-memory PGlite", "PostgreSQL … (schema test_…)"). */
   label: string;
+  /** A connection of its own that listens for the database's session changes (lib/db/change-feed.ts). */
+  changeTransport: OpenTransport;
   /** Disconnects and deletes the database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -69,6 +72,7 @@ async function createPGliteTestDatabase(projectRoot: string): Promise<TestDataba
   return {
     db,
     label: "in-memory PGlite",
+    changeTransport: pgliteTransport(async () => ({ pglite, release: async () => {} })),
     close: once(async () => {
       await db.$disconnect();
       await recycleOrClose(pglite, template);
@@ -283,7 +287,9 @@ async function createPostgresTestDatabase(
     await admin.executeScript(`CREATE SCHEMA "${schema}"`);
     await applyMigrations(createAdapterFactory(target), { projectRoot, databaseLabel: label });
     db = createPrismaClientWithAdapter(createAdapterFactory(target));
-    return { db, label, close };
+    // LISTEN is per database, not per schema: other test schemas' changes are heard too (harmless:
+    // an extra eviction); tests look for their own ids.
+    return { db, label, changeTransport: postgresTransport(server.url, server.connectTimeoutMs), close };
   } catch (error) {
     await close().catch(() => {});
     throw error;

@@ -1,0 +1,35 @@
+import "server-only";
+
+import { openChangeFeed, transportFor, type ChangeFeed } from "@/lib/db/change-feed";
+import { parseDatabaseUrl } from "@/lib/db/database-url";
+import { getEnv } from "@/lib/env";
+import { createSessionCache, type SessionCache } from "@/lib/session-cache";
+
+/**
+ * The app's session cache (lib/session-cache.ts) and the change feed that keeps it honest, one
+ * per process (globalThis: the proxy and the app are separate bundles, and dev reloads modules).
+ * The feed connects on the first signed-in request, never at import (`next build` imports this).
+ */
+
+const KEY = Symbol.for("oauth-next-app.app-session-cache");
+type Holder = { [KEY]?: { feed: ChangeFeed; cache: SessionCache } };
+
+export function appSessionCache(): SessionCache | undefined {
+  if (!getEnv().sessionCheckCache) return undefined;
+  const holder = globalThis as Holder;
+  if (!holder[KEY]) {
+    const feed = openChangeFeed(transportFor(parseDatabaseUrl(process.env.DATABASE_URL)), {
+      onTrouble: (message) => console.warn(`[sessions] ${message}`),
+    });
+    holder[KEY] = { feed, cache: createSessionCache(feed) };
+  }
+  return holder[KEY].cache;
+}
+
+/** Shutdown: close the feed's connection (for PGlite, its hold on the data folder). */
+export async function closeAppSessionCache(): Promise<void> {
+  const holder = globalThis as Holder;
+  const current = holder[KEY];
+  holder[KEY] = undefined;
+  await current?.feed.close();
+}
