@@ -26,6 +26,18 @@ export function appSessionCache(): SessionCache | undefined {
   return holder[KEY].cache;
 }
 
+/**
+ * For /api/health: "off" (SESSION_CHECK_CACHE=0), "idle" (no signed-in request yet, so no feed),
+ * "live" (answers may come from memory), "waiting" (the feed is connecting or lost: every check
+ * reads the database).
+ */
+export function appSessionCacheState(): "off" | "idle" | "live" | "waiting" {
+  if (!getEnv().sessionCheckCache) return "off";
+  const current = (globalThis as Holder)[KEY];
+  if (!current) return "idle";
+  return current.cache.live() ? "live" : "waiting";
+}
+
 /** Shutdown: close the feed's connection (for PGlite, its hold on the data folder). */
 export async function closeAppSessionCache(): Promise<void> {
   const holder = globalThis as Holder;

@@ -6,6 +6,7 @@ import type { Adapter, AdapterAccount, AdapterUser } from "next-auth/adapters";
 import { encryptedTokenColumns } from "@/lib/account-tokens";
 import { LinkNotRequestedError, ProviderAccountMismatchError } from "@/lib/auth-errors";
 import type { Database } from "@/lib/db";
+import { forgetAllSessions } from "@/lib/session-cache";
 import type { TokenKeyring } from "@/lib/token-keys";
 
 /**
@@ -74,6 +75,8 @@ export function createAuthAdapter(
         if (linked) throw new ProviderAccountMismatchError(account.provider);
         await guardLink(userId, account.provider);
         await db.account.create({ data: { ...accountData, userId } });
+        // Session checks carry the linked providers (lib/session-cache.ts).
+        forgetAllSessions();
         return;
       }
       reserved.delete(userId);

@@ -19,10 +19,12 @@ export type { ApiCaller, CurrentUser } from "@/lib/authenticate";
  * `verifySession()` / `requireUser()` / `verifyApiCaller()` itself.
  *
  * Cost per request: one cookie decrypt (none when the proxy already read the same cookie,
- * lib/session-token.ts), then the session record joined to its user, one statement by primary key,
- * and a last-seen write at most once a minute (lib/session-registry.ts).
- * Cached per request by React, so a page and its layout share one check. Nothing is cached across
- * requests: a session revoked on any instance is refused by every instance on its next request.
+ * lib/session-token.ts), then the session record joined to its user and linked providers, one
+ * statement by primary key, and a last-seen write at most once a minute (lib/session-registry.ts).
+ * Cached per request by React, so a page and its layout share one check. Across requests, the
+ * answer may come from memory for a few seconds while the database's change feed is live
+ * (lib/session-cache.ts): a revocation on any instance evicts it as soon as the database announces
+ * it, and one made by this instance at once.
  */
 
 const requestCredentials = cache(

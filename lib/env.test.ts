@@ -216,3 +216,30 @@ describe("session lifetimes", () => {
     expect(errors).toEqual([expect.stringMatching(/^SESSION_IDLE_TIMEOUT must not be longer than SESSION_MAX_LIFETIME/)]);
   });
 });
+
+describe("the session check cache", () => {
+  const PROD = { NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_URL: "https://app.example.com", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" };
+
+  it("is on by default, and off with SESSION_CHECK_CACHE=0", () => {
+    expect(parseEnv(PROD).env?.sessionCheckCache).toBe(true);
+    expect(parseEnv({ ...PROD, SESSION_CHECK_CACHE: "0" }).env?.sessionCheckCache).toBe(false);
+  });
+
+  it("is off by default behind a likely transaction-mode pooler, which does not carry LISTEN, and on Vercel; warns if forced on with a pooler", () => {
+    const pooled = { ...PROD, DATABASE_URL: "postgresql://app:pw@pooler.example.com:6432/app?pgbouncer=true" };
+    expect(parseEnv(pooled).env?.sessionCheckCache).toBe(false);
+    expect(parseEnv({ ...PROD, DATABASE_URL: "postgresql://app:pw@ep-cool-1234-pooler.eu-central-1.aws.neon.tech/app" }).env?.sessionCheckCache).toBe(false);
+    expect(parseEnv({ ...PROD, DATABASE_URL: "postgresql://app:pw@db.example.com/app" }).env?.sessionCheckCache).toBe(true);
+    expect(parseEnv({ ...PROD, VERCEL: "1" }).env?.sessionCheckCache).toBe(false);
+    expect(parseEnv({ ...PROD, VERCEL: "1", SESSION_CHECK_CACHE: "1" }).env?.sessionCheckCache).toBe(true);
+    const forced = parseEnv({ ...pooled, SESSION_CHECK_CACHE: "1" });
+    expect(forced.env?.sessionCheckCache).toBe(true);
+    expect(forced.warnings.join()).toMatch(/does not deliver the change notifications/);
+  });
+
+  it("names a value it cannot read", () => {
+    const { env, errors } = parseEnv({ ...PROD, SESSION_CHECK_CACHE: "sometimes" });
+    expect(env).toBeNull();
+    expect(errors).toContain('SESSION_CHECK_CACHE must be 1/true or 0/false (got "sometimes").');
+  });
+});

@@ -87,6 +87,16 @@ function flag(source: Source, name: string, errors: string[]): boolean | undefin
   return undefined;
 }
 
+function likelyTransactionPooler(databaseUrl: string | undefined): boolean {
+  if (!databaseUrl || !/^postgres(ql)?:\/\//i.test(databaseUrl)) return false;
+  try {
+    const url = new URL(databaseUrl);
+    return url.searchParams.get("pgbouncer") === "true" || /-pooler\./i.test(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** A provider is configured by a pair of variables; half a pair is a mistake worth stopping for. */
 function clientPair(source: Source, idName: string, secretName: string, errors: string[]): OAuthClient | undefined {
   const clientId = value(source, idName);
@@ -242,13 +252,15 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
     errors.push(...error.message.split("\n"));
   }
 
-  // The cache trusts LISTEN/NOTIFY, which a transaction-mode pooler does not carry; Prisma's own
-  // marker for such a URL is `pgbouncer=true`.
-  const behindPooler = /[?&]pgbouncer=true(&|$)/i.test(source.DATABASE_URL ?? "");
-  const sessionCheckCache = flag(source, "SESSION_CHECK_CACHE", errors) ?? !behindPooler;
-  if (sessionCheckCache && behindPooler) {
+  // The cache trusts LISTEN/NOTIFY, which a transaction-mode pooler does not carry (the feed also
+  // checks that its pings come back on the backend that listens, lib/db/change-feed.ts). Off by
+  // default where such a pooler is likely: Prisma's `pgbouncer=true` marker, a Neon `-pooler` host,
+  // and Vercel's functions (frozen between requests, they could rarely use a cached answer anyway).
+  const pooled = likelyTransactionPooler(source.DATABASE_URL);
+  const sessionCheckCache = flag(source, "SESSION_CHECK_CACHE", errors) ?? !(pooled || value(source, "VERCEL"));
+  if (sessionCheckCache && pooled) {
     warnings.push(
-      "SESSION_CHECK_CACHE=1 with a pgbouncer=true DATABASE_URL: a transaction-mode pooler does not deliver the change notifications the cache relies on.",
+      "SESSION_CHECK_CACHE=1 with a pooled DATABASE_URL: a transaction-mode pooler does not deliver the change notifications the cache relies on.",
     );
   }
 

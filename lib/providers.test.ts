@@ -2,7 +2,7 @@ import { Auth, raw, skipCSRFCheck, type AuthConfig } from "@auth/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { parseEnv, type AppEnv } from "@/lib/env";
-import { buildProviders, providerSummaries } from "@/lib/providers";
+import { buildProviders, DISCOVERY_TTL_MS, providerFetch, providerSummaries } from "@/lib/providers";
 
 const SECRET = "test-secret-that-is-long-enough-for-auth";
 
@@ -135,5 +135,52 @@ describe("providerSummaries", () => {
   it("offers no provider that is not configured", () => {
     const env = envWith({ AUTH_GITHUB_ID: "g", AUTH_GITHUB_SECRET: "s" });
     expect(providerSummaries(env).map((p) => p.id)).toEqual(["github"]);
+  });
+});
+
+describe("the provider's discovery document", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  function countingNetwork(status = 200) {
+    const calls: string[] = [];
+    vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      calls.push(`${init?.method ?? "GET"} ${url}`);
+      if (url.endsWith("/.well-known/openid-configuration")) {
+        return status === 200 ? Response.json(GOOGLE_DISCOVERY) : new Response("down", { status });
+      }
+      return Response.json({ access_token: "at" });
+    });
+    return calls;
+  }
+
+  const DISCOVERY = "https://accounts.google.com/.well-known/openid-configuration";
+
+  it("is fetched once and reused by later sign-ins until it is ten minutes old", async () => {
+    const calls = countingNetwork();
+    let now = 0;
+    const fetchFor = providerFetch({ clock: () => now });
+    for (let i = 0; i < 3; i++) {
+      const response = await fetchFor(DISCOVERY, { method: "GET" });
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toMatch(/application\/json/);
+      expect(await response.json()).toEqual(GOOGLE_DISCOVERY);
+    }
+    expect(calls).toEqual([`GET ${DISCOVERY}`]);
+    now = DISCOVERY_TTL_MS;
+    await fetchFor(DISCOVERY, { method: "GET" });
+    expect(calls).toHaveLength(2);
+  });
+
+  it("is not kept when the provider fails to serve it, and nothing else is ever kept", async () => {
+    const calls = countingNetwork(503);
+    const fetchFor = providerFetch();
+    expect((await fetchFor(DISCOVERY)).status).toBe(503);
+    expect((await fetchFor(DISCOVERY)).status).toBe(503);
+    await fetchFor("https://oauth2.googleapis.com/token", { method: "POST", body: "grant_type=authorization_code" });
+    await fetchFor("https://oauth2.googleapis.com/token", { method: "POST", body: "grant_type=authorization_code" });
+    expect(calls).toEqual([`GET ${DISCOVERY}`, `GET ${DISCOVERY}`, "POST https://oauth2.googleapis.com/token", "POST https://oauth2.googleapis.com/token"]);
   });
 });

@@ -27,6 +27,36 @@ export const fetchWithTimeout: typeof fetch = (input, init) => {
   return fetch(input, { ...init, signal });
 };
 
+/** How long a provider's discovery document is reused: providers change theirs rarely, and announce it. */
+export const DISCOVERY_TTL_MS = 10 * 60_000;
+
+/**
+ * fetchWithTimeout for one provider, remembering its discovery document (OIDC Discovery §4):
+ * Auth.js fetches it again at every sign-in start and every callback, two round trips to the
+ * provider per sign-in spent on a document that does not change. Only a 200 answer is kept, for
+ * DISCOVERY_TTL_MS; anything else goes to the network as before.
+ */
+export function providerFetch(options: { ttlMs?: number; clock?: () => number } = {}): typeof fetch {
+  const ttlMs = options.ttlMs ?? DISCOVERY_TTL_MS;
+  const clock = options.clock ?? Date.now;
+  const documents = new Map<string, { body: string; contentType: string; storedAt: number }>();
+  return async (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
+    if (method !== "GET" || !url.endsWith("/.well-known/openid-configuration")) return fetchWithTimeout(input, init);
+    const kept = documents.get(url);
+    if (kept && clock() - kept.storedAt < ttlMs) {
+      return new Response(kept.body, { status: 200, headers: { "content-type": kept.contentType } });
+    }
+    const response = await fetchWithTimeout(input, init);
+    if (response.status === 200) {
+      const body = await response.clone().text();
+      documents.set(url, { body, contentType: response.headers.get("content-type") ?? "application/json", storedAt: clock() });
+    }
+    return response;
+  };
+}
+
 // Auth.js defaults to PKCE alone; state also binds the response to this browser (RFC 9700 §2.1.1)
 // and nonce binds the ID token to this authorization request (OIDC Core §3.1.2.1).
 const OIDC_CHECKS: ("pkce" | "state" | "nonce")[] = ["pkce", "state", "nonce"];
@@ -48,7 +78,7 @@ function oidcProvider(id: string, client: OidcClient, params: Record<string, str
     // endpoint, which always carries the standard claims, whatever the provider puts in the token.
     idToken: false,
     profile: (claims): StoredProfile => profileFromOidcClaims(claims),
-    [customFetch]: fetchWithTimeout,
+    [customFetch]: providerFetch(),
   };
 }
 
@@ -64,7 +94,7 @@ export function buildProviders(env: AppEnv): Provider[] {
         // Google issues a refresh token only with offline access, and only on a consent screen.
         authorization: { params: { scope: OIDC_SCOPE, access_type: "offline", prompt: "consent" } },
         profile: (claims) => profileFromOidcClaims(claims as unknown as Record<string, unknown>),
-        [customFetch]: fetchWithTimeout,
+        [customFetch]: providerFetch(),
       }),
     );
   }

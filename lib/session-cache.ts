@@ -1,3 +1,5 @@
+import "server-only";
+
 import type { ChangeFeed, SessionChange } from "@/lib/db/change-feed";
 
 /**
@@ -41,6 +43,8 @@ export interface SessionCache {
   put(ticket: number, row: CachedSessionRow): void;
   forget(sessionId: string): void;
   forgetAll(): void;
+  /** Whether cached answers may be used now (the feed's delivery is confirmed recently enough). */
+  live(): boolean;
   readonly size: number;
 }
 
@@ -120,6 +124,7 @@ export function createSessionCache(feed: ChangeFeed, options: SessionCacheOption
       generation++;
       entries.clear();
     },
+    live: trusted,
     get size() {
       return entries.size;
     },

@@ -75,6 +75,10 @@ test("a session signed out on one instance is refused by the other on its next r
   const captured = (await context.cookies(a.url)).filter((c) => c.name.includes("session-token"));
   expect(captured).not.toEqual([]);
   expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
+  // B keeps its answer in memory once its change feed is live (lib/session-cache.ts): only the
+  // database's notification can tell it about a sign-out on A.
+  await expect.poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 }).toBe("live");
+  for (let i = 0; i < 2; i++) expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
 
   await page.goto(`${a.url}/dashboard`);
   await signOutFromHeader(page, a.url);
@@ -85,6 +89,22 @@ test("a session signed out on one instance is refused by the other on its next r
   expect(me.status()).toBe(401);
   await page.goto(`${b.url}/dashboard`);
   await expect(page).toHaveURL(new RegExp(`^${b.url}/login`));
+});
+
+test("a display name changed on one instance shows on the other at its next request", async ({ context }) => {
+  const page = await signedInOnA(context);
+  expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
+  await expect.poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 }).toBe("live");
+  const before = await (await page.request.get(`${b.url}/api/me`)).json();
+
+  await page.goto(`${a.url}/settings/profile`);
+  const name = `Alice ${Date.now().toString(36)}`;
+  await page.getByLabel("Display name").fill(name);
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toHaveText("Saved.");
+
+  expect(before.name).not.toBe(name);
+  expect((await (await page.request.get(`${b.url}/api/me`)).json()).name).toBe(name);
 });
 
 test("a refresh due on both instances at once reaches the provider exactly once", async ({ context }) => {

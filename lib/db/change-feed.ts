@@ -10,7 +10,8 @@
 // first ping returns, after a lost connection, while a ping is overdue, and in a process that was
 // frozen (a serverless instance between requests: its timers did not run), `confirmedAt()` is too
 // old and the cache asks the database. A transaction-mode pooler (PgBouncer) does not carry LISTEN:
-// lib/env.ts turns the cache off for `pgbouncer=true` URLs, and the README says so.
+// a ping answered by another server connection than the listening one counts as a failure, and
+// lib/env.ts turns the cache off by default for URLs that look pooled (the README says why).
 import { randomBytes } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
@@ -219,9 +220,11 @@ export function postgresTransport(url: string, connectTimeoutMs: number): OpenTr
     client.on("notification", (message) => {
       if (message.channel === CHANGE_CHANNEL && typeof message.payload === "string") onPayload(message.payload);
     });
+    let listener: number;
     try {
       await client.connect();
       await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+      listener = (await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
     } catch (error) {
       lost = true;
       await client.end().catch(() => {});
@@ -229,7 +232,10 @@ export function postgresTransport(url: string, connectTimeoutMs: number): OpenTr
     }
     return {
       async notify(payload) {
-        await client.query("SELECT pg_notify($1, $2)", [CHANGE_CHANNEL, payload]);
+        const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid, pg_notify($1, $2)", [CHANGE_CHANNEL, payload]);
+        // Behind a transaction-mode pooler each statement may run on another server connection,
+        // and notifications reach whichever one listened: never treat that as delivery.
+        if (rows[0]?.pid !== listener) throw Object.assign(new Error("pinged from another backend"), { code: "POOLED_CONNECTION" });
       },
       async close() {
         lost = true;

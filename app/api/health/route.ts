@@ -1,4 +1,5 @@
 import { NO_STORE } from "@/lib/api-response";
+import { appSessionCacheState } from "@/lib/app-session-cache";
 import { db } from "@/lib/db";
 
 // Load balancers and uptime checks poll this; `?live=1` answers from the process alone (liveness),
@@ -30,7 +31,7 @@ export async function GET(request: Request): Promise<Response> {
   }
   const ok = await databaseAnswers();
   return Response.json(
-    ok ? { status: "ok", db: "ok" } : { status: "error", db: "down" },
+    ok ? { status: "ok", db: "ok", sessionCache: appSessionCacheState() } : { status: "error", db: "down" },
     { status: ok ? 200 : 503, headers: NO_STORE },
   );
 }
