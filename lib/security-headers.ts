@@ -40,6 +40,19 @@ export interface PagePolicyOptions {
 }
 
 export function pageContentSecurityPolicy({ nonce, env }: PagePolicyOptions): string {
+  // Every page request needs one, and only the nonce changes: the rest is built once per configuration.
+  let template = templates.get(env);
+  if (!template) {
+    const [before = "", after = ""] = buildPolicy(NONCE_SLOT, env).split(NONCE_SLOT);
+    templates.set(env, (template = { before, after }));
+  }
+  return `${template.before}${nonce}${template.after}`;
+}
+
+const NONCE_SLOT = "\u0000nonce\u0000";
+const templates = new WeakMap<AppEnv, { before: string; after: string }>();
+
+function buildPolicy(nonce: string, env: AppEnv): string {
   const development = env.mode === "development";
   const httpsOnly = env.authUrl?.startsWith("https://") ?? false;
   const directives: [string, ...string[]][] = [

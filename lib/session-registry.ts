@@ -172,7 +172,8 @@ function usable(row: CachedSessionRow, policy: SessionPolicy, t: number): Active
     provider: row.provider,
     createdAt: row.createdAt,
     lastSeenAt: row.lastSeenAt,
-    user: { id: row.userId, name: row.name, email: row.email, image: row.image, linkedProviders: row.linkedProviders },
+    // A copy: the cached row outlives this request, whatever its caller does with the answer.
+    user: { id: row.userId, name: row.name, email: row.email, image: row.image, linkedProviders: [...row.linkedProviders] },
   };
 }
 

@@ -20,10 +20,10 @@ interface RawResponse {
 }
 
 /** Node's HTTP client: sends the path exactly as written (`//dashboard`, `/./dashboard`), never normalised. */
-function raw(path: string, headers: Record<string, string> = {}): Promise<RawResponse> {
+function raw(path: string, headers: Record<string, string> = {}, method = "GET"): Promise<RawResponse> {
   const { hostname, port } = new URL(APP_URL);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, path, method: "GET", headers }, (res) => {
+    const req = httpRequest({ host: hostname, port, path, method, headers }, (res) => {
       let body = "";
       res.on("data", (chunk) => (body += chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
@@ -77,6 +77,20 @@ test.describe("getting past the proxy", () => {
       expectNoProtectedContent(await rawFollowed(path), `${path} (followed)`);
     });
   }
+
+  test("only /api/health itself is outside the proxy's matcher: its neighbours are still gated", async () => {
+    expect((await raw("/api/health?live=1")).status).toBe(200);
+    // A cookie-carrying cross-site write: the proxy would refuse it (403); /api/health's own
+    // route answers, and has no POST.
+    const write = { origin: "https://evil.test", cookie: "authjs.session-token=x" };
+    expect((await raw("/api/health", write, "POST")).status).toBe(405);
+    expect((await raw("/api/me", write, "POST")).status).toBe(403);
+    for (const path of ["/api/health/x", "/api/healthx", "/api/health.json"]) {
+      const response = await raw(path);
+      expectNoProtectedContent(response, path);
+      expect(response.status, path).toBe(401);
+    }
+  });
 
   const dataRequests: [string, Record<string, string>][] = [
     ["/dashboard", { RSC: "1" }],
