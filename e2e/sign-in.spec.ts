@@ -66,7 +66,7 @@ test.describe("signing in with the Dev IdP", () => {
   test("/api/health reports the database without needing a session", async ({ request }) => {
     const health = await request.get("/api/health");
     expect(health.status()).toBe(200);
-    // The session cache's state depends on whether a signed-in request came first (README: sessions).
+    // The session cache's state depends on whether an earlier request checked a session (README: sessions).
     expect(await health.json()).toEqual({ status: "ok", db: "ok", sessionCache: expect.stringMatching(/^(idle|live|waiting)$/) });
   });
 

@@ -8,7 +8,7 @@ import { createSessionCache, type SessionCache } from "@/lib/session-cache";
 /**
  * The app's session cache (lib/session-cache.ts) and the change feed that keeps it honest, one
  * per process (globalThis: the proxy and the app are separate bundles, and dev reloads modules).
- * The feed connects on the first signed-in request, never at import (`next build` imports this).
+ * The feed connects on the first request that checks a session, never at import (`next build` imports this).
  */
 
 const KEY = Symbol.for("oauth-next-app.app-session-cache");
@@ -27,7 +27,7 @@ export function appSessionCache(): SessionCache | undefined {
 }
 
 /**
- * For /api/health: "off" (SESSION_CHECK_CACHE=0), "idle" (no signed-in request yet, so no feed),
+ * For /api/health: "off" (SESSION_CHECK_CACHE=0), "idle" (no request has checked a session yet, so no feed),
  * "live" (answers may come from memory), "waiting" (the feed is connecting or lost: every check
  * reads the database).
  */

@@ -79,7 +79,7 @@ test("the standalone server signs alice in through the Dev IdP", async ({ page }
   await signIn(page, USERS.alice, `${app!.url}/dashboard`);
   await expect(page).toHaveURL(`${app!.url}/dashboard`);
   await expect(page.getByText(`Signed in as ${USERS.alice.email}`)).toBeVisible();
-  // The first signed-in request started the session cache's change feed on the embedded database.
+  // Signing in checked a session, which started the session cache's change feed on the embedded database.
   await expect
     .poll(async () => (await (await fetch(`${app!.url}/api/health`)).json()).sessionCache, { timeout: 10_000 })
     .toBe("live");

@@ -64,7 +64,7 @@ test.describe("start-up validation", () => {
     try {
       await waitUntilReady(app);
       const health = await fetch(`${app.url}/api/health`);
-      // No one has signed in yet, so the session cache has not started its change feed.
+      // Nothing has checked a session yet (health checks none), so the session cache has not started its change feed.
       expect(await health.json()).toEqual({ status: "ok", db: "ok", sessionCache: "idle" });
     } finally {
       await app.stop();

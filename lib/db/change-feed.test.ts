@@ -44,6 +44,21 @@ function recorder(feed: ChangeFeed) {
   return seen;
 }
 
+/**
+ * A feed on a scripted transport under fake timers. The clock starts at T0, not 0: a ping sent at
+ * time 0 would be confirmed "at 0", which reads the same as never confirmed.
+ */
+const T0 = 100_000;
+
+function startFeed(setup: (state: ReturnType<typeof scriptedTransport>["state"]) => void = () => {}) {
+  vi.useFakeTimers({ now: T0 });
+  const { state, open } = scriptedTransport();
+  setup(state);
+  const trouble: string[] = [];
+  const feed = openChangeFeed(open, { pingIntervalMs: 1_000, pingTimeoutMs: 500, onTrouble: (m) => trouble.push(m) });
+  return { state, feed, seen: recorder(feed), trouble };
+}
+
 describe("change feed: delivery proof", () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -57,40 +72,33 @@ describe("change feed: delivery proof", () => {
   });
 
   it("is confirmed only once its own ping has come back, as of the time the ping was sent", async () => {
-    vi.useFakeTimers({ now: 10_000 });
-    const { state, open } = scriptedTransport();
-    state.deliver = false;
-    const feed = openChangeFeed(open, { pingIntervalMs: 1_000, pingTimeoutMs: 500 });
+    const { state, feed } = startFeed((s) => (s.deliver = false));
     await vi.advanceTimersByTimeAsync(0);
     expect(state.opened).toBe(1);
     expect(feed.confirmedAt()).toBe(0);
-    // The ping sent at 10 000 comes back late: still counts from when it was sent.
-    vi.setSystemTime(10_300);
+    // The ping sent at T0 comes back late: still counts from when it was sent.
+    vi.setSystemTime(T0 + 300);
     expect(state.sent).toEqual([expect.stringMatching(/^ping:/)]);
     state.onPayload(state.sent[0]!);
-    expect(feed.confirmedAt()).toBe(10_000);
+    expect(feed.confirmedAt()).toBe(T0);
     await feed.close();
   });
 
   it("keeps pinging and moves the confirmation forward while pings come back", async () => {
-    vi.useFakeTimers({ now: 0 });
-    const { open } = scriptedTransport();
-    const feed = openChangeFeed(open, { pingIntervalMs: 1_000, pingTimeoutMs: 500 });
+    const { feed } = startFeed();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(feed.confirmedAt()).toBe(T0);
     await vi.advanceTimersByTimeAsync(3_000);
-    expect(feed.confirmedAt()).toBe(3_000);
+    expect(feed.confirmedAt()).toBe(T0 + 3_000);
     await feed.close();
   });
 
   it("treats an overdue ping as a lost connection: unconfirmed, listeners reset, reconnects", async () => {
-    vi.useFakeTimers({ now: 0 });
-    const { state, open } = scriptedTransport();
-    const trouble: string[] = [];
-    const feed = openChangeFeed(open, { pingIntervalMs: 1_000, pingTimeoutMs: 500, onTrouble: (m) => trouble.push(m) });
-    const seen = recorder(feed);
+    const { state, feed, seen, trouble } = startFeed();
     await vi.advanceTimersByTimeAsync(1_500);
-    expect(feed.confirmedAt()).toBe(1_000);
+    expect(feed.confirmedAt()).toBe(T0 + 1_000);
     state.deliver = false;
-    // The ping sent at 2 000 is overdue at 2 500; the reconnection is due 500 ms later.
+    // The ping sent at T0 + 2 000 is overdue at T0 + 2 500; the reconnection is due 500 ms later.
     await vi.advanceTimersByTimeAsync(1_000);
     expect(feed.confirmedAt()).toBe(0);
     expect(seen).toEqual(["reset"]);
@@ -99,17 +107,14 @@ describe("change feed: delivery proof", () => {
     state.deliver = true;
     await vi.advanceTimersByTimeAsync(1_000);
     expect(state.opened).toBe(2);
-    expect(feed.confirmedAt()).toBe(3_000);
+    expect(feed.confirmedAt()).toBe(T0 + 3_000);
     await feed.close();
   });
 
   it("treats a connection error as lost, and nothing from the old connection counts afterwards", async () => {
-    vi.useFakeTimers({ now: 0 });
-    const { state, open } = scriptedTransport();
-    const feed = openChangeFeed(open, { pingIntervalMs: 1_000, pingTimeoutMs: 500 });
-    const seen = recorder(feed);
+    const { state, feed, seen } = startFeed();
     await vi.advanceTimersByTimeAsync(10);
-    expect(feed.confirmedAt()).toBe(0);
+    expect(feed.confirmedAt()).toBe(T0);
     const oldPayload = state.onPayload;
     state.onLost(new Error("socket closed"));
     expect(feed.confirmedAt()).toBe(0);
@@ -119,28 +124,24 @@ describe("change feed: delivery proof", () => {
     await feed.close();
   });
 
-  it("passes changes on and ignores other instances' pings", async () => {
-    vi.useFakeTimers({ now: 0 });
-    const { state, open } = scriptedTransport();
-    const feed = openChangeFeed(open, { pingIntervalMs: 1_000, pingTimeoutMs: 500 });
-    const seen = recorder(feed);
+  it("passes changes on, and a ping from another instance never confirms this one", async () => {
+    const { state, feed, seen } = startFeed((s) => (s.deliver = false));
     await vi.advanceTimersByTimeAsync(10);
-    const before = feed.confirmedAt();
+    // This feed's first ping (number 1) is pending; another instance's ping number 1 arrives.
+    expect(state.sent).toEqual([expect.stringMatching(/^ping:[^:]+:1$/)]);
     state.onPayload("ping:someone-else:1");
+    expect(feed.confirmedAt()).toBe(0);
     state.onPayload("session:s1");
     state.onPayload("user:u1");
     state.onPayload("reset");
     expect(seen).toEqual([{ kind: "session", id: "s1" }, { kind: "user", id: "u1" }, "reset"]);
-    expect(feed.confirmedAt()).toBe(before);
+    state.onPayload(state.sent[0]!);
+    expect(feed.confirmedAt()).toBe(T0);
     await feed.close();
   });
 
   it("retries when it cannot listen at all, and never confirms meanwhile", async () => {
-    vi.useFakeTimers({ now: 0 });
-    const { state, open } = scriptedTransport();
-    state.failOpen = true;
-    const trouble: string[] = [];
-    const feed = openChangeFeed(open, { pingIntervalMs: 1_000, pingTimeoutMs: 500, onTrouble: (m) => trouble.push(m) });
+    const { state, feed, trouble } = startFeed((s) => (s.failOpen = true));
     await vi.advanceTimersByTimeAsync(5_000);
     expect(feed.confirmedAt()).toBe(0);
     expect(trouble).toEqual([expect.stringMatching(/could not listen \(ECONNREFUSED\)/)]);
