@@ -5,8 +5,11 @@
  * The working tree is read once (tracked and untracked files that git does not ignore, under the
  * folders the app is built from, plus the generated Prisma client), hashed, and written to
  * bench/out/.build-<variant>/: "app" as it is, "no-proxy" with proxy.ts's matcher emptied (as
- * e2e/support/app-server.ts does). Both variants therefore come from byte-identical sources, and
- * other people editing the working tree during a build cannot change what is being built.
+ * e2e/support/app-server.ts does), "empty-proxy" with a proxy that lets everything through on the
+ * same matcher (what Next.js charges for running any proxy at all). Every variant also gets the
+ * public twin of /dashboard (bench/dashboard-twin/, scenario 1b). The variants therefore come from
+ * byte-identical sources, and other people editing the working tree during a build cannot change
+ * what is being built.
  *
  * Each snapshot is built with `next build` into its own distDir (NEXT_DIST_DIR) with a tsconfig of
  * its own (NEXT_TSCONFIG_PATH). After a successful build, .bench-build.json records the sources'
@@ -31,7 +34,7 @@ const NEXT_VERSION = (JSON.parse(readFileSync(require.resolve("next/package.json
 export const DIST_DIR = ".next-bench";
 const TSCONFIG = "tsconfig.bench.json";
 const STAMP = ".bench-build.json";
-const STAMP_VERSION = 2;
+const STAMP_VERSION = 3;
 
 /** Folders the app is built from. */
 const SOURCE_DIRS = ["app", "components", "lib", "idp", "prisma", "public"];
@@ -44,7 +47,12 @@ const SOURCE_FILES = new Set(["scripts/db-migrate.ts"]);
 const ROOT_FILES_LEFT_OUT = new Set(["vitest.config.ts", "playwright.config.ts", "package-lock.json"]);
 const ROOT_FILE = /\.(ts|tsx|mjs|js|cjs|json)$/;
 
-export type Variant = "app" | "no-proxy";
+export type Variant = "app" | "no-proxy" | "empty-proxy";
+
+/** Where the bench's own route (bench/dashboard-twin/) lives in a snapshot, and its public path. */
+const TWIN_SOURCE_DIR = "bench/dashboard-twin";
+const TWIN_APP_DIR = "app/bench/dashboard-twin";
+export const DASHBOARD_TWIN_PATH = "/bench/dashboard-twin";
 
 export interface SourceFile {
   path: string;
@@ -107,7 +115,7 @@ export function readSources(root: string, buildEnv: Record<string, string>): Sou
   })
     .split("\0")
     .filter(Boolean);
-  const names = new Set(listed.filter(isSourceFile));
+  const names = new Set(listed.filter((file) => isSourceFile(file) || (file.startsWith(`${TWIN_SOURCE_DIR}/`) && /\.tsx?$/.test(file))));
   // The generated Prisma client is git-ignored but part of what gets built.
   if (existsSync(path.join(root, "prisma/generated"))) for (const file of walk("prisma/generated", root)) names.add(file);
 
@@ -120,7 +128,8 @@ export function readSources(root: string, buildEnv: Record<string, string>): Sou
       if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // tracked, deleted in the working tree
       throw error;
     }
-    files.push({ path: name, content, sha256: sha256(content) });
+    const target = name.startsWith(`${TWIN_SOURCE_DIR}/`) ? `${TWIN_APP_DIR}/${name.slice(TWIN_SOURCE_DIR.length + 1)}` : name;
+    files.push({ path: target, content, sha256: sha256(content) });
   }
   const hash = createHash("sha256");
   hash.update(`bench-build-v${STAMP_VERSION}\nnext ${NEXT_VERSION}\n`);
@@ -132,11 +141,32 @@ export function readSources(root: string, buildEnv: Record<string, string>): Sou
 
 const EMPTIED_MATCHER = `matcher: ["/__proxy-matcher-emptied__"]`;
 
+/** Replaces `pattern` in a source file, or fails: a bench variant must never be built unchanged. */
+function rewrite(file: SourceFile, pattern: RegExp, replacement: string, marker: string): Buffer {
+  const rewritten = file.content.toString("utf8").replace(pattern, replacement);
+  if (!rewritten.includes(marker)) throw new Error(`could not rewrite ${file.path} for the bench (${pattern})`);
+  return Buffer.from(rewritten);
+}
+
+const EMPTY_PROXY = `import { NextResponse } from "next/server";
+
+// The bench's "empty-proxy" variant: Next.js runs this on the same paths as the app's proxy, and it
+// decides nothing. What remains is the framework's own cost of running a proxy.
+export default function proxy() {
+  return NextResponse.next();
+}
+
+`;
+
 function contentFor(variant: Variant, file: SourceFile): Buffer {
-  if (variant !== "no-proxy" || file.path !== "proxy.ts") return file.content;
-  const emptied = file.content.toString("utf8").replace(/matcher:\s*\[[^\]]*\]/, EMPTIED_MATCHER);
-  if (!emptied.includes(EMPTIED_MATCHER)) throw new Error("could not find the matcher in proxy.ts to empty it");
-  return Buffer.from(emptied);
+  if (file.path === "lib/route-access.ts") {
+    // The twin is a public page in every variant (it is only ever requested without a session).
+    return rewrite(file, /const PUBLIC_PATHS = new Set\(\[/, `const PUBLIC_PATHS = new Set(["${DASHBOARD_TWIN_PATH}", `, `"${DASHBOARD_TWIN_PATH}", `);
+  }
+  if (file.path !== "proxy.ts") return file.content;
+  if (variant === "no-proxy") return rewrite(file, /matcher:\s*\[[^\]]*\]/, EMPTIED_MATCHER, EMPTIED_MATCHER);
+  if (variant === "empty-proxy") return rewrite(file, /^[\s\S]*?(?=export const config)/, EMPTY_PROXY, EMPTY_PROXY);
+  return file.content;
 }
 
 function variantFingerprint(sources: Sources, variant: Variant): string {
