@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAuthAdapter } from "@/lib/auth-adapter";
 import { ProviderAccountMismatchError } from "@/lib/auth-errors";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
+import { withCurrentRequest } from "@/lib/request-info";
 import { isEncryptedToken } from "@/lib/token-crypto";
 import { createTokenKeyring } from "@/lib/token-keys";
 
@@ -55,22 +56,61 @@ describe("createAuthAdapter", () => {
   });
 
   it("leaves no user behind when the account cannot be written", async () => {
-    await firstSignIn("first@example.com", "same-sub");
-    // A second person racing for the same provider account: the account insert fails, and the
-    // user row that would have come with it must not exist either.
-    await expect(firstSignIn("second@example.com", "same-sub")).rejects.toThrow();
-    expect(await database.db.user.count()).toBe(1);
-    expect(await database.db.user.findUnique({ where: { email: "second@example.com" } })).toBeNull();
+    const adapter = createAuthAdapter(database.db, keyring);
+    const user = await adapter.createUser!({ id: crypto.randomUUID(), email: "broken@example.com", emailVerified: null });
+    // expires_at beyond PostgreSQL's integer: the account insert fails, and the user row that
+    // would have come with it must not exist either.
+    await expect(adapter.linkAccount!({ ...account(user.id, "sub-broken"), expires_at: 2 ** 40 })).rejects.toThrow();
+    expect(await database.db.user.count()).toBe(0);
   });
 
-  it("two concurrent first sign-ins of the same person produce exactly one user and one account", async () => {
-    const results = await Promise.allSettled([
-      firstSignIn("race@example.com", "race-sub"),
-      firstSignIn("race@example.com", "race-sub"),
-    ]);
-    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+  it("a later first sign-in of a provider account already stored continues as its user (the provider subject is the person)", async () => {
+    const first = await firstSignIn("first@example.com", "same-sub");
+    const second = await firstSignIn("changed@example.com", "same-sub");
+    expect(second.id).toBe(first.id);
     expect(await database.db.user.count()).toBe(1);
-    expect(await database.db.account.count()).toBe(1);
+    expect(await database.db.user.findUnique({ where: { email: "changed@example.com" } })).toBeNull();
+  });
+
+  it("two concurrent first sign-ins of the same person both succeed, as one user with one account", async () => {
+    const results = await Promise.all([firstSignIn("race@example.com", "race-sub"), firstSignIn("race@example.com", "race-sub")]);
+    const stored = await database.db.user.findMany({ include: { accounts: true } });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.accounts).toHaveLength(1);
+    // Both sign-ins carry the stored user's id (what Auth.js puts in the session), not a reservation that was never written.
+    expect(results.map((user) => user.id)).toEqual([stored[0]!.id, stored[0]!.id]);
+    expect(results[1]).toMatchObject({ email: "race@example.com", name: "N" });
+  });
+
+  it("an address taken a moment ago by a concurrent first sign-in of the same provider account is not a reason to refuse", async () => {
+    const adapter = createAuthAdapter(database.db, keyring);
+    // What Auth.js does in one callback request: no user for the provider account yet, then (the
+    // other sign-in has committed meanwhile) a look-up of the address.
+    const lookUps = await withCurrentRequest(async () => {
+      const byAccount = await adapter.getUserByAccount!({ provider: "dev-idp", providerAccountId: "raced-sub" });
+      await firstSignIn("raced@example.com", "raced-sub");
+      const byEmail = await adapter.getUserByEmail!("raced@example.com");
+      return Response.json({ byAccount, byEmail });
+    })(new Request("http://localhost/api/auth/callback/dev-idp"));
+    expect(await lookUps.json()).toEqual({ byAccount: null, byEmail: null });
+    // The address of somebody else's account (another provider subject) is still reported.
+    await firstSignIn("other@example.com", "other-sub");
+    const other = await withCurrentRequest(async () => {
+      await adapter.getUserByAccount!({ provider: "dev-idp", providerAccountId: "new-sub" });
+      return Response.json(await adapter.getUserByEmail!("other@example.com"));
+    })(new Request("http://localhost/api/auth/callback/dev-idp"));
+    expect(await other.json()).toMatchObject({ email: "other@example.com" });
+    // Outside a request (no look-up to relate it to), the stock answer.
+    expect(await adapter.getUserByEmail!("raced@example.com")).toMatchObject({ email: "raced@example.com" });
+  });
+
+  it("a first sign-in losing the race for an address to another provider account still fails (no account is joined by email)", async () => {
+    const results = await Promise.allSettled([firstSignIn("taken@example.com", "sub-a"), firstSignIn("taken@example.com", "sub-b")]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(results.filter((r) => r.status === "rejected")).toHaveLength(1);
+    const stored = await database.db.user.findMany({ include: { accounts: true } });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.accounts).toHaveLength(1);
   });
 
   it("refuses to link an account to an existing user unless their session asked for it (lib/account-linking.test.ts covers the asked-for link)", async () => {
