@@ -15,7 +15,9 @@ import { appSessionCookieOptions, checkSessionCookie, type SessionCookieCheck, t
 /**
  * The proxy's decision for a request. Public paths are listed; everything else is protected, so
  * a new page is safe by default and odd spellings of a path (`/Dashboard`, `/%64ashboard`) fall
- * on the protected side instead of slipping through a deny-list.
+ * on the protected side instead of slipping through a deny-list. proxy.ts's matcher keeps `/api/`
+ * away from the proxy (route handlers are their own gate); the "api" answers below still hold for
+ * `/api` itself and for a deployment that widens the matcher.
  */
 
 export type Access = "public" | "page" | "api";

@@ -6,21 +6,16 @@ import { getEnv } from "@/lib/env";
 import { providerOffersLogout } from "@/lib/provider-tokens";
 import { providerName } from "@/lib/providers";
 
-export const metadata: Metadata = { title: "Dashboard" };
+import { dashboardTwinPerson } from "./person";
 
-/** The bench's signed-in person (idp/users.ts), as /api/me shows her. */
-const ALICE = {
-  name: "Alice Example",
-  email: "alice@example.com",
-  provider: "dev-idp",
-} as const;
+export const metadata: Metadata = { title: "Dashboard" };
 
 export default async function DashboardTwinPage() {
   // Rendered per request, like /dashboard (which reads the request's cookies).
   await connection();
   const env = getEnv();
-  const user = { ...ALICE, image: `${process.env.DEV_IDP_ISSUER}/avatars/alice.svg` };
-  const provider = providerName(env, user.provider) ?? user.provider;
+  const user = dashboardTwinPerson();
+  const provider = providerName(env, user.provider) ?? user.provider ?? "an unknown provider";
   const logoutProvider = providerOffersLogout(user.provider) ? providerName(env, user.provider) : undefined;
   return <DashboardView user={user} provider={provider} logoutProvider={logoutProvider} />;
 }

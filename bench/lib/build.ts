@@ -53,6 +53,8 @@ export type Variant = "app" | "no-proxy" | "empty-proxy";
 const TWIN_SOURCE_DIR = "bench/dashboard-twin";
 const TWIN_APP_DIR = "app/bench/dashboard-twin";
 export const DASHBOARD_TWIN_PATH = "/bench/dashboard-twin";
+/** Sent by the bench with its twin requests only: the snapshot's site header then shows the twin's person. */
+export const DASHBOARD_TWIN_HEADER = "x-bench-dashboard-twin";
 
 export interface SourceFile {
   path: string;
@@ -162,6 +164,11 @@ function contentFor(variant: Variant, file: SourceFile): Buffer {
   if (file.path === "lib/route-access.ts") {
     // The twin is a public page in every variant (it is only ever requested without a session).
     return rewrite(file, /const PUBLIC_PATHS = new Set\(\[/, `const PUBLIC_PATHS = new Set(["${DASHBOARD_TWIN_PATH}", `, `"${DASHBOARD_TWIN_PATH}", `);
+  }
+  if (file.path === "components/site-header.tsx") {
+    // The twin's header shows the signed-in menu for its fixed person, as /dashboard's does.
+    const person = rewrite(file, /const user = await verifySession\(\);/, `const user = (await headers()).has("${DASHBOARD_TWIN_HEADER}") ? dashboardTwinPerson() : await verifySession();`, DASHBOARD_TWIN_HEADER);
+    return Buffer.concat([Buffer.from(`import { headers } from "next/headers";\nimport { dashboardTwinPerson } from "@/${TWIN_APP_DIR}/person";\n`), person]);
   }
   if (file.path !== "proxy.ts") return file.content;
   if (variant === "no-proxy") return rewrite(file, /matcher:\s*\[[^\]]*\]/, EMPTIED_MATCHER, EMPTIED_MATCHER);
