@@ -10,8 +10,14 @@ function firstValue(headers: Headers, name: string): string | undefined {
   return headers.get(name)?.split(",")[0]?.trim() || undefined;
 }
 
+// AUTH_URL's origin, parsed once per value (it is asked for on every authenticated request).
+let configured: { url: string; origin: string } | undefined;
+
 export function appOrigin(headers: Headers, authUrl: string | undefined): string {
-  if (authUrl) return new URL(authUrl).origin;
+  if (authUrl) {
+    if (configured?.url !== authUrl) configured = { url: authUrl, origin: new URL(authUrl).origin };
+    return configured.origin;
+  }
   const proto = firstValue(headers, "x-forwarded-proto") === "https" ? "https" : "http";
   const host = firstValue(headers, "x-forwarded-host") ?? firstValue(headers, "host") ?? "localhost";
   try {

@@ -9,7 +9,7 @@ import type { RateLimits } from "@/lib/rate-limit";
 import { readSessionClaims } from "@/lib/session-claims";
 import type { SessionPolicy } from "@/lib/session-policy";
 import type { SessionCache } from "@/lib/session-cache";
-import { checkSession } from "@/lib/session-registry";
+import { cachedSession, checkSession } from "@/lib/session-registry";
 import type { SigningKeyStore } from "@/lib/signing-keys";
 
 /**
@@ -61,7 +61,9 @@ export type ApiCaller =
   | { ok: false; error: "rate_limited"; retryAfterSeconds: number };
 
 async function activeUser(deps: AuthDeps, claims: { userId: string; sessionId: string }): Promise<CurrentUser | null> {
-  const session = await checkSession(deps.db, claims, deps.policy, deps.now(), deps.sessionCache);
+  const now = deps.now();
+  const cached = cachedSession(claims, deps.policy, now, deps.sessionCache);
+  const session = cached !== undefined ? cached : await checkSession(deps.db, claims, deps.policy, now, deps.sessionCache);
   return session ? { ...session.user, provider: session.provider, sessionId: session.id } : null;
 }
 

@@ -7,6 +7,7 @@ import { cache } from "react";
 import { appAuthDeps } from "@/lib/app-auth-deps";
 import { authenticateApiRequest, authenticateSession, type ApiCaller, type CurrentUser, type RequestCredentials } from "@/lib/authenticate";
 import { loginPath } from "@/lib/safe-redirect";
+import { cookiesOf } from "@/lib/session-claims";
 import { hasSessionCookie } from "@/lib/session-cookie";
 
 export type { ApiCaller, CurrentUser } from "@/lib/authenticate";
@@ -27,9 +28,14 @@ export type { ApiCaller, CurrentUser } from "@/lib/authenticate";
  * it, and one made by this instance at once.
  */
 
-const requestCredentials = cache(
-  async (): Promise<RequestCredentials> => ({ headers: await headers(), cookies: (await cookies()).getAll() }),
-);
+// The cookies come from the request's Cookie header, not from `cookies()`: that builds Next.js's
+// request and response cookie stores, a few per cent of a signed-in API call, to be read once
+// here. The difference: a cookie set earlier in the same server action is not seen; nothing here
+// sets one before it asks who is signed in.
+const requestCredentials = cache(async (): Promise<RequestCredentials> => {
+  const requestHeaders = await headers();
+  return { headers: requestHeaders, cookies: cookiesOf(requestHeaders) };
+});
 
 /** The signed-in user of the session cookie (pages and server actions), or null. */
 export const verifySession = cache(async (): Promise<CurrentUser | null> => {

@@ -1,6 +1,6 @@
 import "server-only";
 
-import { decodeSessionToken } from "@/lib/session-token";
+import { rememberedSessionPayload, verifiedSessionPayload } from "@/lib/session-token";
 
 /**
  * Reads the claims of the session cookie (an Auth.js JWE) for lib/dal.ts: who (`sub`), which
@@ -25,7 +25,10 @@ interface Cookie {
   value: string;
 }
 
-/** The cookies of a raw request (Auth.js's callbacks get no `cookies()`). */
+/**
+ * The cookies of a raw request (Auth.js's callbacks get no `cookies()`, and lib/dal.ts reads them
+ * from the request's headers too). Values are taken as sent: ours are base64url and never encoded.
+ */
 export function cookiesOf(headers: Headers): Cookie[] {
   const cookies: Cookie[] = [];
   for (const part of (headers.get("cookie") ?? "").split(";")) {
@@ -69,10 +72,11 @@ export async function readSessionClaims(
   const name = sessionCookieName(options.secure);
   const token = sessionCookieValue(cookies, name);
   if (!token) return null;
-  let payload: Record<string, unknown> | null;
+  let payload: Readonly<Record<string, unknown>> | null;
   try {
     // The salt is the cookie name, as Auth.js encrypts it.
-    payload = await decodeSessionToken({ token, secret: options.secret, salt: name });
+    const params = { token, secret: options.secret, salt: name };
+    payload = rememberedSessionPayload(params) ?? (await verifiedSessionPayload(params));
   } catch {
     return null;
   }

@@ -134,11 +134,8 @@ export async function checkSession(
   cache?: SessionCache,
 ): Promise<ActiveSession | null> {
   const t = now.getTime();
-  const cached = cache?.get(claims.sessionId);
-  // A cached row is judged like a fresh one; one that is due for its last-seen write is not used.
-  if (cached && cached.userId === claims.userId && t - cached.lastSeenAt.getTime() < LAST_SEEN_RESOLUTION_MS) {
-    return usable(cached, policy, t);
-  }
+  const answered = cachedSession(claims, policy, now, cache);
+  if (answered !== undefined) return answered;
   const ticket = cache?.ticket() ?? 0;
   const [session] = await db.$queryRaw<SessionWithUser[]>`
     SELECT s."id", s."provider", s."createdAt", s."lastSeenAt", s."revokedAt", u."id" AS "userId", u."name", u."email", u."image",
@@ -161,6 +158,24 @@ export async function checkSession(
   const row: CachedSessionRow = { ...fields, lastSeenAt };
   cache?.put(ticket, row);
   return usable(row, policy, t);
+}
+
+/**
+ * `checkSession`'s answer from the cache alone, synchronously (no promise on the path most signed-in
+ * requests take): the session, or null when the cached row is no longer usable; undefined when the
+ * database must be asked (not cached, someone else's, or due for its last-seen write).
+ */
+export function cachedSession(
+  claims: { sessionId: string; userId: string },
+  policy: SessionPolicy,
+  now: Date,
+  cache?: SessionCache,
+): ActiveSession | null | undefined {
+  const cached = cache?.get(claims.sessionId);
+  const t = now.getTime();
+  // A cached row is judged like a fresh one; one that is due for its last-seen write is not used.
+  if (!cached || cached.userId !== claims.userId || t - cached.lastSeenAt.getTime() >= LAST_SEEN_RESOLUTION_MS) return undefined;
+  return usable(cached, policy, t);
 }
 
 /** The row as an ActiveSession when the idle timeout and the absolute lifetime both allow it at `t`. */

@@ -2,7 +2,7 @@ import { EncryptJWT, base64url, calculateJwkThumbprint, decodeProtectedHeader } 
 import { decode as authjsDecode, encode as authjsEncode } from "next-auth/jwt";
 import { describe, expect, it } from "vitest";
 
-import { decodeSessionToken, derivedSessionKey, encodeSessionToken } from "@/lib/session-token";
+import { decodeSessionToken, derivedSessionKey, encodeSessionToken, verifiedSessionPayload } from "@/lib/session-token";
 
 const SECRET = "session-token-test-secret-0123456789abcdefgh";
 const OLD_SECRET = "session-token-old-secret-0123456789abcdefghi";
@@ -110,6 +110,24 @@ describe("session token (Auth.js's format, keys derived once)", () => {
     await expect(decodeSessionToken({ token, secret: SECRET, salt: SALT }, new Date(issued + 80_000))).rejects.toThrow(/expired/);
     await expect(decodeSessionToken({ token, secret: OLD_SECRET, salt: SALT })).rejects.toThrow();
     await expect(decodeSessionToken({ token, secret: SECRET, salt: "__Secure-authjs.session-token" })).rejects.toThrow();
+  });
+
+  it("read-only callers share the remembered payload, frozen, and get the same refusals", async () => {
+    const token = await authjsEncode({ token: { ...CLAIMS, nested: { a: 1 } }, secret: SECRET, salt: SALT, maxAge: 60 });
+    const issued = Date.now();
+    const first = await verifiedSessionPayload({ token, secret: SECRET, salt: SALT }, new Date(issued));
+    expect(first).toMatchObject(CLAIMS);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first!.nested)).toBe(true);
+    expect(await verifiedSessionPayload({ token, secret: SECRET, salt: SALT }, new Date(issued))).toBe(first);
+    // Auth.js's decode still hands out a copy it may change.
+    const copy = await decodeSessionToken({ token, secret: SECRET, salt: SALT }, new Date(issued));
+    expect(copy).not.toBe(first);
+    expect(Object.isFrozen(copy)).toBe(false);
+    await expect(verifiedSessionPayload({ token, secret: SECRET, salt: SALT }, new Date(issued + 80_000))).rejects.toThrow(/expired/);
+    await expect(verifiedSessionPayload({ token, secret: OLD_SECRET, salt: SALT })).rejects.toThrow();
+    // A failed read under another secret does not evict or replace the entry.
+    expect(await verifiedSessionPayload({ token, secret: SECRET, salt: SALT }, new Date(issued))).toBe(first);
   });
 
   it("no token: null", async () => {

@@ -39,22 +39,27 @@ interface DerivedKey {
 const keys = new Map<string, DerivedKey>();
 
 /**
- * Payloads of tokens already decrypted and verified, by secret, cookie name and the whole token: the
- * proxy and the page (separate bundles, so the cache lives on globalThis) read the same cookie on
- * every request, and a token's payload never changes. Time is checked again on every read; only the
- * decryption is saved. Bounded: the oldest entry goes when it is full.
+ * Payloads of tokens already decrypted and verified, by the whole token, with the secret and cookie
+ * name they were verified under (a hit under any other is a miss): the proxy and the page
+ * (separate bundles, so the cache lives on globalThis) read the same cookie, and an API client
+ * sends it again with every call, and a token's payload never changes. Time is checked again on
+ * every read; only the decryption is saved. Bounded: the oldest entry goes when it is full.
  */
-const VERIFIED_KEY = Symbol.for("oauth-next-app.session-token.verified");
+const VERIFIED_KEY = Symbol.for("oauth-next-app.session-token.verified.v2");
 const VERIFIED_MAX = 1000;
-const verifiedHolder = globalThis as typeof globalThis & { [VERIFIED_KEY]?: Map<string, Record<string, unknown>> };
+interface Verified {
+  scope: string;
+  payload: Readonly<Record<string, unknown>>;
+}
+const verifiedHolder = globalThis as typeof globalThis & { [VERIFIED_KEY]?: Map<string, Verified> };
 const verified = (verifiedHolder[VERIFIED_KEY] ??= new Map());
 
-function remember(cacheKey: string, payload: Record<string, unknown>): void {
-  if (verified.size >= VERIFIED_MAX) {
+function remember(token: string, entry: Verified): void {
+  if (verified.size >= VERIFIED_MAX && !verified.has(token)) {
     const oldest = verified.keys().next();
     if (!oldest.done) verified.delete(oldest.value);
   }
-  verified.set(cacheKey, payload);
+  verified.set(token, entry);
 }
 
 /** HKDF-SHA256 as Auth.js derives it, and its RFC 7638 thumbprint (SHA-512 of {"k","kty"}). */
@@ -104,7 +109,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function numericDate(payload: Record<string, unknown>, claim: string): number | undefined {
+function numericDate(payload: Readonly<Record<string, unknown>>, claim: string): number | undefined {
   const value = payload[claim];
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value)) fail(`"${claim}" is not a number`);
@@ -115,22 +120,55 @@ function numericDate(payload: Record<string, unknown>, claim: string): number | 
  * Auth.js's `jwt.decode`: the payload, null for no token; throws for a token that is not ours, was
  * altered, or has expired (as Auth.js's does, so its callers react the same way).
  */
-export async function decodeSessionToken(params: JWTDecodeParams, now: Date = new Date()): Promise<JWT | null> {
-  const { token, secret, salt } = params;
-  if (!token) return null;
-  const cacheKey = `${salt}\0${secretsOf(secret).join("\0")}\0${token}`;
-  const known = verified.get(cacheKey);
-  if (known) {
-    checkTimes(known, now);
-    return structuredClone(known) as JWT;
-  }
-  const payload = await decryptAndVerify(params, now);
-  if (payload) remember(cacheKey, structuredClone(payload));
-  return payload;
+export async function decodeSessionToken(params: JWTDecodeParams, now?: Date): Promise<JWT | null> {
+  const payload = await verifiedSessionPayload(params, now);
+  // Auth.js's callers may change what they get; the remembered payload must not change with it.
+  return payload && (structuredClone(payload) as JWT);
 }
 
-function checkTimes(payload: Record<string, unknown>, now: Date): void {
-  const seconds = Math.floor(now.getTime() / 1000);
+/**
+ * The same checks as `decodeSessionToken`, for callers that only read the claims
+ * (lib/session-claims.ts): the remembered payload itself, frozen, without a copy per request.
+ */
+export async function verifiedSessionPayload(params: JWTDecodeParams, at?: Date): Promise<Readonly<Record<string, unknown>> | null> {
+  const { token, secret, salt } = params;
+  if (!token) return null;
+  const remembered = rememberedSessionPayload(params, at);
+  if (remembered) return remembered;
+  const payload = await decryptAndVerify(params, at?.getTime() ?? Date.now());
+  if (!payload) return null;
+  const frozen = deepFreeze(structuredClone(payload) as Record<string, unknown>);
+  remember(token, { scope: scopeOf(secret, salt), payload: frozen });
+  return frozen;
+}
+
+/**
+ * Synchronously, the payload of a token verified before under this secret and cookie name, its
+ * times checked again (throws when they fail); undefined when it has not been seen. Every
+ * authenticated request takes this path, and an await less is measurable there (bench/README.md).
+ */
+export function rememberedSessionPayload(params: JWTDecodeParams, at?: Date): Readonly<Record<string, unknown>> | undefined {
+  const { token, secret, salt } = params;
+  if (!token) return undefined;
+  const known = verified.get(token);
+  if (!known || known.scope !== scopeOf(secret, salt)) return undefined;
+  // Not `new Date()`: inside a Next.js request that is a wrapped constructor.
+  checkTimes(known.payload, at?.getTime() ?? Date.now());
+  return known.payload;
+}
+
+const scopeOf = (secret: string | string[], salt: string) => `${salt}\0${secretsOf(secret).join("\0")}`;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function checkTimes(payload: Readonly<Record<string, unknown>>, nowMs: number): void {
+  const seconds = Math.floor(nowMs / 1000);
   numericDate(payload, "iat");
   const nbf = numericDate(payload, "nbf");
   if (nbf !== undefined && nbf > seconds + CLOCK_TOLERANCE_SECONDS) fail("not yet valid");
@@ -138,7 +176,7 @@ function checkTimes(payload: Record<string, unknown>, now: Date): void {
   if (exp !== undefined && exp <= seconds - CLOCK_TOLERANCE_SECONDS) fail("expired");
 }
 
-async function decryptAndVerify(params: JWTDecodeParams, now: Date): Promise<JWT | null> {
+async function decryptAndVerify(params: JWTDecodeParams, now: number): Promise<JWT | null> {
   const { secret, salt } = params;
   const token = params.token ?? "";
   const parts = token.split(".");
