@@ -1,5 +1,6 @@
 /** The bench's results: one row per figure, the printed table, and bench/results.json. */
-export type Status = "pass" | "miss" | "skip" | "error";
+/** "reported": a figure the bench shows for context, with no target to meet. */
+export type Status = "pass" | "miss" | "reported" | "skip" | "error";
 
 export interface Row {
   id: string;
@@ -14,7 +15,7 @@ export interface Row {
   note?: string;
 }
 
-const MARK: Record<Status, string> = { pass: "pass", miss: "MISS", skip: "skip", error: "ERROR" };
+const MARK: Record<Status, string> = { pass: "pass", miss: "MISS", reported: "—", skip: "skip", error: "ERROR" };
 
 function pad(text: string, width: number): string {
   const length = [...text].length;
