@@ -19,7 +19,7 @@ import type { KoaContextWithOIDC } from "oidc-provider";
 
 import type { StartDevIdpOptions } from "../idp/provider";
 
-import { benchUsers, type IdpCounters, type IdpMessage, type IdpSettings } from "./lib/idp-users";
+import { BENCH_DEV_IDP_CLIENT_SECRET, benchUsers, type IdpCounters, type IdpMessage, type IdpSettings } from "./lib/idp-users";
 
 const settings = JSON.parse(process.env.BENCH_IDP_SETTINGS ?? "{}") as IdpSettings;
 const extraUsers = benchUsers(settings.extraUsers);
@@ -38,6 +38,7 @@ const options: StartDevIdpOptions = {
   backchannelLogoutUris: settings.backchannelLogoutUris,
   accessTokenTtlSeconds: settings.accessTokenTtlSeconds,
   testApi: true,
+  clientSecret: BENCH_DEV_IDP_CLIENT_SECRET,
   cookieKeys: [randomBytes(24).toString("base64url")],
   extraUsers,
 };

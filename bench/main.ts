@@ -18,7 +18,7 @@ import pg from "pg";
 
 import { DASHBOARD_TWIN_HEADER, DASHBOARD_TWIN_PATH, DIST_DIR, ensureBuild, NEXT_BIN, readSources, type BuildInfo, type Sources } from "./lib/build";
 import { clientWeight } from "./lib/client-weight";
-import type { IdpCounters, IdpMessage, IdpSettings } from "./lib/idp-users";
+import { BENCH_DEV_IDP_CLIENT_SECRET, type IdpCounters, type IdpMessage, type IdpSettings } from "./lib/idp-users";
 import { benchUsers } from "./lib/idp-users";
 import { compare, load, type PairedComparison } from "./lib/load";
 import { readRss, run, start, stopAll, stopAllOnSignals, type Child } from "./lib/proc";
@@ -259,6 +259,7 @@ function appEnv(port: number, databaseUrl: string, extra: Record<string, string>
     AUTH_URL: appUrl(port),
     AUTH_DEV_IDP: "1",
     DEV_IDP_ISSUER: IDP_ISSUER,
+    DEV_IDP_CLIENT_SECRET: BENCH_DEV_IDP_CLIENT_SECRET,
     DATABASE_URL: databaseUrl,
     // The bench signs in hundreds of times from one address: limits it never reaches, so the
     // counting (one database write per sign-in start and per callback) is still measured.
@@ -275,6 +276,7 @@ const BUILD_ENV: Record<string, string> = {
   AUTH_URL: appUrl(APP_PORT),
   AUTH_DEV_IDP: "1",
   DEV_IDP_ISSUER: IDP_ISSUER,
+  DEV_IDP_CLIENT_SECRET: BENCH_DEV_IDP_CLIENT_SECRET,
 };
 
 function commandLine(pid: number): string {

@@ -23,7 +23,15 @@ export interface CraftContext {
 /** Returns the `id_token` the token endpoint will send. */
 export type IdTokenCrafter = (context: CraftContext) => Promise<string> | string;
 
+export interface RogueProviderOptions {
+  /** Appended to the server's origin to form the issuer it publishes, e.g. "/" (Auth0's style) or "/realms/x". */
+  issuerPath?: string;
+  /** Publishes this issuer in discovery instead (a provider that names somebody else). */
+  publishIssuer?: (issuer: string) => string;
+}
+
 export interface RogueProvider {
+  /** The issuer exactly as published in discovery and in its tokens. */
   issuer: string;
   clientId: string;
   clientSecret: string;
@@ -34,6 +42,12 @@ export interface RogueProvider {
   authorize(authorizationUrl: string): { code: string; state: string };
   /** Token requests received so far. */
   tokenRequests: number;
+  /** Key-set requests received so far. */
+  jwksRequests: number;
+  /** Replaces the signing key (new kid) and stops publishing the old one, as a provider's rotation does. */
+  rotateKey(): Promise<void>;
+  /** What the userinfo endpoint answers from now on (besides `sub`). */
+  setUserinfo(claims: Record<string, unknown>): void;
   close(): Promise<void>;
 }
 
@@ -63,32 +77,40 @@ export function honestIdToken(context: CraftContext, claims: Record<string, unkn
   return new SignJWT(payload).setProtectedHeader({ alg: "RS256", kid: context.publishedKid }).sign(context.publishedKey);
 }
 
-export async function startRogueProvider(): Promise<RogueProvider> {
+async function signingKey(kid: string): Promise<{ privateKey: CryptoKey; jwk: JWK; kid: string }> {
   const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const publishedKid = "rogue-published-key";
-  const jwk: JWK = { ...(await exportJWK(publicKey)), kid: publishedKid, alg: "RS256", use: "sig" };
+  return { privateKey, kid, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
+}
+
+export async function startRogueProvider(options: RogueProviderOptions = {}): Promise<RogueProvider> {
+  let key = await signingKey("rogue-published-key");
   const nonces = new Map<string, string>();
   let crafter: IdTokenCrafter = honestIdToken;
+  let userinfo: Record<string, unknown> = { email: "mallory@example.com", name: "Mallory" };
   let issuer = "";
+  let base = "";
 
   const state = {
     tokenRequests: 0,
+    jwksRequests: 0,
+    rotations: 0,
   };
 
   const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", issuer);
+    const url = new URL(req.url ?? "/", base);
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
       res.end(JSON.stringify(body));
     };
     try {
-      if (url.pathname === "/.well-known/openid-configuration") {
+      const root = issuer.replace(/\/$/, "");
+      if (url.pathname === `${new URL(root).pathname.replace(/\/$/, "")}/.well-known/openid-configuration`) {
         return json(200, {
-          issuer,
-          authorization_endpoint: `${issuer}/authorize`,
-          token_endpoint: `${issuer}/token`,
-          userinfo_endpoint: `${issuer}/userinfo`,
-          jwks_uri: `${issuer}/jwks`,
+          issuer: options.publishIssuer ? options.publishIssuer(issuer) : issuer,
+          authorization_endpoint: `${base}/authorize`,
+          token_endpoint: `${base}/token`,
+          userinfo_endpoint: `${base}/userinfo`,
+          jwks_uri: `${base}/jwks`,
           response_types_supported: ["code"],
           subject_types_supported: ["public"],
           // A hostile provider advertises every algorithm, hoping the client takes its word for it.
@@ -97,22 +119,26 @@ export async function startRogueProvider(): Promise<RogueProvider> {
           token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post"],
         });
       }
-      if (url.pathname === "/jwks") return json(200, { keys: [jwk] });
+      if (url.pathname === "/jwks") {
+        state.jwksRequests += 1;
+        return json(200, { keys: [key.jwk] });
+      }
       if (url.pathname === "/token" && req.method === "POST") {
         state.tokenRequests += 1;
         const form = new URLSearchParams(await readBody(req));
         const nonce = nonces.get(form.get("code") ?? "") ?? "";
-        const idToken = await crafter({ issuer, ...ROGUE_CLIENT, nonce, publishedKey: privateKey, publishedKid });
+        const idToken = await crafter({ issuer, ...ROGUE_CLIENT, nonce, publishedKey: key.privateKey, publishedKid: key.kid });
         return json(200, { access_token: "rogue-access-token", token_type: "Bearer", expires_in: 300, id_token: idToken });
       }
-      if (url.pathname === "/userinfo") return json(200, { sub: SUBJECT, email: "mallory@example.com", name: "Mallory" });
+      if (url.pathname === "/userinfo") return json(200, { ...userinfo, sub: SUBJECT });
       json(404, { error: "not_found" });
     } catch {
       json(500, { error: "server_error" });
     }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  issuer = `${base}${options.issuerPath ?? ""}`;
 
   let codes = 0;
   return {
@@ -130,6 +156,15 @@ export async function startRogueProvider(): Promise<RogueProvider> {
     },
     get tokenRequests() {
       return state.tokenRequests;
+    },
+    get jwksRequests() {
+      return state.jwksRequests;
+    },
+    async rotateKey() {
+      key = await signingKey(`rogue-rotated-key-${++state.rotations}`);
+    },
+    setUserinfo(claims) {
+      userinfo = claims;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,35 +1,31 @@
 import "server-only";
 
-import { createRemoteJWKSet, type JWTVerifyGetKey } from "jose";
-
 import type { LogoutTokenIssuer } from "@/lib/backchannel-logout";
 import { getEnv } from "@/lib/env";
+import { issuerMatches } from "@/lib/oidc-discovery";
 import { providerClientConfigs } from "@/lib/provider-client";
+import { providerKeySet } from "@/lib/provider-keys";
+import { fetchWithTimeout } from "@/lib/providers";
 import { providerClient } from "@/lib/provider-tokens";
 
 /**
  * Which of the app's providers a logout token claims to come from, and that provider's signing
- * keys: the JWKS named by its discovery document (the issuer there is checked against the
- * configured one). Only OpenID Connect providers configured by issuer qualify.
+ * keys. A token's `iss` must be the issuer exactly as the provider's discovery document publishes
+ * it (OIDC Back-Channel Logout §2.6 step 3 and Discovery §4.3), whatever the configuration's
+ * spelling. Only OpenID Connect providers configured by issuer qualify.
  *
- * The key set is cached per process by jose (public keys; re-fetched on an unknown key id at most
- * every 30 s), which is no session state: a revocation is still in the database only.
+ * The keys are the same per-process set as the ID tokens' (lib/provider-keys.ts): a rotation seen
+ * at sign-in is seen here too, and an unknown key id is fetched at once.
  */
-
-const CACHE_KEY = Symbol.for("oauth-next-app.logout-jwks");
-const holder = globalThis as typeof globalThis & { [CACHE_KEY]?: Map<string, { url: string; keys: JWTVerifyGetKey }> };
-const jwksByProvider = (holder[CACHE_KEY] ??= new Map());
-
 export async function logoutTokenIssuer(iss: string): Promise<LogoutTokenIssuer | null> {
-  const config = providerClientConfigs(getEnv()).find((c) => c.kind === "oidc" && c.issuer === iss);
-  const client = config && providerClient(config.id);
-  if (!config || !client) return null;
-  const { jwks } = await client.endpoints();
-  if (!jwks) return null;
-  let cached = jwksByProvider.get(config.id);
-  if (!cached || cached.url !== jwks) {
-    cached = { url: jwks, keys: createRemoteJWKSet(new URL(jwks), { timeoutDuration: 5_000, cooldownDuration: 30_000 }) };
-    jwksByProvider.set(config.id, cached);
+  for (const config of providerClientConfigs(getEnv())) {
+    // Only a provider configured as this issuer (give or take the trailing "/") can have published it.
+    if (config.kind !== "oidc" || !config.issuer || !issuerMatches(config.issuer, iss)) continue;
+    // A provider that does not answer throws (the route says 503, and the provider sends it again).
+    const endpoints = await providerClient(config.id)?.endpoints();
+    if (!endpoints || endpoints.issuer !== iss) continue;
+    if (!endpoints.jwks) return null;
+    return { provider: config.id, issuer: endpoints.issuer, clientId: config.clientId, keys: providerKeySet(endpoints.jwks, fetchWithTimeout) };
   }
-  return { provider: config.id, issuer: iss, clientId: config.clientId, keys: cached.keys };
+  return null;
 }

@@ -10,7 +10,7 @@ import { limitSignInStart, rateLimitedLoginPath } from "@/lib/auth-rate-limits";
 import { verifySession } from "@/lib/dal";
 import { getEnv } from "@/lib/env";
 import { endProviderGrantAtSignOut, providerEndSessionUrl } from "@/lib/provider-tokens";
-import { providerSummaries } from "@/lib/providers";
+import { providerSummaries, resolveProviderIssuer } from "@/lib/providers";
 import { loginPath, safeCallbackPath } from "@/lib/safe-redirect";
 
 /**
@@ -32,6 +32,7 @@ export async function startSignIn(formData: FormData): Promise<void> {
   const refused = await limitSignInStart(appRateLimitDeps(), await headers(), (await verifySession())?.id ?? null);
   if (refused) redirect(rateLimitedLoginPath(callbackUrl, refused.retryAfterSeconds));
   try {
+    await resolveProviderIssuer(getEnv(), provider);
     // Builds the authorization URL (PKCE, state, nonce), sets the check cookies and redirects.
     await signIn(provider, { redirectTo: callbackUrl });
   } catch (error) {

@@ -124,10 +124,15 @@ const NETWORK_ERROR_CODES = new Set([
  * provider fault. It is only trusted once Auth.js has checked `state`, which it does first.
  */
 export function signInErrorCode(error: unknown, providerError?: string | null): SignInErrorCode {
-  // Auth.js wraps anything our signIn callback throws in AccessDenied, which would read as "you
-  // cancelled"; a refused ID token is the provider's answer failing verification.
+  // Auth.js wraps anything our callbacks and provider requests throw (in AccessDenied, which would
+  // read as "you cancelled", or CallbackRouteError): look down the chain for what really happened.
+  // A provider that timed out or could not be reached, at any step, is "try again in a moment".
   for (const e of causeChain(error)) {
-    if ((e as { name?: string } | null)?.name === "IdTokenRejectedError") return "invalid_response";
+    if (isUnreachable(e)) return "provider_unreachable";
+  }
+  for (const e of causeChain(error)) {
+    const name = (e as { name?: string } | null)?.name;
+    if (name === "IdTokenRejectedError" || name === "DiscoveryError" || name === "KeySetError") return "invalid_response";
   }
   for (const e of causeChain(error)) {
     if (typeof e !== "object" || e === null) continue;
@@ -145,9 +150,6 @@ export function signInErrorCode(error: unknown, providerError?: string | null): 
     if (name === "OperationProcessingError" && typeof message === "string" && message.includes('"state"')) {
       return "state_mismatch";
     }
-    if (name === "TimeoutError" || name === "AbortError") return "provider_unreachable";
-    if (typeof code === "string" && NETWORK_ERROR_CODES.has(code)) return "provider_unreachable";
-    if (name === "TypeError" && message === "fetch failed") return "provider_unreachable";
     if (name === "ResponseBodyError") return "invalid_response";
     if (name === "OperationProcessingError") {
       // A 5xx or non-JSON answer from discovery / the token endpoint is the provider failing.
@@ -157,6 +159,15 @@ export function signInErrorCode(error: unknown, providerError?: string | null): 
     }
   }
   return "signin_failed";
+}
+
+/** A timeout, a refused connection or a provider that answered with a failure (lib/provider-errors.ts). */
+function isUnreachable(e: unknown): boolean {
+  if (typeof e !== "object" || e === null) return false;
+  const { name, message, code } = e as { name?: string; message?: string; code?: unknown };
+  if (name === "TimeoutError" || name === "AbortError" || name === "ProviderUnavailableError") return true;
+  if (typeof code === "string" && NETWORK_ERROR_CODES.has(code)) return true;
+  return name === "TypeError" && message === "fetch failed";
 }
 
 /** One log line: error names and messages down the cause chain, never objects, stacks or bodies. */

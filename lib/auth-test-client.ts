@@ -15,7 +15,8 @@ import { failedSignInRecorder, failureListener, withDatabase, type SessionOption
 import { createAuthConfig } from "@/lib/auth.config";
 import { withSignInErrorCodes } from "@/lib/auth-errors";
 import type { Database } from "@/lib/db";
-import { parseEnv } from "@/lib/env";
+import { parseEnv, type AppEnv } from "@/lib/env";
+import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers";
 import { withCurrentRequest } from "@/lib/request-info";
 import { DEFAULT_SESSION_POLICY } from "@/lib/session-policy";
 import type { TokenKeyring } from "@/lib/token-keys";
@@ -35,10 +36,26 @@ export function testAuthConfigFor(
   const { env, errors } = parseEnv({ NODE_ENV: "test", AUTH_SECRET: options.secret, ...source });
   if (!env) throw new Error(errors.join("\n"));
   const sessions = options.sessions ?? { policy: DEFAULT_SESSION_POLICY, now: () => new Date() };
-  return {
+  const config: AuthConfig = {
     ...withDatabase(createAuthConfig(env, sessions.policy), options.db, options.keyring, sessions),
     basePath: "/api/auth",
     trustHost: true,
+  };
+  envOfConfig.set(config, env);
+  return config;
+}
+
+/** The environment each test configuration was built from: AppClient resolves issuers as lib/auth.ts does. */
+const envOfConfig = new WeakMap<AuthConfig, AppEnv>();
+
+/** Auth.js's handler as lib/auth.ts runs it: a sign-in start or callback first discovers its provider's issuer. */
+function authHandler(config: AuthConfig): (request: Request) => Promise<Response> {
+  const env = envOfConfig.get(config);
+  if (!env) return (request) => Auth(request, config);
+  return async (request) => {
+    const provider = providerOfAuthRequest(request);
+    if (provider) await resolveProviderIssuer(env, provider);
+    return Auth(request, withKnownIssuers(config, env));
   };
 }
 
@@ -67,7 +84,7 @@ export class AppClient {
   constructor(config: AuthConfig, options: { db?: Database; sessions?: SessionOptions; headers?: HeadersInit } = {}) {
     this.#headers = options.headers ?? {};
     const onFailure = options.db ? failureListener(failedSignInRecorder(config, options.db, options.sessions)) : undefined;
-    this.handler = withCurrentRequest(withSignInErrorCodes((request: Request) => Auth(request, config), { onFailure }));
+    this.handler = withCurrentRequest(withSignInErrorCodes(authHandler(config), { onFailure }));
   }
 
   /** The jar's cookies for the app, as lib/authenticate.ts takes them. */

@@ -5,7 +5,7 @@ import type { NextAuthConfig } from "next-auth";
 import { describeAuthError, recordAuthError } from "@/lib/auth-errors";
 import { getEnv, type AppEnv } from "@/lib/env";
 import { IdTokenRejectedError, verifyIdTokenSignature } from "@/lib/id-token-verification";
-import { buildProviders, idTokenIssuers } from "@/lib/providers";
+import { buildProviders, fetchWithTimeout, idTokenIssuers, type IssuerFor } from "@/lib/providers";
 import { safeCallbackPath } from "@/lib/safe-redirect";
 import { sessionPolicy, type SessionPolicy } from "@/lib/session-policy";
 import { decodeSessionToken, encodeSessionToken } from "@/lib/session-token";
@@ -39,11 +39,12 @@ export function cookieUpdateAgeSeconds(policy: SessionPolicy): number {
   return Math.min(3600, Math.floor(cookieMaxAgeSeconds(policy) / 10));
 }
 
-export function createAuthConfig(env: AppEnv, policy: SessionPolicy = sessionPolicy()): NextAuthConfig {
+export function createAuthConfig(env: AppEnv, policy: SessionPolicy = sessionPolicy(), issuerFor?: IssuerFor): NextAuthConfig {
   const issuers = idTokenIssuers(env);
+  const verifyOptions = { fetch: fetchWithTimeout, requireHttps: env.mode === "production" };
   return {
     secret: env.authSecret,
-    providers: buildProviders(env),
+    providers: buildProviders(env, issuerFor),
     // The cookie expires after the idle timeout unless used: the database-free part of the idle
     // timeout. The proxy re-issues it once it is `updateAge` old (lib/route-access.ts), not on every
     // request, so it may end up to `updateAge` before the idle deadline, never after. The server
@@ -58,7 +59,7 @@ export function createAuthConfig(env: AppEnv, policy: SessionPolicy = sessionPol
         const issuer = account ? issuers.get(account.provider) : undefined;
         if (issuer) {
           if (typeof account?.id_token !== "string") throw new IdTokenRejectedError("the provider sent no ID token");
-          await verifyIdTokenSignature(account.id_token, issuer);
+          await verifyIdTokenSignature(account.id_token, issuer, verifyOptions);
         }
         return true;
       },

@@ -5,16 +5,26 @@ import NextAuth, { type NextAuthConfig } from "next-auth";
 import { failedSignInRecorder, failureListener, withDatabase, type FailedSignIn } from "@/lib/auth-with-database";
 import { authConfig } from "@/lib/auth.config";
 import { db } from "@/lib/db";
+import { getEnv } from "@/lib/env";
+import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers";
 import { tokenKeyring } from "@/lib/provider-tokens";
 
 /**
  * Auth.js for the route handler, server components and server actions: the proxy's
  * configuration plus the database (users, linked provider accounts and their encrypted tokens,
  * session records). The session itself stays a JWT cookie; lib/dal.ts checks its record.
+ *
+ * OpenID providers are handed to Auth.js under the issuer they publish, discovered before a sign-in
+ * starts or a callback is handled (lib/providers.ts `withKnownIssuers`).
  */
 let config: NextAuthConfig | undefined;
 
-export const { handlers, auth, signIn, signOut } = NextAuth(() => (config ??= withDatabase(authConfig(), db, tokenKeyring)));
+export const { handlers, auth, signIn, signOut } = NextAuth(async (request) => {
+  const env = getEnv();
+  const provider = request ? providerOfAuthRequest(request) : undefined;
+  if (provider) await resolveProviderIssuer(env, provider);
+  return withKnownIssuers((config ??= withDatabase(authConfig(), db, tokenKeyring)), env);
+});
 
 let recorder: ((failure: FailedSignIn) => Promise<void>) | undefined;
 

@@ -17,7 +17,7 @@ describe("parseEnv", () => {
     const { env, errors, warnings } = parseEnv({ NODE_ENV: "development" }, { devSecret: () => "generated-dev-secret" });
     expect(errors).toEqual([]);
     expect(env?.authSecret).toBe("generated-dev-secret");
-    expect(env?.providers.devIdp).toEqual({ ...DEV_IDP_DEFAULTS, name: "Dev IdP" });
+    expect(env?.providers.devIdp).toEqual({ ...DEV_IDP_DEFAULTS, name: "Dev IdP", trustEmail: false });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/AUTH_SECRET/);
   });
@@ -45,7 +45,7 @@ describe("parseEnv", () => {
     ]);
   });
 
-  it("configures a generic OIDC provider with its display name", () => {
+  it("configures a generic OIDC provider with its display name, keeping the issuer exactly as written", () => {
     const { env } = parseEnv({
       AUTH_SECRET: SECRET,
       AUTH_OIDC_ISSUER: "https://login.example.com/",
@@ -53,12 +53,21 @@ describe("parseEnv", () => {
       AUTH_OIDC_SECRET: "secret",
       AUTH_OIDC_NAME: "Example SSO",
     });
+    // An issuer is an identifier: the slash may be part of it (lib/oidc-discovery.ts decides).
     expect(env?.providers.oidc).toEqual({
-      issuer: "https://login.example.com",
+      issuer: "https://login.example.com/",
       clientId: "client",
       clientSecret: "secret",
       name: "Example SSO",
+      trustEmail: false,
     });
+  });
+
+  it("trusts a generic provider's addresses without email_verified only when AUTH_OIDC_TRUST_EMAIL says so", () => {
+    const oidc = { AUTH_SECRET: SECRET, AUTH_OIDC_ISSUER: "https://login.example.com", AUTH_OIDC_ID: "c", AUTH_OIDC_SECRET: "s" };
+    expect(parseEnv(oidc).env?.providers.oidc?.trustEmail).toBe(false);
+    expect(parseEnv({ ...oidc, AUTH_OIDC_TRUST_EMAIL: "1" }).env?.providers.oidc?.trustEmail).toBe(true);
+    expect(parseEnv({ ...oidc, AUTH_OIDC_TRUST_EMAIL: "maybe" }).errors.join()).toMatch(/AUTH_OIDC_TRUST_EMAIL must be/);
   });
 
   it("refuses an OIDC issuer that is not an http(s) URL", () => {
@@ -75,9 +84,48 @@ describe("parseEnv", () => {
   it("never enables the Dev IdP in production unless AUTH_DEV_IDP=1, and then warns loudly", () => {
     const off = parseEnv(PROD);
     expect(off.env?.providers.devIdp).toBeUndefined();
-    const on = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_URL: "http://localhost:3000", AUTH_DEV_IDP: "1" });
+    const on = parseEnv({
+      NODE_ENV: "production",
+      AUTH_SECRET: SECRET,
+      AUTH_URL: "http://localhost:3000",
+      AUTH_DEV_IDP: "1",
+      DEV_IDP_CLIENT_SECRET: "a-secret-of-our-own",
+    });
     expect(on.env?.providers.devIdp).toBeDefined();
     expect(on.warnings.join()).toMatch(/AUTH_DEV_IDP=1 in production/);
+  });
+
+  it("refuses to start production with the Dev IdP's published client secret, naming the variable", () => {
+    const { env, errors } = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_URL: "http://localhost:3000", AUTH_DEV_IDP: "1" });
+    expect(env).toBeNull();
+    expect(errors.join()).toMatch(/DEV_IDP_CLIENT_SECRET is the published development secret/);
+    // Development and tests keep the zero-configuration default.
+    expect(parseEnv({ AUTH_SECRET: SECRET, AUTH_DEV_IDP: "1" }).errors).toEqual([]);
+  });
+
+  it("refuses to start production with a provider's issuer over plain http off this machine, naming the variable", () => {
+    const oidc = { AUTH_OIDC_ID: "c", AUTH_OIDC_SECRET: "s" };
+    const plain = parseEnv({ ...PROD, ...oidc, AUTH_OIDC_ISSUER: "http://login.example.com" });
+    expect(plain.env).toBeNull();
+    expect(plain.errors.join()).toMatch(/AUTH_OIDC_ISSUER must use https in production/);
+    const devIdp = parseEnv({ ...PROD, AUTH_DEV_IDP: "1", DEV_IDP_CLIENT_SECRET: "own", DEV_IDP_ISSUER: "http://idp.internal:3001" });
+    expect(devIdp.errors.join()).toMatch(/DEV_IDP_ISSUER must use https in production/);
+    // Loopback (a production build tried out locally) and https are fine; development is not checked.
+    expect(parseEnv({ ...PROD, ...oidc, AUTH_OIDC_ISSUER: "http://127.0.0.1:9000" }).errors).toEqual([]);
+    expect(parseEnv({ ...PROD, ...oidc, AUTH_OIDC_ISSUER: "https://login.example.com" }).errors).toEqual([]);
+    expect(parseEnv({ AUTH_SECRET: SECRET, ...oidc, AUTH_OIDC_ISSUER: "http://login.example.com" }).errors).toEqual([]);
+  });
+
+  it("reads how many proxies to trust for the client's address: 1 by default, 0 to trust none", () => {
+    expect(parseEnv(PROD).env?.trustedProxyHops).toBe(1);
+    expect(parseEnv({ ...PROD, TRUSTED_PROXY_HOPS: "0" }).env?.trustedProxyHops).toBe(0);
+    expect(parseEnv({ ...PROD, TRUSTED_PROXY_HOPS: "2" }).env?.trustedProxyHops).toBe(2);
+    for (const bad of ["-1", "one", "1.5", "11"]) expect(parseEnv({ ...PROD, TRUSTED_PROXY_HOPS: bad }).errors.join()).toMatch(/TRUSTED_PROXY_HOPS must be/);
+  });
+
+  it("keeps /api/health's details for operators who ask for them (HEALTH_DETAILS)", () => {
+    expect(parseEnv(PROD).env?.healthDetails).toBe(false);
+    expect(parseEnv({ ...PROD, HEALTH_DETAILS: "1" }).env?.healthDetails).toBe(true);
   });
 
   it("stops production when no provider at all is configured", () => {

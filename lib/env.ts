@@ -25,8 +25,14 @@ export interface OAuthClient {
 }
 
 export interface OidcClient extends OAuthClient {
+  /** As configured; compared with the provider's published issuer by lib/oidc-discovery.ts. */
   issuer: string;
   name: string;
+  /**
+   * Whether an address sent without an `email_verified` claim counts as verified (for providers
+   * that never send the claim); `email_verified: false` is never overridden.
+   */
+  trustEmail: boolean;
 }
 
 export interface AppEnv {
@@ -42,6 +48,10 @@ export interface AppEnv {
   sessionPolicy: SessionPolicy;
   /** Whether session checks may answer from memory while the database's change feed is live (lib/session-cache.ts; SESSION_CHECK_CACHE). */
   sessionCheckCache: boolean;
+  /** Reverse proxies in front of the app that append to X-Forwarded-For (lib/request-info.ts; TRUSTED_PROXY_HOPS). */
+  trustedProxyHops: number;
+  /** Whether /api/health tells anonymous callers more than ok/error (HEALTH_DETAILS). */
+  healthDetails: boolean;
   providers: {
     google?: OAuthClient;
     github?: OAuthClient;
@@ -113,12 +123,16 @@ function clientPair(source: Source, idName: string, secretName: string, errors: 
   return { clientId, clientSecret };
 }
 
-function httpUrl(source: Source, name: string, errors: string[]): string | undefined {
+/**
+ * An http(s) URL. `exact` keeps it as written: an issuer is an identifier, and a trailing "/" may be
+ * part of it (lib/oidc-discovery.ts); other URLs lose theirs.
+ */
+function httpUrl(source: Source, name: string, errors: string[], options: { exact?: boolean } = {}): string | undefined {
   const raw = value(source, name);
   if (!raw) return undefined;
   try {
     const url = new URL(raw);
-    if (url.protocol === "https:" || url.protocol === "http:") return raw.replace(/\/+$/, "");
+    if (url.protocol === "https:" || url.protocol === "http:") return options.exact ? raw : raw.replace(/\/+$/, "");
   } catch {
     // reported below
   }
@@ -127,6 +141,30 @@ function httpUrl(source: Source, name: string, errors: string[]): string | undef
 }
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * In production a provider reached over plain http off this machine would see our client secret
+ * and people's codes and tokens in clear text, and anyone on the path could sign in as anyone.
+ */
+function requireSecureIssuer(mode: Mode, name: string, issuer: string | undefined, errors: string[]): void {
+  if (mode !== "production" || !issuer) return;
+  const url = new URL(issuer);
+  if (url.protocol === "http:" && !LOOPBACK_HOSTS.has(url.hostname)) {
+    errors.push(`${name} must use https in production (got "${issuer}"): the client secret, codes and tokens would travel in clear text.`);
+  }
+}
+
+const MAX_PROXY_HOPS = 10;
+
+function proxyHops(source: Source, errors: string[]): number {
+  const raw = value(source, "TRUSTED_PROXY_HOPS");
+  if (raw === undefined) return 1;
+  if (/^\d+$/.test(raw) && Number(raw) <= MAX_PROXY_HOPS) return Number(raw);
+  errors.push(
+    `TRUSTED_PROXY_HOPS must be a whole number from 0 to ${MAX_PROXY_HOPS} (got "${raw}"): how many reverse proxies in front of the app append to X-Forwarded-For (0: none, the connection's own address is the client).`,
+  );
+  return 1;
+}
 
 /**
  * Redirect URIs, cookie names and the `Secure` flag all follow the public URL. In production
@@ -195,10 +233,12 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
   const github = clientPair(source, "AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET", errors);
 
   let oidc: OidcClient | undefined;
-  const oidcIssuer = httpUrl(source, "AUTH_OIDC_ISSUER", errors);
+  const oidcIssuer = httpUrl(source, "AUTH_OIDC_ISSUER", errors, { exact: true });
+  requireSecureIssuer(mode, "AUTH_OIDC_ISSUER", oidcIssuer, errors);
   const oidcClient = clientPair(source, "AUTH_OIDC_ID", "AUTH_OIDC_SECRET", errors);
+  const oidcTrustEmail = flag(source, "AUTH_OIDC_TRUST_EMAIL", errors) ?? false;
   if (oidcIssuer && oidcClient) {
-    oidc = { ...oidcClient, issuer: oidcIssuer, name: value(source, "AUTH_OIDC_NAME") ?? "Single sign-on" };
+    oidc = { ...oidcClient, issuer: oidcIssuer, name: value(source, "AUTH_OIDC_NAME") ?? "Single sign-on", trustEmail: oidcTrustEmail };
   } else if (oidcIssuer && !oidcClient) {
     errors.push("AUTH_OIDC_ID and AUTH_OIDC_SECRET are required when AUTH_OIDC_ISSUER is set.");
   } else if (!oidcIssuer && oidcClient) {
@@ -213,12 +253,19 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
   let devIdp: OidcClient | undefined;
   if (devIdpEnabled) {
     devIdp = {
-      issuer: httpUrl(source, "DEV_IDP_ISSUER", errors) ?? DEV_IDP_DEFAULTS.issuer,
+      issuer: httpUrl(source, "DEV_IDP_ISSUER", errors, { exact: true }) ?? DEV_IDP_DEFAULTS.issuer,
       clientId: value(source, "DEV_IDP_CLIENT_ID") ?? DEV_IDP_DEFAULTS.clientId,
       clientSecret: value(source, "DEV_IDP_CLIENT_SECRET") ?? DEV_IDP_DEFAULTS.clientSecret,
       name: "Dev IdP",
+      trustEmail: false,
     };
-    if (mode === "production") {
+    requireSecureIssuer(mode, "DEV_IDP_ISSUER", devIdp.issuer, errors);
+    if (mode === "production" && devIdp.clientSecret === DEV_IDP_DEFAULTS.clientSecret) {
+      // The published secret is in this repository: anyone could run an IdP that our app trusts.
+      errors.push(
+        "DEV_IDP_CLIENT_SECRET is the published development secret and AUTH_DEV_IDP=1 in production: set AUTH_DEV_IDP=0 (or unset it), or give the Dev IdP and the app a secret of your own in DEV_IDP_CLIENT_SECRET.",
+      );
+    } else if (mode === "production") {
       warnings.push(
         "AUTH_DEV_IDP=1 in production: the Dev IdP signs anyone in with the published test passwords. Never do this on a public deployment.",
       );
@@ -264,6 +311,9 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
     );
   }
 
+  const trustedProxyHops = proxyHops(source, errors);
+  const healthDetails = flag(source, "HEALTH_DETAILS", errors) ?? false;
+
   if (errors.length > 0 || !authSecret) return { env: null, errors, warnings };
   return {
     env: {
@@ -274,6 +324,8 @@ export function parseEnv(source: Source, options: { devSecret?: () => string } =
       rateLimits,
       sessionPolicy,
       sessionCheckCache,
+      trustedProxyHops,
+      healthDetails,
       providers: { google, github, oidc, devIdp },
     },
     errors,

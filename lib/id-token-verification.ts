@@ -1,6 +1,10 @@
 import "server-only";
 
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTVerifyGetKey } from "jose";
+import { errors, jwtVerify } from "jose";
+
+import { discover } from "@/lib/oidc-discovery";
+import { isProviderUnavailable } from "@/lib/provider-errors";
+import { providerKeySet } from "@/lib/provider-keys";
 
 /**
  * Verifies the signature of the ID token from the token endpoint, against the provider's published
@@ -22,49 +26,27 @@ export class IdTokenRejectedError extends Error {
 export const ID_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
 
 export interface IdTokenIssuer {
+  /** The issuer as configured; the token must carry the one the provider publishes (lib/oidc-discovery.ts). */
   issuer: string;
   clientId: string;
 }
 
-type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
-
-/** Per issuer: its keys, fetched once and refreshed by jose when a new kid appears. */
-const keySets = new Map<string, Promise<JWTVerifyGetKey>>();
-
-async function discoverKeySet(issuer: string, fetchImpl: FetchLike): Promise<JWTVerifyGetKey> {
-  const discoveryUrl = `${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`;
-  const response = await fetchImpl(discoveryUrl, { redirect: "manual", signal: AbortSignal.timeout(5_000) });
-  if (!response.ok) throw new IdTokenRejectedError(`discovery answered ${response.status}`);
-  const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
-  // OIDC Discovery §4.3: the document must name the issuer it was fetched from.
-  if (metadata.issuer !== issuer) throw new IdTokenRejectedError("discovery names another issuer");
-  if (typeof metadata.jwks_uri !== "string") throw new IdTokenRejectedError("discovery has no jwks_uri");
-  return createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: 5_000, [customFetch]: fetchImpl });
+export interface IdTokenVerifyOptions {
+  fetch?: typeof fetch;
+  requireHttps?: boolean;
 }
 
-function keySetFor(issuer: string, fetchImpl: FetchLike): Promise<JWTVerifyGetKey> {
-  let keys = keySets.get(issuer);
-  if (!keys) {
-    keys = discoverKeySet(issuer, fetchImpl);
-    keySets.set(issuer, keys);
-    // A failed discovery is not remembered: the next sign-in tries again.
-    keys.catch(() => keySets.delete(issuer));
-  }
-  return keys;
-}
-
-export async function verifyIdTokenSignature(idToken: string, expected: IdTokenIssuer, fetchImpl: FetchLike = fetch): Promise<void> {
+export async function verifyIdTokenSignature(idToken: string, expected: IdTokenIssuer, options: IdTokenVerifyOptions = {}): Promise<void> {
+  const fetchImpl = options.fetch ?? fetch;
   try {
-    const keys = await keySetFor(expected.issuer, fetchImpl);
-    await jwtVerify(idToken, keys, { issuer: expected.issuer, audience: expected.clientId, algorithms: ID_TOKEN_ALGORITHMS });
+    const metadata = await discover(expected.issuer, { fetch: fetchImpl, requireHttps: options.requireHttps });
+    if (!metadata.jwks_uri) throw new IdTokenRejectedError("discovery has no jwks_uri");
+    const keys = providerKeySet(metadata.jwks_uri, fetchImpl);
+    await jwtVerify(idToken, keys, { issuer: metadata.issuer, audience: expected.clientId, algorithms: ID_TOKEN_ALGORITHMS });
   } catch (error) {
-    if (error instanceof IdTokenRejectedError) throw error;
-    const reason = error instanceof errors.JOSEError ? error.code : (error as Error)?.name ?? "error";
+    // A provider that does not answer is not a forged token: the person is told to try again.
+    if (error instanceof IdTokenRejectedError || isProviderUnavailable(error)) throw error;
+    const reason = error instanceof errors.JOSEError ? error.code : ((error as Error)?.message ?? "error");
     throw new IdTokenRejectedError(`ID token refused: ${reason}`, { cause: error });
   }
-}
-
-/** For tests: forget every issuer's keys. */
-export function forgetIdTokenKeys(): void {
-  keySets.clear();
 }

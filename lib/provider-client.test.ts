@@ -1,7 +1,8 @@
 import { UnsecuredJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 
 import { clientSecretBasic, createProviderClient, type ProviderClientConfig } from "@/lib/provider-client";
+import { forgetDiscovery } from "@/lib/oidc-discovery";
 import { AccessTokenRejectedError, InvalidGrantError, ProviderUnavailableError } from "@/lib/provider-errors";
 
 /**
@@ -42,6 +43,11 @@ const json = (body: unknown, status = 200) => Response.json(body, { status });
 function oidcProvider(token: (seen: Seen) => Response | Promise<Response>) {
   return stubFetch((url, seen) => (url.endsWith("/.well-known/openid-configuration") ? json(DISCOVERY) : token(seen)));
 }
+
+beforeEach(() => {
+  // Discovery documents are cached per process (lib/oidc-discovery.ts); each test scripts its own.
+  forgetDiscovery();
+});
 
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(
@@ -103,10 +109,31 @@ describe("refresh", () => {
     expect(await failure(createProviderClient(OIDC, fetchStub).refresh("rt-1", "sub-1"))).toBeInstanceOf(ProviderUnavailableError);
   });
 
-  it("keeps a new ID token about the same person", async () => {
-    const idToken = new UnsecuredJWT({ sub: "sub-1" }).encode();
+  it("keeps a new ID token about the same person from the same issuer", async () => {
+    const idToken = new UnsecuredJWT({ sub: "sub-1", iss: ISSUER }).encode();
     const { fetchStub } = oidcProvider(() => json({ access_token: "at-2", id_token: idToken, expires_in: 300 }));
     expect((await createProviderClient(OIDC, fetchStub).refresh("rt-1", "sub-1")).idToken).toBe(idToken);
+  });
+
+  it("refuses a new ID token from another issuer, even one spelled like ours with a slash (OIDC Core §12.2)", async () => {
+    for (const iss of [`${ISSUER}/`, "https://evil.example", undefined]) {
+      forgetDiscovery();
+      const idToken = new UnsecuredJWT({ sub: "sub-1", ...(iss ? { iss } : {}) }).encode();
+      const { fetchStub } = oidcProvider(() => json({ access_token: "at-2", id_token: idToken, expires_in: 300 }));
+      expect(await failure(createProviderClient(OIDC, fetchStub).refresh("rt-1", "sub-1"))).toBeInstanceOf(ProviderUnavailableError);
+    }
+  });
+
+  it("works with an issuer published with a trailing slash and configured without (Auth0)", async () => {
+    const published = `${ISSUER}/`;
+    const idToken = new UnsecuredJWT({ sub: "sub-1", iss: published }).encode();
+    const { fetchStub, seen } = stubFetch((url) =>
+      url.endsWith("/.well-known/openid-configuration") ? json({ ...DISCOVERY, issuer: published }) : json({ access_token: "at-2", id_token: idToken }),
+    );
+    const client = createProviderClient(OIDC, fetchStub);
+    expect((await client.refresh("rt-1", "sub-1")).idToken).toBe(idToken);
+    expect((await client.endpoints()).issuer).toBe(published);
+    expect(seen[0]!.url).toBe(`${ISSUER}/.well-known/openid-configuration`);
   });
 });
 

@@ -2,8 +2,10 @@ import "server-only";
 
 import { decodeJwt } from "jose";
 
-import type { AppEnv } from "@/lib/env";
-import { AccessTokenRejectedError, InvalidGrantError, ProviderUnavailableError } from "@/lib/provider-errors";
+import type { AppEnv, OidcClient } from "@/lib/env";
+import { fetchGitHubUser } from "@/lib/github-user";
+import { discover, type ProviderMetadata } from "@/lib/oidc-discovery";
+import { AccessTokenRejectedError, InvalidGrantError, isProviderUnavailable, ProviderUnavailableError } from "@/lib/provider-errors";
 import { expiresAtFrom } from "@/lib/token-expiry";
 
 /**
@@ -25,11 +27,15 @@ export interface ProviderClientConfig {
   kind: ProviderKind;
   clientId: string;
   clientSecret: string;
-  /** OIDC issuer (discovery at `${issuer}/.well-known/openid-configuration`); unused for Google/GitHub. */
+  /** OIDC issuer as configured (lib/oidc-discovery.ts); unused for Google/GitHub. */
   issuer?: string;
+  /** Refuse endpoints over plain http off loopback (production). */
+  requireHttps?: boolean;
 }
 
 export interface ProviderEndpoints {
+  /** The issuer exactly as the provider publishes it: what its ID and logout tokens carry in `iss`. */
+  issuer: string | undefined;
   token: string;
   userinfo: string | undefined;
   revocation: string | undefined;
@@ -61,9 +67,12 @@ export interface ProviderClient {
   endSessionUrl(options: { idTokenHint: string | null; postLogoutRedirectUri: string }): Promise<string | null>;
 }
 
+export const GOOGLE_ISSUER = "https://accounts.google.com";
+
 // Google publishes no end_session_endpoint; GitHub has neither OIDC nor RFC 7009 (its grant
 // deletion API is a different thing), so for GitHub sign-out only forgets the token.
 const GOOGLE: ProviderEndpoints = {
+  issuer: GOOGLE_ISSUER,
   token: "https://oauth2.googleapis.com/token",
   userinfo: "https://openidconnect.googleapis.com/v1/userinfo",
   revocation: "https://oauth2.googleapis.com/revoke",
@@ -71,6 +80,7 @@ const GOOGLE: ProviderEndpoints = {
   jwks: "https://www.googleapis.com/oauth2/v3/certs",
 };
 const GITHUB: ProviderEndpoints = {
+  issuer: undefined,
   token: "https://github.com/login/oauth/access_token",
   userinfo: "https://api.github.com/user",
   revocation: undefined,
@@ -78,16 +88,19 @@ const GITHUB: ProviderEndpoints = {
   jwks: undefined,
 };
 
-const DISCOVERY_TTL_MS = 60 * 60 * 1000;
-
 /** The providers the environment configures, as refresh/revoke/userinfo clients see them. */
 export function providerClientConfigs(env: AppEnv): ProviderClientConfig[] {
   const { google, github, oidc, devIdp } = env.providers;
+  const requireHttps = env.mode === "production";
+  const oidcClient = (id: string, client: OidcClient): ProviderClientConfig => {
+    const { issuer, name, clientId, clientSecret } = client;
+    return { id, name, kind: "oidc", issuer, clientId, clientSecret, requireHttps };
+  };
   const configs: ProviderClientConfig[] = [];
   if (google) configs.push({ id: "google", name: "Google", kind: "google", ...google });
   if (github) configs.push({ id: "github", name: "GitHub", kind: "github", ...github });
-  if (oidc) configs.push({ id: "oidc", kind: "oidc", ...oidc });
-  if (devIdp) configs.push({ id: "dev-idp", kind: "oidc", ...devIdp });
+  if (oidc) configs.push(oidcClient("oidc", oidc));
+  if (devIdp) configs.push(oidcClient("dev-idp", devIdp));
   return configs;
 }
 
@@ -112,7 +125,6 @@ function optionalString(value: unknown): string | null {
 
 export function createProviderClient(config: ProviderClientConfig, fetchImpl: typeof fetch): ProviderClient {
   const provider = config.id;
-  let discovery: { at: number; endpoints: Promise<ProviderEndpoints> } | undefined;
 
   /** Network failures and timeouts are the provider being unavailable, never a reason to give up the grant. */
   async function send(url: string, init: RequestInit, what: string): Promise<Response> {
@@ -136,38 +148,32 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
     return body;
   }
 
-  async function discover(): Promise<ProviderEndpoints> {
+  async function discovered(): Promise<ProviderEndpoints> {
     const issuer = config.issuer;
     if (!issuer) throw new ProviderUnavailableError(provider, "no issuer configured");
-    const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
-    const response = await send(url, { headers: { accept: "application/json" } }, "discovery");
-    if (!response.ok) throw new ProviderUnavailableError(provider, `discovery: HTTP ${response.status}`);
-    const doc = await readJson(response, "discovery");
-    // OIDC Discovery §4.3: the document must be for the issuer we trust, or its endpoints could
-    // send our client secret and the person's tokens to someone else.
-    if (doc.issuer !== issuer) throw new ProviderUnavailableError(provider, "discovery: issuer mismatch");
-    const token = optionalString(doc.token_endpoint);
-    if (!token) throw new ProviderUnavailableError(provider, "discovery: no token_endpoint");
+    let doc: ProviderMetadata;
+    try {
+      // Cached per process and shared with sign-in (lib/oidc-discovery.ts); the issuer is checked there.
+      doc = await discover(issuer, { fetch: fetchImpl, requireHttps: config.requireHttps });
+    } catch (error) {
+      if (isProviderUnavailable(error)) throw new ProviderUnavailableError(provider, error.message.replace(/^[^:]*: /, ""), { cause: error });
+      throw new ProviderUnavailableError(provider, (error as Error)?.message ?? "discovery failed", { cause: error });
+    }
+    if (!doc.token_endpoint) throw new ProviderUnavailableError(provider, "discovery: no token_endpoint");
     return {
-      token,
-      userinfo: optionalString(doc.userinfo_endpoint) ?? undefined,
-      revocation: optionalString(doc.revocation_endpoint) ?? undefined,
-      endSession: optionalString(doc.end_session_endpoint) ?? undefined,
-      jwks: optionalString(doc.jwks_uri) ?? undefined,
+      issuer: doc.issuer,
+      token: doc.token_endpoint,
+      userinfo: doc.userinfo_endpoint,
+      revocation: doc.revocation_endpoint,
+      endSession: doc.end_session_endpoint,
+      jwks: doc.jwks_uri,
     };
   }
 
   function endpoints(): Promise<ProviderEndpoints> {
     if (config.kind === "google") return Promise.resolve(GOOGLE);
     if (config.kind === "github") return Promise.resolve(GITHUB);
-    if (discovery && Date.now() - discovery.at < DISCOVERY_TTL_MS) return discovery.endpoints;
-    const current = { at: Date.now(), endpoints: discover() };
-    discovery = current;
-    // A failed discovery is not remembered: the next call tries again.
-    current.endpoints.catch(() => {
-      if (discovery === current) discovery = undefined;
-    });
-    return current.endpoints;
+    return discovered();
   }
 
   function clientPost(url: string, form: Record<string, string>, what: string): Promise<Response> {
@@ -191,7 +197,7 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
     endpoints,
 
     async refresh(refreshToken, subject) {
-      const { token } = await endpoints();
+      const { token, issuer } = await endpoints();
       const response = await clientPost(token, { grant_type: "refresh_token", refresh_token: refreshToken }, "token refresh");
       if (response.status >= 500 || response.status === 429) {
         throw new ProviderUnavailableError(provider, `token refresh: HTTP ${response.status}`);
@@ -207,15 +213,17 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
       if (!accessToken) throw new ProviderUnavailableError(provider, "token refresh: no access_token");
       const idToken = optionalString(body.id_token);
       if (idToken) {
-        // OIDC Core §12.2: a refreshed ID token must be about the same person. We only keep it as
-        // the logout hint, which the provider verifies, so decoding (not verifying) is enough here.
-        let sub: unknown;
+        // OIDC Core §12.2: a refreshed ID token must come from the same issuer, exactly as published,
+        // and be about the same person. We only keep it as the logout hint, which the provider
+        // verifies, so decoding (not verifying) is enough here.
+        let claims: { sub?: unknown; iss?: unknown } = {};
         try {
-          sub = decodeJwt(idToken).sub;
+          claims = decodeJwt(idToken);
         } catch {
-          sub = undefined;
+          // an unreadable token matches nobody
         }
-        if (sub !== subject) throw new ProviderUnavailableError(provider, "token refresh: ID token is about someone else");
+        if (claims.sub !== subject) throw new ProviderUnavailableError(provider, "token refresh: ID token is about someone else");
+        if (issuer !== undefined && claims.iss !== issuer) throw new ProviderUnavailableError(provider, "token refresh: ID token from another issuer");
       }
       return {
         accessToken,
@@ -238,11 +246,10 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
     },
 
     async userinfo(accessToken) {
+      if (config.kind === "github") return fetchGitHubUser(accessToken, { fetch: fetchImpl });
       const { userinfo } = await endpoints();
       if (!userinfo) throw new ProviderUnavailableError(provider, "no userinfo endpoint");
       const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: "application/json" };
-      // GitHub's API refuses requests without a User-Agent.
-      if (config.kind === "github") headers["user-agent"] = "oauth-next-app";
       const response = await send(userinfo, { headers }, "userinfo");
       // RFC 6750 §3.1: 401 is invalid_token (worth one refresh); 403 is a scope problem or, at
       // GitHub, a rate limit, which a new token would not fix.

@@ -29,8 +29,18 @@ describe("profileFromOidcClaims", () => {
     expect(profileFromOidcClaims({ sub: "eve", email: "eve@example.com", email_verified: false }).email).toBeNull();
   });
 
-  it("keeps an address when the provider does not say either way", () => {
-    expect(profileFromOidcClaims({ sub: "x", email: "x@example.com" }).email).toBe("x@example.com");
+  it("keeps only an address the provider says it verified: true or the string \"true\"", () => {
+    const email = (email_verified: unknown) => profileFromOidcClaims({ sub: "x", email: "x@example.com", email_verified }).email;
+    expect(email(true)).toBe("x@example.com");
+    expect(email("true")).toBe("x@example.com");
+    for (const no of [false, "false", "FALSE", "yes", 1, 0, null, {}, ""]) expect(email(no)).toBeNull();
+  });
+
+  it("does not keep an address the provider does not vouch for, unless the operator trusts it", () => {
+    expect(profileFromOidcClaims({ sub: "x", email: "x@example.com" }).email).toBeNull();
+    expect(profileFromOidcClaims({ sub: "x", email: "x@example.com" }, { trustEmail: true }).email).toBe("x@example.com");
+    expect(profileFromOidcClaims({ sub: "x", email: "x@example.com", email_verified: "false" }, { trustEmail: true }).email).toBeNull();
+    expect(profileFromOidcClaims({ sub: "x", email: "x@example.com", email_verified: false }, { trustEmail: true }).email).toBeNull();
   });
 
   it("drops a picture that is not an http(s) URL", () => {

@@ -58,13 +58,25 @@ function subject(value: unknown): string {
 }
 
 /**
+ * Whether `email_verified` says yes. OIDC Core §5.1 makes it a JSON boolean; some providers send
+ * the string "true" (Apple, Cognito), and those mean yes too. `"false"` is a non-empty string and
+ * must not read as true; anything else (missing, null, 1, "yes") is not a yes either.
+ */
+export function claimsVerifiedEmail(value: unknown): boolean | undefined {
+  if (value === undefined) return undefined;
+  return value === true || value === "true";
+}
+
+/**
  * OpenID Connect standard claims (OIDC Core §5.1), from the ID token or the userinfo endpoint.
  *
- * An address the provider itself says is unverified (`email_verified: false`) is not stored: anyone
- * can type someone else's address at such a provider, and User.email is unique, so keeping it would
- * let them squat the real owner's address or be mistaken for them later.
+ * Only an address the provider says it verified is stored: anyone can type someone else's address
+ * at a provider that does not check, and User.email is unique, so keeping it would let them squat
+ * the real owner's address or be mistaken for them later. A provider that never sends
+ * `email_verified` (Microsoft Entra ID) gets its addresses trusted only when the operator says so
+ * (`trustEmail`, AUTH_OIDC_TRUST_EMAIL); an explicit "no" is never overridden.
  */
-export function profileFromOidcClaims(claims: Record<string, unknown>): StoredProfile {
+export function profileFromOidcClaims(claims: Record<string, unknown>, options: { trustEmail?: boolean } = {}): StoredProfile {
   const given = text(claims.given_name);
   const family = text(claims.family_name);
   return {
@@ -74,12 +86,12 @@ export function profileFromOidcClaims(claims: Record<string, unknown>): StoredPr
       normalizeName([given, family].filter(Boolean).join(" ")) ??
       normalizeName(claims.preferred_username) ??
       normalizeName(claims.nickname),
-    email: claims.email_verified === false ? null : normalizeEmail(claims.email),
+    email: (claimsVerifiedEmail(claims.email_verified) ?? options.trustEmail === true) ? normalizeEmail(claims.email) : null,
     image: normalizeImageUrl(claims.picture),
   };
 }
 
-/** GitHub's REST `/user` object (with the primary email filled in by Auth.js when it is private). */
+/** GitHub's REST `/user` object, its `email` replaced by the verified address (lib/github-user.ts). */
 export function profileFromGitHubUser(user: Record<string, unknown>): StoredProfile {
   return {
     id: subject(user.id),

@@ -2,7 +2,8 @@ import { Auth, raw, skipCSRFCheck, type AuthConfig } from "@auth/core";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { parseEnv, type AppEnv } from "@/lib/env";
-import { buildProviders, DISCOVERY_TTL_MS, providerFetch, providerSummaries } from "@/lib/providers";
+import { DISCOVERY_TTL_MS, forgetDiscovery } from "@/lib/oidc-discovery";
+import { buildProviders, providerFetch, providerSummaries } from "@/lib/providers";
 
 const SECRET = "test-secret-that-is-long-enough-for-auth";
 
@@ -56,6 +57,7 @@ async function startSignIn(env: AppEnv, providerId: string) {
 
 afterEach(() => {
   vi.unstubAllGlobals();
+  forgetDiscovery();
 });
 
 describe("Google authorization request (offline)", () => {
@@ -160,27 +162,41 @@ describe("the provider's discovery document", () => {
 
   it("is fetched once and reused by later sign-ins until it is ten minutes old", async () => {
     const calls = countingNetwork();
-    let now = 0;
-    const fetchFor = providerFetch({ clock: () => now });
-    for (let i = 0; i < 3; i++) {
-      const response = await fetchFor(DISCOVERY, { method: "GET" });
-      expect(response.status).toBe(200);
-      expect(response.headers.get("content-type")).toMatch(/application\/json/);
-      expect(await response.json()).toEqual(GOOGLE_DISCOVERY);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const fetchFor = providerFetch("https://accounts.google.com");
+      for (let i = 0; i < 3; i++) {
+        const response = await fetchFor(DISCOVERY, { method: "GET" });
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toMatch(/application\/json/);
+        expect(await response.json()).toEqual(GOOGLE_DISCOVERY);
+      }
+      expect(calls).toEqual([`GET ${DISCOVERY}`]);
+      vi.setSystemTime(Date.now() + DISCOVERY_TTL_MS);
+      await fetchFor(DISCOVERY, { method: "GET" });
+      expect(calls).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
     }
-    expect(calls).toEqual([`GET ${DISCOVERY}`]);
-    now = DISCOVERY_TTL_MS;
-    await fetchFor(DISCOVERY, { method: "GET" });
-    expect(calls).toHaveLength(2);
   });
 
   it("is not kept when the provider fails to serve it, and nothing else is ever kept", async () => {
     const calls = countingNetwork(503);
-    const fetchFor = providerFetch();
-    expect((await fetchFor(DISCOVERY)).status).toBe(503);
-    expect((await fetchFor(DISCOVERY)).status).toBe(503);
+    const fetchFor = providerFetch("https://accounts.google.com");
+    await expect(fetchFor(DISCOVERY)).rejects.toMatchObject({ name: "ProviderUnavailableError" });
+    await expect(fetchFor(DISCOVERY)).rejects.toMatchObject({ name: "ProviderUnavailableError" });
     await fetchFor("https://oauth2.googleapis.com/token", { method: "POST", body: "grant_type=authorization_code" });
     await fetchFor("https://oauth2.googleapis.com/token", { method: "POST", body: "grant_type=authorization_code" });
     expect(calls).toEqual([`GET ${DISCOVERY}`, `GET ${DISCOVERY}`, "POST https://oauth2.googleapis.com/token", "POST https://oauth2.googleapis.com/token"]);
+  });
+
+  it("is refused before Auth.js sees it when it names another issuer", async () => {
+    vi.stubGlobal("fetch", async () => Response.json({ ...GOOGLE_DISCOVERY, issuer: "https://accounts.example.com" }));
+    await expect(providerFetch("https://accounts.google.com")(DISCOVERY)).rejects.toMatchObject({ name: "DiscoveryError" });
+  });
+
+  it("in production, is refused when it sends us to an endpoint over plain http", async () => {
+    vi.stubGlobal("fetch", async () => Response.json({ ...GOOGLE_DISCOVERY, token_endpoint: "http://oauth2.googleapis.com/token" }));
+    await expect(providerFetch("https://accounts.google.com", { requireHttps: true })(DISCOVERY)).rejects.toThrow(/token_endpoint is plain http/);
   });
 });

@@ -6,6 +6,9 @@ import GitHub from "next-auth/providers/github";
 import Google from "next-auth/providers/google";
 
 import type { AppEnv, OidcClient } from "@/lib/env";
+import { fetchGitHubUser, GITHUB_API } from "@/lib/github-user";
+import { discover, discoveryDocument, discoveryUrl, knownPublishedIssuer } from "@/lib/oidc-discovery";
+import { GOOGLE_ISSUER } from "@/lib/provider-client";
 import { profileFromGitHubUser, profileFromOidcClaims, type StoredProfile } from "@/lib/provider-profile";
 
 /**
@@ -27,33 +30,20 @@ export const fetchWithTimeout: typeof fetch = (input, init) => {
   return fetch(input, { ...init, signal });
 };
 
-/** How long a provider's discovery document is reused: providers change theirs rarely, and announce it. */
-export const DISCOVERY_TTL_MS = 10 * 60_000;
-
 /**
- * fetchWithTimeout for one provider, remembering its discovery document (OIDC Discovery §4):
- * Auth.js fetches it again at every sign-in start and every callback, two round trips to the
- * provider per sign-in spent on a document that does not change. Only a 200 answer is kept, for
- * DISCOVERY_TTL_MS; anything else goes to the network as before.
+ * fetchWithTimeout for Auth.js's requests to one provider, with its discovery document
+ * (OIDC Discovery §4) served from lib/oidc-discovery.ts: fetched once for every part of the app,
+ * checked for the right issuer (and, in production, https endpoints) before Auth.js sees it. Auth.js
+ * would otherwise fetch it again at every sign-in start and every callback.
  */
-export function providerFetch(options: { ttlMs?: number; clock?: () => number } = {}): typeof fetch {
-  const ttlMs = options.ttlMs ?? DISCOVERY_TTL_MS;
-  const clock = options.clock ?? Date.now;
-  const documents = new Map<string, { body: string; contentType: string; storedAt: number }>();
+export function providerFetch(configuredIssuer: string, options: { requireHttps?: boolean } = {}): typeof fetch {
+  const documentUrl = discoveryUrl(configuredIssuer);
   return async (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
-    if (method !== "GET" || !url.endsWith("/.well-known/openid-configuration")) return fetchWithTimeout(input, init);
-    const kept = documents.get(url);
-    if (kept && clock() - kept.storedAt < ttlMs) {
-      return new Response(kept.body, { status: 200, headers: { "content-type": kept.contentType } });
-    }
-    const response = await fetchWithTimeout(input, init);
-    if (response.status === 200) {
-      const body = await response.clone().text();
-      documents.set(url, { body, contentType: response.headers.get("content-type") ?? "application/json", storedAt: clock() });
-    }
-    return response;
+    if (method !== "GET" || url !== documentUrl) return fetchWithTimeout(input, init);
+    const body = await discoveryDocument(configuredIssuer, { fetch: fetchWithTimeout, requireHttps: options.requireHttps });
+    return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
   };
 }
 
@@ -64,12 +54,26 @@ const OIDC_SCOPE = "openid email profile";
 
 type OidcProfileClaims = Record<string, unknown> & { sub: string };
 
-function oidcProvider(id: string, client: OidcClient, params: Record<string, string>): OAuthConfig<OidcProfileClaims> {
+/**
+ * The issuer Auth.js is given: the provider's published one once this process has discovered it
+ * (lib/auth.ts resolves it before a sign-in starts or a callback is handled). oauth4webapi compares
+ * the discovery document's issuer with this value, and every ID token's `iss` with the document's.
+ */
+export type IssuerFor = (configured: string) => string;
+
+const asConfigured: IssuerFor = (configured) => configured;
+
+function oidcProvider(
+  id: string,
+  client: OidcClient,
+  params: Record<string, string>,
+  context: { issuerFor: IssuerFor; requireHttps: boolean },
+): OAuthConfig<OidcProfileClaims> {
   return {
     id,
     name: client.name,
     type: "oidc",
-    issuer: client.issuer,
+    issuer: context.issuerFor(client.issuer),
     clientId: client.clientId,
     clientSecret: client.clientSecret,
     checks: OIDC_CHECKS,
@@ -77,13 +81,14 @@ function oidcProvider(id: string, client: OidcClient, params: Record<string, str
     // The ID token is still verified (nonce, iss, aud); the profile is then read from the userinfo
     // endpoint, which always carries the standard claims, whatever the provider puts in the token.
     idToken: false,
-    profile: (claims): StoredProfile => profileFromOidcClaims(claims),
-    [customFetch]: providerFetch(),
+    profile: (claims): StoredProfile => profileFromOidcClaims(claims, { trustEmail: client.trustEmail }),
+    [customFetch]: providerFetch(client.issuer, { requireHttps: context.requireHttps }),
   };
 }
 
-export function buildProviders(env: AppEnv): Provider[] {
+export function buildProviders(env: AppEnv, issuerFor: IssuerFor = asConfigured): Provider[] {
   const { google, github, oidc, devIdp } = env.providers;
+  const requireHttps = env.mode === "production";
   const providers: Provider[] = [];
   if (google) {
     providers.push(
@@ -94,7 +99,7 @@ export function buildProviders(env: AppEnv): Provider[] {
         // Google issues a refresh token only with offline access, and only on a consent screen.
         authorization: { params: { scope: OIDC_SCOPE, access_type: "offline", prompt: "consent" } },
         profile: (claims) => profileFromOidcClaims(claims as unknown as Record<string, unknown>),
-        [customFetch]: providerFetch(),
+        [customFetch]: providerFetch(GOOGLE_ISSUER, { requireHttps: true }),
       }),
     );
   }
@@ -104,17 +109,23 @@ export function buildProviders(env: AppEnv): Provider[] {
         clientId: github.clientId,
         clientSecret: github.clientSecret,
         checks: ["pkce", "state"],
+        // Auth.js's own request has no timeout and takes an unverified address (lib/github-user.ts).
+        userinfo: {
+          url: `${GITHUB_API}/user`,
+          request: ({ tokens }: { tokens: { access_token?: string } }) => fetchGitHubUser(tokens.access_token ?? "", { fetch: fetchWithTimeout }),
+        },
         profile: (user) => profileFromGitHubUser(user as unknown as Record<string, unknown>),
         [customFetch]: fetchWithTimeout,
       }),
     );
   }
+  const context = { issuerFor, requireHttps };
   if (oidc) {
-    providers.push(oidcProvider("oidc", oidc, { scope: `${OIDC_SCOPE} offline_access` }));
+    providers.push(oidcProvider("oidc", oidc, { scope: `${OIDC_SCOPE} offline_access` }, context));
   }
   if (devIdp) {
     // Same request shape as Google's: offline access needs an explicit consent prompt (OIDC Core §11).
-    providers.push(oidcProvider("dev-idp", devIdp, { scope: `${OIDC_SCOPE} offline_access`, prompt: "consent" }));
+    providers.push(oidcProvider("dev-idp", devIdp, { scope: `${OIDC_SCOPE} offline_access`, prompt: "consent" }, context));
   }
   return providers;
 }
@@ -137,8 +148,47 @@ export function providerName(env: AppEnv, id: string | undefined): string | unde
 export function idTokenIssuers(env: AppEnv): Map<string, { issuer: string; clientId: string }> {
   const { google, oidc, devIdp } = env.providers;
   const issuers = new Map<string, { issuer: string; clientId: string }>();
-  if (google) issuers.set("google", { issuer: "https://accounts.google.com", clientId: google.clientId });
+  if (google) issuers.set("google", { issuer: GOOGLE_ISSUER, clientId: google.clientId });
   if (oidc) issuers.set("oidc", { issuer: oidc.issuer, clientId: oidc.clientId });
   if (devIdp) issuers.set("dev-idp", { issuer: devIdp.issuer, clientId: devIdp.clientId });
   return issuers;
+}
+
+function oidcClientOf(env: AppEnv, provider: string): OidcClient | undefined {
+  if (provider === "oidc") return env.providers.oidc;
+  if (provider === "dev-idp") return env.providers.devIdp;
+  return undefined;
+}
+
+/**
+ * Discovers the issuer of `provider` when it is an OpenID provider configured by issuer (cached per
+ * process, lib/oidc-discovery.ts). A failure is left for Auth.js to meet and report.
+ */
+export async function resolveProviderIssuer(env: AppEnv, provider: string): Promise<void> {
+  const client = oidcClientOf(env, provider);
+  if (!client) return;
+  await discover(client.issuer, { fetch: fetchWithTimeout, requireHttps: env.mode === "production" }).catch(() => {});
+}
+
+/** The provider of an Auth.js sign-in start or callback request (`/api/auth/{signin,callback}/<id>`). */
+export function providerOfAuthRequest(request: Request): string | undefined {
+  return /\/api\/auth\/(?:signin|callback)\/([^/]+)$/.exec(new URL(request.url).pathname)?.[1];
+}
+
+const withIssuers = new WeakMap<object, { key: string; config: object }>();
+
+/**
+ * `config` with its OpenID providers under the issuers this process has discovered (no network):
+ * oauth4webapi compares the discovery document's issuer with the provider's strictly, and a
+ * configured issuer may lack (or add) the trailing "/" the provider publishes. Rebuilt only when
+ * what is known changes.
+ */
+export function withKnownIssuers<C extends { providers?: unknown }>(config: C, env: AppEnv): C {
+  const known: IssuerFor = (configured) => knownPublishedIssuer(configured) ?? configured;
+  const key = [env.providers.oidc, env.providers.devIdp].map((client) => (client ? known(client.issuer) : "")).join("\0");
+  const kept = withIssuers.get(config);
+  if (kept?.key === key) return kept.config as C;
+  const built = { ...config, providers: buildProviders(env, known) };
+  withIssuers.set(config, { key, config: built });
+  return built;
 }

@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
-import { E2E_DIST_DIR, IDP_URL, TEST_AUTH_SECRET } from "./stack";
+import { DEV_IDP_TEST_CLIENT_SECRET, E2E_DIST_DIR, IDP_URL, TEST_AUTH_SECRET } from "./stack";
 
 /**
  * Extra instances of the production build, started by a test itself (start-up validation,
@@ -38,6 +38,7 @@ export function productionEnv(port: number, overrides: Record<string, string | u
     AUTH_URL: `http://localhost:${port}`,
     AUTH_DEV_IDP: "1",
     DEV_IDP_ISSUER: IDP_URL,
+    DEV_IDP_CLIENT_SECRET: DEV_IDP_TEST_CLIENT_SECRET,
   };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[key];

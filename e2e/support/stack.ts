@@ -39,6 +39,12 @@ export const REFRESH_DUE_AFTER_MS = (Number(IDP_ACCESS_TOKEN_TTL) - APP_REFRESH_
 export const TEST_AUTH_SECRET = "e2e-only-secret-0123456789abcdefghijklmnopqrstuvwxyz";
 
 /**
+ * The Dev IdP's client secret in the e2e stack: the app runs as a production build, which refuses
+ * the published development secret (lib/env.ts).
+ */
+export const DEV_IDP_TEST_CLIENT_SECRET = "e2e-dev-idp-client-secret-not-the-published-one";
+
+/**
  * The Dev IdP's second client: the same IdP configured in the app a second time, as the generic
  * OIDC provider ("oidc"), so account linking has two providers to link. Only instances that set
  * AUTH_OIDC_* (e2e/support/security-instance.ts) show its button.
@@ -61,6 +67,7 @@ export function idpServerEnv(): Record<string, string> {
   return {
     DEV_IDP_PORT: new URL(IDP_URL).port,
     DEV_IDP_ISSUER: IDP_URL,
+    DEV_IDP_CLIENT_SECRET: DEV_IDP_TEST_CLIENT_SECRET,
     DEV_IDP_REDIRECT_URIS: ALL_APP_URLS.map((u) => `${u}/api/auth/callback/dev-idp`).join(","),
     DEV_IDP_POST_LOGOUT_REDIRECT_URIS: ALL_APP_URLS.map((u) => `${u}/`).join(","),
     // Each app instance gets its own logout token when a session at the IdP ends (instances that
@@ -82,6 +89,7 @@ export function appServerEnv(appUrl: string): Record<string, string> {
     AUTH_SECRET: TEST_AUTH_SECRET,
     AUTH_DEV_IDP: "1",
     DEV_IDP_ISSUER: IDP_URL,
+    DEV_IDP_CLIENT_SECRET: DEV_IDP_TEST_CLIENT_SECRET,
     ...RELAXED_RATE_LIMITS,
   };
 }

@@ -11,7 +11,7 @@ import { limitSignInStart } from "@/lib/auth-rate-limits";
 import { db } from "@/lib/db";
 import { requireUser } from "@/lib/dal";
 import { getEnv } from "@/lib/env";
-import { providerSummaries } from "@/lib/providers";
+import { providerSummaries, resolveProviderIssuer } from "@/lib/providers";
 
 /**
  * Link and Unlink on /settings/accounts. Server actions: POST-only and refused from another origin
@@ -43,6 +43,7 @@ export async function linkProvider(formData: FormData): Promise<void> {
     maxAge: LINK_INTENT_TTL_SECONDS,
   });
   try {
+    await resolveProviderIssuer(getEnv(), provider);
     await signIn(provider, { redirectTo: `${PATH}?notice=linked&provider=${encodeURIComponent(provider)}` });
   } catch (error) {
     unstable_rethrow(error);
