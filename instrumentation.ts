@@ -4,6 +4,9 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { validateEnvOrExit } = await import("@/lib/env");
   validateEnvOrExit();
+  // The TCP peer's address, for TRUSTED_PROXY_HOPS=0 (lib/client-address.ts).
+  const { installPeerAddressHeader } = await import("@/lib/peer-address");
+  installPeerAddressHeader();
   const { checkDatabaseOrExit, closeDatabaseOnShutdown } = await import("@/lib/server-lifecycle");
   await checkDatabaseOrExit();
   closeDatabaseOnShutdown();

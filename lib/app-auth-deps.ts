@@ -19,6 +19,7 @@ export function appAuthDeps(): AuthDeps & { keys: SigningKeyStore } {
     keys: signingKeys(),
     now: () => new Date(),
     rateLimits: env.rateLimits,
+    proxyHops: env.trustedProxyHops,
     sessionCache: appSessionCache(),
   };
 }

@@ -7,5 +7,5 @@ import { getEnv } from "@/lib/env";
 /** lib/auth-rate-limits.ts's dependencies, bound to the app's database, configuration and clock. */
 export function appRateLimitDeps(): RateLimitDeps & { secret: string | string[] } {
   const env = getEnv();
-  return { db, limits: env.rateLimits, now: () => new Date(), secret: env.authSecret };
+  return { db, limits: env.rateLimits, now: () => new Date(), secret: env.authSecret, proxyHops: env.trustedProxyHops };
 }

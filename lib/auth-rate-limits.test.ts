@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 
 import { limitSignInStart, withAuthRateLimits, type RateLimitDeps } from "@/lib/auth-rate-limits";
+import { PEER_ADDRESS_HEADER } from "@/lib/client-address";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
 import { DEFAULT_RATE_LIMITS } from "@/lib/rate-limit";
 
@@ -20,6 +21,7 @@ beforeAll(async () => {
     limits: { ...DEFAULT_RATE_LIMITS, signInIp: { limit: 2, windowSeconds: 60 }, callbackIp: { limit: 2, windowSeconds: 60 }, signInAccount: { limit: 2, windowSeconds: 60 } },
     now: () => new Date(),
     secret: "rate-limit-wrapper-test-secret-0123456789ab",
+    proxyHops: 1,
   };
 });
 afterAll(async () => {
@@ -71,4 +73,29 @@ it("limits one signed-in account across addresses, and never lets a missing addr
   const noAddress = [];
   for (let i = 0; i < 3; i++) noAddress.push(await limitSignInStart(deps, new Headers(), null));
   expect(noAddress.map((refusal) => refusal !== null)).toEqual([false, false, true]);
+});
+
+it("never lets the client choose its bucket with what it writes into X-Forwarded-For", async () => {
+  // Our proxy appended "198.51.100.40:49152" (with a port) or a non-address; the entries to its
+  // left are the client's own. Varying them must not buy a fresh allowance.
+  const withPort = [];
+  for (const forged of ["203.0.113.1", "203.0.113.2", "203.0.113.3"]) {
+    withPort.push(await limitSignInStart(deps, new Headers(from(`${forged}, 198.51.100.40:49152`)), null));
+  }
+  expect(withPort.map((refusal) => refusal !== null)).toEqual([false, false, true]);
+
+  const unparsable = [];
+  for (const forged of ["203.0.113.4", "203.0.113.5", "203.0.113.6"]) {
+    unparsable.push(await limitSignInStart(deps, new Headers(from(`${forged}, unknown`)), null));
+  }
+  expect(unparsable.map((refusal) => refusal !== null)).toEqual([false, false, true]);
+});
+
+it("with TRUSTED_PROXY_HOPS=0 trusts no header: only the server's own record of the TCP peer counts", async () => {
+  const direct = { ...deps, proxyHops: 0 };
+  const results = [];
+  for (const forged of ["203.0.113.7", "203.0.113.8", "203.0.113.9"]) {
+    results.push(await limitSignInStart(direct, new Headers({ "x-forwarded-for": forged, [PEER_ADDRESS_HEADER]: "198.51.100.41" }), null));
+  }
+  expect(results.map((refusal) => refusal !== null)).toEqual([false, false, true]);
 });

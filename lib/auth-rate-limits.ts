@@ -5,8 +5,8 @@ import { decodeJwt } from "jose";
 import type { AccessTokenRefusal } from "@/lib/access-tokens";
 import { NO_STORE, rateLimitedJson } from "@/lib/api-response";
 import type { Database } from "@/lib/db";
-import { firstRefusal, hitRateLimit, peekRateLimit, type RateLimitDecision, type RateLimits } from "@/lib/rate-limit";
-import { clientIp } from "@/lib/request-info";
+import { firstRefusal, hitRateLimit, type RateLimitDecision, type RateLimits } from "@/lib/rate-limit";
+import { clientAddress, rateLimitSubject } from "@/lib/client-address";
 import { loginPath } from "@/lib/safe-redirect";
 import { readRequestSessionClaims } from "@/lib/session-claims";
 
@@ -21,24 +21,26 @@ import { readRequestSessionClaims } from "@/lib/session-claims";
  *                    per client IP, so forged or replayed callbacks cannot make us hammer it.
  *   bearer failures  refused `Authorization: Bearer` tokens, per client IP, so nobody gets unlimited
  *                    guesses; and per person for refused tokens we did sign (expired, or of an ended
- *                    session), so a leaked, dead token replayed in a loop is throttled too. An IP or
- *                    account over the limit is refused even with a valid token until the window ends.
+ *                    session), so a leaked, dead token replayed in a loop is throttled too. Over the
+ *                    limit, refusals are answered 429 instead of 401; a valid token is always
+ *                    accepted, or anyone holding a dead token of a person could lock them out.
  *
- * The client IP is lib/request-info.ts's (the nearest proxy's view): put the app behind a proxy
- * that overwrites X-Forwarded-For, else a client chooses its own bucket. A request with no usable
- * address counts under one shared "unknown" bucket rather than escaping the limit.
+ * The client IP is lib/client-address.ts's: the X-Forwarded-For entry TRUSTED_PROXY_HOPS from the
+ * right (IPv6 counted by /64). A request with no usable address counts under one shared "unknown"
+ * bucket rather than escaping the limit or choosing its own.
  */
 
 export interface RateLimitDeps {
   db: Database;
   limits: RateLimits;
   now: () => Date;
+  /** TRUSTED_PROXY_HOPS: which X-Forwarded-For entry is the client (lib/client-address.ts). */
+  proxyHops: number;
 }
 
-const UNKNOWN_IP = "unknown";
-
-function ipOf(headers: Headers): string {
-  return clientIp(headers) ?? UNKNOWN_IP;
+/** The client's bucket: its address (IPv6 by /64), or the one shared "unknown" bucket. */
+function ipOf(deps: RateLimitDeps, headers: Headers): string {
+  return rateLimitSubject(clientAddress(headers, deps.proxyHops));
 }
 
 /** Counts a sign-in start; the refusal (the longest wait of the rules that refuse), or null. */
@@ -46,7 +48,7 @@ export async function limitSignInStart(deps: RateLimitDeps, headers: Headers, us
   const { db, limits } = deps;
   const now = deps.now();
   const [byIp, byAccount] = await Promise.all([
-    limits.signInIp ? hitRateLimit(db, "signInIp", limits.signInIp, ipOf(headers), now) : null,
+    limits.signInIp ? hitRateLimit(db, "signInIp", limits.signInIp, ipOf(deps, headers), now) : null,
     limits.signInAccount && userId ? hitRateLimit(db, "signInAccount", limits.signInAccount, userId, now) : null,
   ]);
   return firstRefusal([byIp, byAccount]);
@@ -56,7 +58,7 @@ export async function limitSignInStart(deps: RateLimitDeps, headers: Headers, us
 export async function limitCallback(deps: RateLimitDeps, headers: Headers): Promise<RateLimitDecision | null> {
   const rule = deps.limits.callbackIp;
   if (!rule) return null;
-  return firstRefusal([await hitRateLimit(deps.db, "callbackIp", rule, ipOf(headers), deps.now())]);
+  return firstRefusal([await hitRateLimit(deps.db, "callbackIp", rule, ipOf(deps, headers), deps.now())]);
 }
 
 /** The `sub` a bearer token claims, unverified: only used to find the bucket, never to authenticate. */
@@ -67,18 +69,6 @@ function claimedSubject(token: string): string | null {
   } catch {
     return null;
   }
-}
-
-/** Whether this bearer request is already over a limit (counts nothing: valid tokens cost nothing). */
-export async function bearerBlocked(deps: RateLimitDeps, headers: Headers, token: string): Promise<RateLimitDecision | null> {
-  const { db, limits } = deps;
-  const now = deps.now();
-  const sub = claimedSubject(token);
-  const [byIp, byAccount] = await Promise.all([
-    limits.bearerIp ? peekRateLimit(db, "bearerIp", limits.bearerIp, ipOf(headers), now) : null,
-    limits.bearerAccount && sub ? peekRateLimit(db, "bearerAccount", limits.bearerAccount, sub, now) : null,
-  ]);
-  return firstRefusal([byIp, byAccount]);
 }
 
 /**
@@ -99,7 +89,7 @@ export async function countBearerFailure(
   const now = deps.now();
   const sub = token && reason !== "malformed_header" && SIGNED_BY_US.has(reason) ? claimedSubject(token) : null;
   const [byIp, byAccount] = await Promise.all([
-    limits.bearerIp ? hitRateLimit(db, "bearerIp", limits.bearerIp, ipOf(headers), now) : null,
+    limits.bearerIp ? hitRateLimit(db, "bearerIp", limits.bearerIp, ipOf(deps, headers), now) : null,
     limits.bearerAccount && sub ? hitRateLimit(db, "bearerAccount", limits.bearerAccount, sub, now) : null,
   ]);
   return firstRefusal([byIp, byAccount]);

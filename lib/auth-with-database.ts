@@ -8,6 +8,7 @@ import { storeSignInTokens } from "@/lib/account-tokens";
 import { createAuthAdapter } from "@/lib/auth-adapter";
 import type { SignInErrorCode, SignInFailureListener } from "@/lib/auth-errors";
 import type { Database } from "@/lib/db";
+import { getEnv } from "@/lib/env";
 import { clientInfoFrom, currentRequest, type ClientInfo } from "@/lib/request-info";
 import { readRequestSessionClaims } from "@/lib/session-claims";
 import { sessionPolicy, type SessionPolicy } from "@/lib/session-policy";
@@ -41,12 +42,14 @@ export interface SessionOptions {
   policy: SessionPolicy;
   /** The clock; tests move it. */
   now: () => Date;
+  /** TRUSTED_PROXY_HOPS, for the client address noted on sessions and sign-in events (1 when unset). */
+  proxyHops?: number;
 }
 
 const NO_CLIENT: ClientInfo = { ip: null, userAgent: null };
 
 function defaultSessionOptions(): SessionOptions {
-  return { policy: sessionPolicy(), now: () => new Date() };
+  return { policy: sessionPolicy(), now: () => new Date(), proxyHops: getEnv().trustedProxyHops };
 }
 
 /** The provider's own session id (`sid`, OIDC Front/Back-Channel Logout) from its ID token, already verified by Auth.js. */
@@ -89,7 +92,7 @@ export function withDatabase(
     const token = jwt ? await jwt(params) : params.token;
     if (!token) return token;
     const request = currentRequest();
-    const client = request ? clientInfoFrom(request.headers) : NO_CLIENT;
+    const client = request ? clientInfoFrom(request.headers, sessions.proxyHops ?? 1) : NO_CLIENT;
     const previous = request ? await readRequestSessionClaims(request.headers, secret) : null;
     const now = sessions.now();
     const sid = await startSession(
@@ -159,7 +162,7 @@ export function failedSignInRecorder(
     const now = sessions.now();
     const claims = await readRequestSessionClaims(headers, config.secret ?? []);
     const session = claims ? await checkSession(db, claims, sessions.policy, now) : null;
-    await recordSignInEvent(db, { userId: session?.user.id ?? null, provider, result: code, client: clientInfoFrom(headers) }, now);
+    await recordSignInEvent(db, { userId: session?.user.id ?? null, provider, result: code, client: clientInfoFrom(headers, sessions.proxyHops ?? 1) }, now);
   };
 }
 

@@ -2,7 +2,7 @@ import "server-only";
 
 import { verifyAccessToken, type AccessTokenRefusal } from "@/lib/access-tokens";
 import { apiAudience, appOrigin } from "@/lib/app-origin";
-import { bearerBlocked, countBearerFailure } from "@/lib/auth-rate-limits";
+import { countBearerFailure } from "@/lib/auth-rate-limits";
 import { bearerToken } from "@/lib/bearer-header";
 import type { Database } from "@/lib/db";
 import type { RateLimits } from "@/lib/rate-limit";
@@ -44,6 +44,8 @@ export interface AuthDeps {
   now: () => Date;
   /** Bearer-failure limits (lib/auth-rate-limits.ts); unset: not limited (tests of other things). */
   rateLimits?: RateLimits;
+  /** TRUSTED_PROXY_HOPS, for the bearer-failure limits' client address (1 when unset). */
+  proxyHops?: number;
   /** Recent answers of the session check (lib/session-cache.ts); unset: every check reads the database. */
   sessionCache?: SessionCache;
 }
@@ -84,8 +86,11 @@ export async function authenticateApiRequest(deps: AuthDeps, request: RequestCre
     const user = await authenticateSession(deps, request);
     return user ? { ok: true, user, credential: "cookie" } : { ok: false, error: "unauthorized" };
   }
-  const limiter = deps.rateLimits ? { db: deps.db, limits: deps.rateLimits, now: deps.now } : null;
+  const limiter = deps.rateLimits ? { db: deps.db, limits: deps.rateLimits, now: deps.now, proxyHops: deps.proxyHops ?? 1 } : null;
   const token = bearerToken(authorization);
+  // Only refusals are counted, and only a refusal is ever answered 429: a valid token is accepted
+  // whatever other tokens did (anyone can replay a dead token of someone else's), so the limits
+  // slow down guessing and replaying without letting anyone lock an account holder out.
   const refuse = async (reason: AccessTokenRefusal | "malformed_header" | "session"): Promise<ApiCaller> => {
     const over = limiter ? await countBearerFailure(limiter, request.headers, token, reason) : null;
     return over ? { ok: false, error: "rate_limited", retryAfterSeconds: over.retryAfterSeconds } : { ok: false, error: "invalid_token", reason };
@@ -93,18 +98,12 @@ export async function authenticateApiRequest(deps: AuthDeps, request: RequestCre
   if (!token) return refuse("malformed_header");
   const origin = appOrigin(request.headers, deps.authUrl);
   const now = deps.now();
-  // The limit is read alongside verification (no added latency); an address or account already
-  // over it is refused even with a valid token, so a lucky guess is worth nothing.
-  const [blocked, verified] = await Promise.all([
-    limiter ? bearerBlocked(limiter, request.headers, token) : null,
-    verifyAccessToken(token, {
-      issuer: origin,
-      audience: apiAudience(origin),
-      key: (kid) => deps.keys.verificationKey(kid, now),
-      now,
-    }),
-  ]);
-  if (blocked) return { ok: false, error: "rate_limited", retryAfterSeconds: blocked.retryAfterSeconds };
+  const verified = await verifyAccessToken(token, {
+    issuer: origin,
+    audience: apiAudience(origin),
+    key: (kid) => deps.keys.verificationKey(kid, now),
+    now,
+  });
   if (!verified.ok) return refuse(verified.reason);
   const user = await activeUser(deps, verified);
   return user ? { ok: true, user, credential: "bearer" } : refuse("session");

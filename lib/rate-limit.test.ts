@@ -18,7 +18,6 @@ import {
   hitRateLimit,
   parseRateLimitRule,
   parseRateLimits,
-  peekRateLimit,
   sweepRateLimits,
 } from "@/lib/rate-limit";
 
@@ -108,15 +107,6 @@ describe.each(integrationTargets())("the rate limiter on $name", ({ url }) => {
     for (let i = 0; i < 4; i++) await hitRateLimit(db, "signInIp", RULE, "198.51.100.3", T0);
     expect((await hitRateLimit(db, "signInIp", RULE, "198.51.100.4", T0)).allowed).toBe(true);
     expect((await hitRateLimit(db, "callbackIp", RULE, "198.51.100.3", T0)).allowed).toBe(true);
-  });
-
-  it("peeking reads the bucket without counting an attempt", async () => {
-    expect(await peekRateLimit(db, "bearerIp", RULE, "198.51.100.5", T0)).toMatchObject({ count: 0, allowed: true });
-    for (let i = 0; i < 3; i++) await hitRateLimit(db, "bearerIp", RULE, "198.51.100.5", T0);
-    expect(await peekRateLimit(db, "bearerIp", RULE, "198.51.100.5", at(5))).toMatchObject({ count: 3, allowed: true });
-    await hitRateLimit(db, "bearerIp", RULE, "198.51.100.5", at(5));
-    expect(await peekRateLimit(db, "bearerIp", RULE, "198.51.100.5", at(6))).toMatchObject({ count: 4, allowed: false, retryAfterSeconds: 54 });
-    expect(await peekRateLimit(db, "bearerIp", RULE, "198.51.100.5", at(60))).toMatchObject({ count: 0, allowed: true });
   });
 
   it("two instances (two clients on one database) share the same count", async () => {

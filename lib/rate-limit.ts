@@ -132,25 +132,6 @@ export async function hitRateLimit(
   return decision(rule, Number(row.count), new Date(row.resetAt), now);
 }
 
-/**
- * Whether `subject` is already over the limit, without counting an attempt (for credentials that
- * only count when they fail: a valid bearer token must not use up its owner's allowance).
- */
-export async function peekRateLimit(
-  db: Database,
-  name: RateLimitName,
-  rule: RateLimitRule,
-  subject: string,
-  now: Date = new Date(),
-): Promise<RateLimitDecision> {
-  const key = bucketKey(name, subject);
-  const rows = await db.$queryRaw<{ count: number; resetAt: Date }[]>`
-    SELECT "count", "resetAt" FROM "RateLimit" WHERE "key" = ${key} AND "resetAt" > ${now}`;
-  const row = rows[0];
-  if (!row) return decision(rule, 0, new Date(now.getTime() + rule.windowSeconds * 1000), now);
-  return decision(rule, Number(row.count), new Date(row.resetAt), now);
-}
-
 /** Deletes buckets whose window is over (they would restart at 1 anyway). Returns how many. */
 export async function sweepRateLimits(db: Database, now: Date = new Date()): Promise<number> {
   return db.$executeRaw`DELETE FROM "RateLimit" WHERE "resetAt" <= ${now}`;

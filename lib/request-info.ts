@@ -1,7 +1,8 @@
 import "server-only";
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import { isIP } from "node:net";
+
+import { clientAddress } from "@/lib/client-address";
 
 /**
  * Where a request came from, for the sessions and activity pages: the client's IP address and
@@ -19,28 +20,10 @@ export interface ClientInfo {
 
 const MAX_USER_AGENT = 512;
 
-/**
- * The rightmost X-Forwarded-For entry: the address that the nearest proxy (or Next.js itself,
- * which sets the header from the socket when it is absent) saw. Entries to its left were added by
- * the client and anything in between, so they are the easiest to make up.
- */
-export function clientIp(headers: Headers): string | null {
-  const forwarded = headers.get("x-forwarded-for");
-  const candidates = forwarded ? forwarded.split(",").reverse() : [];
-  const realIp = headers.get("x-real-ip");
-  if (realIp) candidates.push(realIp);
-  for (const raw of candidates) {
-    let ip = raw.trim();
-    if (ip.startsWith("[") && ip.includes("]")) ip = ip.slice(1, ip.indexOf("]"));
-    if (ip.toLowerCase().startsWith("::ffff:") && isIP(ip.slice(7)) === 4) ip = ip.slice(7);
-    if (isIP(ip)) return ip;
-  }
-  return null;
-}
-
-export function clientInfoFrom(headers: Headers): ClientInfo {
+/** `hops`: TRUSTED_PROXY_HOPS, how the client's address is read (lib/client-address.ts). */
+export function clientInfoFrom(headers: Headers, hops: number): ClientInfo {
   const userAgent = headers.get("user-agent")?.trim().slice(0, MAX_USER_AGENT);
-  return { ip: clientIp(headers), userAgent: userAgent || null };
+  return { ip: clientAddress(headers, hops), userAgent: userAgent || null };
 }
 
 // Shared by every bundle of the process (route handlers, actions), like lib/env.ts's cache.
