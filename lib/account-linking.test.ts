@@ -4,12 +4,14 @@
  * a second client), on a migrated database: in-memory PGlite, and PostgreSQL when
  * TEST_DATABASE_URL is set.
  */
+import { createHash } from "node:crypto";
+
 import type { AuthConfig } from "@auth/core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { startDevIdp, type DevIdp } from "@/idp/provider";
 import { Browser } from "@/idp/test-browser";
-import { linkIntentCookieName, linkIntentValue, unlinkProvider } from "@/lib/account-linking";
+import { linkIntentCookieName, linkIntentMatches, linkIntentValue, unlinkProvider } from "@/lib/account-linking";
 import { AppClient, atIdp, TEST_APP as APP } from "@/lib/auth-test-client";
 import { withDatabase } from "@/lib/auth-with-database";
 import { createAuthConfig } from "@/lib/auth.config";
@@ -90,9 +92,10 @@ describe.each(integrationTargets())("linking accounts on $name", ({ url }) => {
   }
 
   /** What the "Link <Provider>" server action sets before it starts the flow. */
-  async function pressLink(app: AppClient, provider: string): Promise<void> {
+  async function pressLink(app: AppClient, provider: string, value?: (sessionId: string) => string): Promise<void> {
     const { sessionId } = await sessionOf(app);
-    app.jar.store(new Response(null, { headers: { "set-cookie": `${linkIntentCookieName(false)}=${linkIntentValue(sessionId, provider)}; Path=/` } }));
+    const intent = value ? value(sessionId) : linkIntentValue(sessionId, provider, SECRET);
+    app.jar.store(new Response(null, { headers: { "set-cookie": `${linkIntentCookieName(false)}=${intent}; Path=/` } }));
   }
 
   const accounts = () => database.db.account.findMany({ select: { userId: true, provider: true, providerAccountId: true }, orderBy: { provider: "asc" } });
@@ -141,6 +144,19 @@ describe.each(integrationTargets())("linking accounts on $name", ({ url }) => {
     const { sessionId } = await sessionOf(app);
     await revokeSession(database.db, sessionId, "revoked", new Date());
     expect(await signIn(app, "oidc", ALICE)).toBe(`${APP}/login?error=session_expired`);
+    expect((await accounts()).map((a) => a.provider)).toEqual(["dev-idp"]);
+  });
+
+  it("a link intent forged from the session id alone (its plain hash, as a sibling subdomain could plant it) links nothing", async () => {
+    const app = new AppClient(config);
+    await signIn(app, "dev-idp", ALICE);
+    // The value before intents were keyed: anyone who knows the session id could compute it.
+    const plainHash = (sessionId: string) => `oidc.${createHash("sha256").update(`link-intent\0${sessionId}\0oidc`).digest("base64url")}`;
+    await pressLink(app, "oidc", plainHash);
+    expect(await signIn(app, "oidc", ALICE)).toBe(`${APP}/login?error=link_not_requested`);
+    // Keyed with another deployment's secret: nothing either.
+    await pressLink(app, "oidc", (sessionId) => linkIntentValue(sessionId, "oidc", "another-deployments-secret-0123456789abcdef"));
+    expect(await signIn(app, "oidc", ALICE)).toBe(`${APP}/login?error=link_not_requested`);
     expect((await accounts()).map((a) => a.provider)).toEqual(["dev-idp"]);
   });
 
@@ -200,5 +216,31 @@ describe.each(integrationTargets())("linking accounts on $name", ({ url }) => {
     const sessions = await database.db.userSession.findMany({ where: { userId }, select: { id: true, revokedAt: true } });
     expect(sessions.find((s) => s.id === sessionId)?.revokedAt).toBeNull();
     expect(sessions.filter((s) => s.id !== sessionId).every((s) => s.revokedAt !== null)).toBe(true);
+  });
+});
+
+describe("linkIntentMatches", () => {
+  const intent = { sessionId: "s".repeat(43), provider: "oidc", secret: SECRET };
+  const value = linkIntentValue(intent.sessionId, intent.provider, SECRET);
+
+  it("over https accepts the intent only in the __Host- cookie, which no subdomain can set", () => {
+    expect(linkIntentMatches([{ name: "__Host-link-intent", value }], { ...intent, secure: true })).toBe(true);
+    expect(linkIntentMatches([{ name: "link-intent", value }], { ...intent, secure: true })).toBe(false);
+  });
+
+  it("over http reads the unprefixed cookie", () => {
+    expect(linkIntentMatches([{ name: "link-intent", value }], { ...intent, secure: false })).toBe(true);
+  });
+
+  it("still accepts an intent made under an older AUTH_SECRET while it is listed", () => {
+    const old = linkIntentValue(intent.sessionId, intent.provider, "an-older-secret-0123456789abcdefghij");
+    const secret = [SECRET, "an-older-secret-0123456789abcdefghij"];
+    expect(linkIntentMatches([{ name: "link-intent", value: old }], { ...intent, secret, secure: false })).toBe(true);
+    expect(linkIntentMatches([{ name: "link-intent", value: old }], { ...intent, secure: false })).toBe(false);
+  });
+
+  it("is bound to the session and to the provider", () => {
+    expect(linkIntentMatches([{ name: "link-intent", value }], { ...intent, sessionId: "t".repeat(43), secure: false })).toBe(false);
+    expect(linkIntentMatches([{ name: "link-intent", value }], { ...intent, provider: "github", secure: false })).toBe(false);
   });
 });

@@ -1,12 +1,12 @@
 import "server-only";
 
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 
 import { LinkNotRequestedError, LinkSessionInvalidError } from "@/lib/auth-errors";
 import type { Database } from "@/lib/db";
 import { currentRequest } from "@/lib/request-info";
 import { forgetAllSessions } from "@/lib/session-cache";
-import { cookiesOf, readRequestSessionClaims } from "@/lib/session-claims";
+import { cookiesOf, readSessionClaims } from "@/lib/session-claims";
 import type { SessionPolicy } from "@/lib/session-policy";
 import { checkSession } from "@/lib/session-registry";
 
@@ -28,31 +28,54 @@ import { checkSession } from "@/lib/session-registry";
 
 export const LINK_INTENT_TTL_SECONDS = 10 * 60;
 
-/** `__Host-` over https: no subdomain can plant one, no other path can shadow it. */
+/**
+ * `__Host-` over https: no subdomain can plant one, no other path can shadow it. Over https only
+ * that name is accepted (a sibling subdomain can set the unprefixed one for our host).
+ */
 export function linkIntentCookieName(secure: boolean): string {
   return secure ? "__Host-link-intent" : "link-intent";
 }
 
-function digest(sessionId: string, provider: string): string {
-  return createHash("sha256").update(`link-intent\0${sessionId}\0${provider}`).digest("base64url");
+const secretsOf = (secret: string | string[]) => (Array.isArray(secret) ? secret : [secret]);
+
+/** A key of its own from AUTH_SECRET (HKDF, RFC 5869): unrelated to the session cookie's and the token keys. */
+const keys = new Map<string, Buffer>();
+function intentKey(secret: string): Buffer {
+  let key = keys.get(secret);
+  if (!key) {
+    key = Buffer.from(hkdfSync("sha256", secret, "oauth-next-app/link-intent", "link intent MAC v1", 32));
+    keys.set(secret, key);
+  }
+  return key;
+}
+
+function mac(secret: string, sessionId: string, provider: string): string {
+  return createHmac("sha256", intentKey(secret)).update(`link-intent\0${sessionId}\0${provider}`).digest("base64url");
 }
 
 /**
- * The cookie's value: which provider, and a hash of the session id with it. The session id is 256
- * secret random bits that never leave the encrypted session cookie, so nobody who lacks it can
- * forge the value, and it is worthless once that session ends (each sign-in, including the one
- * that completes the link, starts a new session).
+ * The cookie's value: which provider, and a MAC of the session id with it under a server-side key.
+ * A plain hash would not do: anyone knows their own session id (it is in their cookie's claims to
+ * whoever can read them) and could compute the value for a session id they learn; with the key,
+ * only this server can make one. It is worthless once that session ends (each sign-in, including
+ * the one that completes the link, starts a new session).
  */
-export function linkIntentValue(sessionId: string, provider: string): string {
-  return `${provider}.${digest(sessionId, provider)}`;
+export function linkIntentValue(sessionId: string, provider: string, secret: string | string[]): string {
+  const [current] = secretsOf(secret);
+  if (!current) throw new Error("no secret for the link intent");
+  return `${provider}.${mac(current, sessionId, provider)}`;
 }
 
-export function linkIntentMatches(cookies: readonly { name: string; value: string }[], sessionId: string, provider: string): boolean {
-  const expected = Buffer.from(linkIntentValue(sessionId, provider));
+export function linkIntentMatches(
+  cookies: readonly { name: string; value: string }[],
+  intent: { sessionId: string; provider: string; secret: string | string[]; secure: boolean },
+): boolean {
+  const name = linkIntentCookieName(intent.secure);
+  const expected = secretsOf(intent.secret).map((secret) => Buffer.from(`${intent.provider}.${mac(secret, intent.sessionId, intent.provider)}`));
   return cookies.some((cookie) => {
-    if (cookie.name !== linkIntentCookieName(true) && cookie.name !== linkIntentCookieName(false)) return false;
+    if (cookie.name !== name) return false;
     const actual = Buffer.from(cookie.value);
-    return actual.length === expected.length && timingSafeEqual(actual, expected);
+    return expected.some((value) => actual.length === value.length && timingSafeEqual(actual, value));
   });
 }
 
@@ -71,10 +94,14 @@ export function linkGuard(deps: LinkGuardDeps): (userId: string, provider: strin
   return async (userId, provider) => {
     const request = currentRequest();
     if (!request) throw new LinkNotRequestedError(provider);
-    const claims = await readRequestSessionClaims(request.headers, deps.secret);
+    const cookies = cookiesOf(request.headers);
+    // A session in the `__Secure-` cookie means the app is served over https (Auth.js names it so).
+    const secureClaims = await readSessionClaims(cookies, { secret: deps.secret, secure: true });
+    const claims = secureClaims ?? (await readSessionClaims(cookies, { secret: deps.secret, secure: false }));
     if (!claims || claims.userId !== userId) throw new LinkSessionInvalidError();
     if (!(await checkSession(deps.db, claims, deps.policy, deps.now()))) throw new LinkSessionInvalidError();
-    if (!linkIntentMatches(cookiesOf(request.headers), claims.sessionId, provider)) throw new LinkNotRequestedError(provider);
+    const intent = { sessionId: claims.sessionId, provider, secret: deps.secret, secure: secureClaims !== null };
+    if (!linkIntentMatches(cookies, intent)) throw new LinkNotRequestedError(provider);
   };
 }
 

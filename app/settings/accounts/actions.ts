@@ -34,7 +34,7 @@ export async function linkProvider(formData: FormData): Promise<void> {
   const refused = await limitSignInStart(appRateLimitDeps(), requestHeaders, user.id);
   if (refused) redirect(`${PATH}?notice=rate_limited&retry_after=${refused.retryAfterSeconds}`);
   const secure = appOrigin(requestHeaders, getEnv().authUrl).startsWith("https:");
-  (await cookies()).set(linkIntentCookieName(secure), linkIntentValue(user.sessionId, provider), {
+  (await cookies()).set(linkIntentCookieName(secure), linkIntentValue(user.sessionId, provider, getEnv().authSecret), {
     httpOnly: true,
     secure,
     // Lax: the provider sends the browser back with a top-level GET, which must carry it.
