@@ -63,11 +63,11 @@ test.describe("signing in with the Dev IdP", () => {
     expect(await anonymous.json()).toEqual({ error: "unauthorized" });
   });
 
-  test("/api/health reports the database without needing a session", async ({ request }) => {
+  test("/api/health says ok once the database answers, and tells an anonymous caller nothing more", async ({ request }) => {
     const health = await request.get("/api/health");
     expect(health.status()).toBe(200);
-    // The session cache's state depends on whether an earlier request checked a session (README: sessions).
-    expect(await health.json()).toEqual({ status: "ok", db: "ok", sessionCache: expect.stringMatching(/^(idle|live|waiting)$/) });
+    // Details (database, session cache) only with HEALTH_DETAILS=1 (e2e/deployment reads them).
+    expect(await health.json()).toEqual({ status: "ok" });
   });
 
   test("a display-name change is validated, saved and still there after a reload", async ({ page }) => {

@@ -34,7 +34,7 @@ function newStore(): SigningKeyStore {
   return createSigningKeyStore({ db: database.db, keyring: async () => keyring });
 }
 
-const kids = (keys: JWK[]) => keys.map((k) => k.kid).sort();
+const kids = (keys: readonly JWK[]) => keys.map((k) => k.kid).sort();
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -168,6 +168,37 @@ describe("rotation", () => {
     // The next period: another instance creates and signs with the new key.
     const token = await sign(signer, at(ROTATION_PERIOD_MS + MINUTE));
     expect(await verifies(verifier, token, at(ROTATION_PERIOD_MS + MINUTE + 10_000))).toBe(true);
+  });
+
+  it("answers the JWKS from memory: a stream of anonymous requests costs no query until the set is due again", async () => {
+    let queries = 0;
+    const counted = database.db.$extends({
+      query: {
+        $allOperations({ args, query }) {
+          queries += 1;
+          return query(args);
+        },
+      },
+    }) as unknown as typeof database.db;
+    const store = createSigningKeyStore({ db: counted, keyring: async () => keyring });
+    const first = await store.publishedKeys(at(MINUTE));
+    const afterFirst = queries;
+    expect(afterFirst).toBeGreaterThan(0);
+    for (let i = 0; i < 100; i++) expect(await store.publishedKeys(at(MINUTE + i * 100))).toBe(first);
+    expect(queries).toBe(afterFirst);
+    // A minute later the set is read again (another instance may have created a key).
+    await store.publishedKeys(at(3 * MINUTE));
+    expect(queries).toBeGreaterThan(afterFirst);
+  });
+
+  it("lists a key this instance creates at once, without waiting for the set to be due", async () => {
+    const store = newStore();
+    const before = kids(await store.publishedKeys(at(ROTATION_PERIOD_MS - 2 * HOUR)));
+    expect(before).toHaveLength(1);
+    // The last hour of the period: the next key is created and listed by the next request.
+    const after = kids(await store.publishedKeys(at(ROTATION_PERIOD_MS - 59 * MINUTE)));
+    expect(after).toHaveLength(2);
+    expect(after).toEqual(expect.arrayContaining(before));
   });
 
   it("an unknown kid is refused, never answered with some other key", async () => {

@@ -21,7 +21,9 @@ import type { TokenKeyring } from "@/lib/token-keys";
  *
  * In memory (per process) are only the current private key and the published public keys, which
  * never change once written (a key id is its thumbprint); the public set is re-read every minute,
- * and at once (at most every 5 s) when a token names a key id it does not hold yet.
+ * at once when this instance creates a key, and at once (at most every 5 s) when a token names a
+ * key id it does not hold yet. /.well-known/jwks.json is answered from that copy: an anonymous
+ * request costs no query and no key import.
  */
 
 export const SIGNING_ALG = "ES256";
@@ -43,8 +45,8 @@ export interface SigningKeyStore {
   signingKey(now: Date): Promise<SigningKey>;
   /** The public key for `kid` if it is published at `now`; null for anything else (no fallback). */
   verificationKey(kid: string, now: Date): Promise<CryptoKey | null>;
-  /** The public JWKs published at `now`, for /.well-known/jwks.json. */
-  publishedKeys(now: Date): Promise<JWK[]>;
+  /** The public JWKs published at `now`, for /.well-known/jwks.json (the same array while nothing changes). */
+  publishedKeys(now: Date): Promise<readonly JWK[]>;
 }
 
 export interface SigningKeyStoreDeps {
@@ -74,6 +76,10 @@ export function createSigningKeyStore(deps: SigningKeyStoreDeps): SigningKeyStor
   let lastReload = 0;
   /** The period whose successor's key is known to exist. */
   let nextCreatedFor: number | undefined;
+  /** The period whose own key is known to exist. */
+  let currentCreatedFor: number | undefined;
+  /** The last JWKS answer, kept while the published set and every key's publication hold. */
+  let listed: { from: Map<string, PublishedKey>; until: number; keys: readonly JWK[] } | undefined;
 
   async function createKeyFor(period: number): Promise<void> {
     const { publicKey, privateKey } = await generateKeyPair(SIGNING_ALG, { extractable: true });
@@ -98,6 +104,8 @@ export function createSigningKeyStore(deps: SigningKeyStoreDeps): SigningKeyStor
       // Another instance created this period's key first: theirs is the one.
       skipDuplicates: true,
     });
+    // The set to publish has changed: read it again at the next request.
+    published = undefined;
   }
 
   async function keyRowFor(period: number) {
@@ -132,6 +140,8 @@ export function createSigningKeyStore(deps: SigningKeyStoreDeps): SigningKeyStor
     if (nextCreatedFor === period || now < (period + 1) * ROTATION_PERIOD_MS - PREPUBLISH_MS) return;
     await keyRowFor(period + 1);
     nextCreatedFor = period;
+    // Perhaps another instance created it: publish what the database holds now.
+    published = undefined;
   }
 
   async function publishedAt(now: number, reloadFor?: string): Promise<Map<string, PublishedKey>> {
@@ -166,11 +176,20 @@ export function createSigningKeyStore(deps: SigningKeyStoreDeps): SigningKeyStor
 
     async publishedKeys(now) {
       const t = now.getTime();
+      const period = periodOf(now);
       // Make sure the current key exists, so a verifier fetching the set first finds it.
-      await keyRowFor(periodOf(now));
-      await createNextKeyWhenDue(periodOf(now), t);
-      const keys = await loadPublished(t);
-      return [...keys.values()].filter((k) => k.publishedUntil > t).map((k) => k.jwk);
+      if (currentCreatedFor !== period) {
+        await keyRowFor(period);
+        currentCreatedFor = period;
+        published = undefined;
+      }
+      await createNextKeyWhenDue(period, t);
+      const keys = await publishedAt(t);
+      if (listed?.from === keys && t < listed.until) return listed.keys;
+      const live = [...keys.values()].filter((k) => k.publishedUntil > t);
+      const until = Math.min(...live.map((k) => k.publishedUntil));
+      listed = { from: keys, until, keys: Object.freeze(live.map((k) => k.jwk)) };
+      return listed.keys;
     },
   };
 }

@@ -158,12 +158,21 @@ describe("POST /api/token", () => {
 
 describe("GET /.well-known/jwks.json", () => {
   it("publishes the public key that signs the tokens, and nothing private, cacheable for a short time", async () => {
-    const response = await getJwks();
+    const response = await getJwks(new Request(`${TEST_APP}/.well-known/jwks.json`));
     expect(response.headers.get("cache-control")).toBe("public, max-age=300");
     const { keys } = (await response.json()) as { keys: JWK[] };
     const kid = (await currentKey()).kid;
     expect(keys).toContainEqual(expect.objectContaining({ kid, kty: "EC", crv: "P-256", alg: "ES256", use: "sig" }));
     for (const key of keys) expect(key).not.toHaveProperty("d");
+  });
+
+  it("answers a verifier that already holds the set 304, by its ETag", async () => {
+    const first = await getJwks(new Request(`${TEST_APP}/.well-known/jwks.json`));
+    const etag = first.headers.get("etag");
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await getJwks(new Request(`${TEST_APP}/.well-known/jwks.json`, { headers: { "if-none-match": etag! } }));
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe("");
   });
 });
 
@@ -222,7 +231,7 @@ describe("bearer tokens that are refused (401 invalid_token, never a 500)", () =
   });
 
   it("HS256 with our public key as the HMAC secret (algorithm confusion)", async () => {
-    const { keys } = (await (await getJwks()).json()) as { keys: JWK[] };
+    const { keys } = (await (await getJwks(new Request(`${TEST_APP}/.well-known/jwks.json`))).json()) as { keys: JWK[] };
     const kid = (await currentKey()).kid;
     const publicJwk = keys.find((k) => k.kid === kid)!;
     const now = Math.floor(Date.now() / 1000);

@@ -39,6 +39,8 @@ export function productionEnv(port: number, overrides: Record<string, string | u
     AUTH_DEV_IDP: "1",
     DEV_IDP_ISSUER: IDP_URL,
     DEV_IDP_CLIENT_SECRET: DEV_IDP_TEST_CLIENT_SECRET,
+    // The deployment tests read the database's and the session cache's state from /api/health.
+    HEALTH_DETAILS: "1",
   };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[key];

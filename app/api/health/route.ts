@@ -1,37 +1,14 @@
-import { NO_STORE } from "@/lib/api-response";
 import { appSessionCacheState } from "@/lib/app-session-cache";
 import { db } from "@/lib/db";
+import { getEnv } from "@/lib/env";
+import { createHealthHandler } from "@/lib/health";
 
-// Load balancers and uptime checks poll this; `?live=1` answers from the process alone (liveness),
-// the default also proves the database answers (readiness).
+// Load balancers and uptime checks poll this (lib/health.ts).
 export const dynamic = "force-dynamic";
 
-// Generous enough for the first query of a cold start (opening the embedded database takes 1-3 s).
-const DB_TIMEOUT_MS = 5_000;
+let handler: ((request: Request) => Promise<Response>) | undefined;
 
-async function databaseAnswers(): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error("database health check timed out")), DB_TIMEOUT_MS);
-    });
-    await Promise.race([db.$queryRaw`SELECT 1`, timeout]);
-    return true;
-  } catch (error) {
-    console.error(`[health] database check failed: ${(error as Error)?.message?.split("\n")[0] ?? "error"}`);
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function GET(request: Request): Promise<Response> {
-  if (new URL(request.url).searchParams.get("live") === "1") {
-    return Response.json({ status: "ok" }, { headers: NO_STORE });
-  }
-  const ok = await databaseAnswers();
-  return Response.json(
-    ok ? { status: "ok", db: "ok", sessionCache: appSessionCacheState() } : { status: "error", db: "down" },
-    { status: ok ? 200 : 503, headers: NO_STORE },
-  );
+export function GET(request: Request): Promise<Response> {
+  handler ??= createHealthHandler({ ping: () => db.$queryRaw`SELECT 1`, details: getEnv().healthDetails, sessionCacheState: appSessionCacheState });
+  return handler(request);
 }
