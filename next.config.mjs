@@ -35,6 +35,13 @@ const nextConfig = {
   // The e2e builds (another distDir) get a tsconfig of their own: Next.js adds the build
   // folder's types to whichever tsconfig it uses, and tsconfig.json is not theirs to rewrite.
   typescript: { tsconfigPath: process.env.NEXT_TSCONFIG_PATH || "tsconfig.json" },
+  experimental: {
+    // Request bodies are limited to 1 MB (lib/request-body.ts MAX_REQUEST_BODY_BYTES; a unit test
+    // keeps these equal): server actions, and the copy of a page request's body Next.js keeps for
+    // the proxy (10 MB by default), which a flood of large posts would otherwise hold in memory.
+    serverActions: { bodySizeLimit: "1mb" },
+    proxyClientMaxBodySize: "1mb",
+  },
   async headers() {
     return [
       { source: "/:path*", headers: securityHeaders },

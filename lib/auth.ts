@@ -1,6 +1,12 @@
 import "server-only";
 
 import NextAuth, { type NextAuthConfig } from "next-auth";
+import type { NextRequest } from "next/server";
+
+import { appRateLimitDeps } from "@/lib/app-rate-limits";
+import { withSignInErrorCodes } from "@/lib/auth-errors";
+import { withAuthRateLimits } from "@/lib/auth-rate-limits";
+import { guardAuthRequests } from "@/lib/auth-request-guards";
 
 import { failedSignInRecorder, failureListener, withDatabase, type FailedSignIn } from "@/lib/auth-with-database";
 import { authConfig } from "@/lib/auth.config";
@@ -8,6 +14,8 @@ import { db } from "@/lib/db";
 import { getEnv } from "@/lib/env";
 import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers";
 import { tokenKeyring } from "@/lib/provider-tokens";
+import { withBodyLimit } from "@/lib/request-body";
+import { withCurrentRequest } from "@/lib/request-info";
 
 /**
  * Auth.js for the route handler, server components and server actions: the proxy's
@@ -39,3 +47,14 @@ export async function recordFailedSignIn(failure: FailedSignIn): Promise<void> {
 
 /** The same, for the Auth.js route handler's `withSignInErrorCodes`. */
 export const onFailedSignIn = failureListener(recordFailedSignIn);
+
+/**
+ * Auth.js's route handler (/api/auth/*) as the app serves it, outermost first: a body over the
+ * limit is refused 413 before anything reads it; sign-in starts and callbacks over their rate limit
+ * are answered 429 before Auth.js does any work; a sign-in's query and an unusable callback URL are
+ * dropped; the request is kept for Auth.js's callbacks; failures get our own error codes and are
+ * recorded as sign-in activity.
+ */
+export function authRoute(handler: (request: NextRequest) => Promise<Response>): (request: NextRequest) => Promise<Response> {
+  return withBodyLimit(withAuthRateLimits(guardAuthRequests(withCurrentRequest(withSignInErrorCodes(handler, { onFailure: onFailedSignIn }))), appRateLimitDeps));
+}

@@ -3,6 +3,7 @@ import "server-only";
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from "jose";
 
 import { NO_STORE } from "@/lib/api-response";
+import { payloadTooLarge, readBodyWithin } from "@/lib/request-body";
 import type { Database } from "@/lib/db";
 import { revokeProviderSessions } from "@/lib/session-registry";
 
@@ -22,7 +23,7 @@ export const LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 /** How old (by `iat`) a logout token may be: they are sent at once, and live 2 minutes at oidc-provider. */
 export const MAX_LOGOUT_TOKEN_AGE_SECONDS = 5 * 60;
 const CLOCK_TOLERANCE_SECONDS = 60;
-const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_BODY_BYTES = 64 * 1024;
 const MAX_TOKEN_LENGTH = 16 * 1024;
 // Asymmetric only: a logout token "signed" with our client secret, or not at all, is refused.
 const ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"];
@@ -209,44 +210,25 @@ function badRequest(reason: LogoutTokenRefusal): Response {
   return Response.json({ error: "invalid_request", error_description: DESCRIPTIONS[reason] }, { status: 400, headers: NO_STORE });
 }
 
-async function readLogoutToken(request: Request): Promise<string | null> {
-  const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
-  if (type !== "application/x-www-form-urlencoded") return null;
-  const length = Number(request.headers.get("content-length") ?? "0");
-  if (length > MAX_BODY_BYTES) return null;
-  const body = await readBodyUpTo(request, MAX_BODY_BYTES);
-  if (body === null) return null;
-  const values = new URLSearchParams(body).getAll("logout_token");
-  return values.length === 1 ? values[0]! : null;
+function isForm(request: Request): boolean {
+  return request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() === "application/x-www-form-urlencoded";
 }
 
-/**
- * The body as text, or null once it passes `limit` bytes. Counted while reading, because a chunked
- * body has no Content-Length to check first: an anonymous client could otherwise make us buffer
- * an endless body (this endpoint is public).
- */
-async function readBodyUpTo(request: Request, limit: number): Promise<string | null> {
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+/** The one `logout_token` of a form body (§2.5), or null. */
+function logoutTokenOf(body: Buffer): string | null {
+  const values = new URLSearchParams(body.toString("utf8")).getAll("logout_token");
+  return values.length === 1 ? values[0]! : null;
 }
 
 /** POST /api/auth/backchannel-logout. */
 export async function handleBackchannelLogout(request: Request, deps: BackchannelLogoutDeps): Promise<Response> {
   const log = deps.log ?? console;
-  const token = await readLogoutToken(request);
+  if (!isForm(request)) return badRequest("malformed");
+  // This endpoint is public: a body is counted while it is read (a chunked one has no length to
+  // check first), and the limit is far smaller than the app's (a logout token is a few KB).
+  const body = await readBodyWithin(request, MAX_BODY_BYTES);
+  if (body === null) return payloadTooLarge();
+  const token = logoutTokenOf(body);
   if (!token) return badRequest("malformed");
   const now = deps.now();
   const verified = await verifyLogoutToken(token, deps.issuerFor, now);

@@ -6,6 +6,7 @@ import { NextRequest, NextResponse, type NextFetchEvent, type NextMiddleware } f
 import { jsonError, unauthorizedJson } from "@/lib/api-response";
 import { appOrigin } from "@/lib/app-origin";
 import { getEnv } from "@/lib/env";
+import { pageBodyRefusal } from "@/lib/request-body";
 import { loginPath } from "@/lib/safe-redirect";
 import { isCrossSiteWrite } from "@/lib/same-origin";
 import { createNonce, pageContentSecurityPolicy } from "@/lib/security-headers";
@@ -110,6 +111,8 @@ export function protectRoutes(
   const checked: Promise<NextMiddleware> = Promise.resolve(auth(gate));
   return async function proxy(request: NextRequest, event: NextFetchEvent) {
     try {
+      const oversized = pageBodyRefusal(request.method, request.headers);
+      if (oversized) return oversized;
       if (isCrossSiteWrite(request.method, request.headers, appOrigin(request.headers, getEnv().authUrl))) return crossSiteRefused();
       const options = sessionCookieOptions();
       const cookie = await checkSessionCookie(request, options);

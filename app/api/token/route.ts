@@ -1,10 +1,10 @@
 import { appAuthDeps } from "@/lib/app-auth-deps";
+import { withBodyLimit } from "@/lib/request-body";
 import { handleTokenRequest } from "@/lib/token-endpoint";
 
 /**
  * POST /api/token → 200 {access_token, token_type: "Bearer", expires_in: 900} · 401 unauthorized
- * (no valid session cookie) · 403 forbidden (not from one of our pages). See lib/token-endpoint.ts.
+ * (no valid session cookie) · 403 forbidden (not from one of our pages) · 413 a body over the
+ * limit. See lib/token-endpoint.ts.
  */
-export function POST(request: Request): Promise<Response> {
-  return handleTokenRequest(request, appAuthDeps());
-}
+export const POST = withBodyLimit((request) => handleTokenRequest(request, appAuthDeps()));
