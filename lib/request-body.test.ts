@@ -1,7 +1,6 @@
 import { NextRequest } from "next/server";
 import { describe, expect, it } from "vitest";
 
-import nextConfig from "@/next.config.mjs";
 import { MAX_REQUEST_BODY_BYTES, pageBodyRefusal, readBodyWithin, withBodyLimit } from "@/lib/request-body";
 
 const URL_ = "http://localhost:3000/api/token";
@@ -73,8 +72,10 @@ describe("pageBodyRefusal (the proxy, for server actions)", () => {
   });
 });
 
-it("is the same limit Next.js applies to server actions and to its copy of the body for the proxy", () => {
-  const experimental = (nextConfig as { experimental: { serverActions: { bodySizeLimit: string }; proxyClientMaxBodySize: string } }).experimental;
+it("is the same limit Next.js applies to server actions and to its copy of the body for the proxy", async () => {
+  type Config = { experimental: { serverActions: { bodySizeLimit: string }; proxyClientMaxBodySize: string } };
+  const configFile: string = "../next.config.mjs";
+  const { experimental } = ((await import(configFile)) as { default: Config }).default;
   const bytes = (value: string) => Number(/^(\d+)mb$/.exec(value)?.[1]) * MB;
   expect(bytes(experimental.serverActions.bodySizeLimit)).toBe(MAX_REQUEST_BODY_BYTES);
   expect(bytes(experimental.proxyClientMaxBodySize)).toBe(MAX_REQUEST_BODY_BYTES);
