@@ -20,7 +20,7 @@ import { integrationTargets } from "@/lib/db/test-targets";
 import { parseEnv } from "@/lib/env";
 import { readRequestSessionClaims } from "@/lib/session-claims";
 import { DEFAULT_SESSION_POLICY } from "@/lib/session-policy";
-import { revokeSession } from "@/lib/session-registry";
+import { revokeOtherSessions, revokeSession } from "@/lib/session-registry";
 import { createTokenKeyring } from "@/lib/token-keys";
 
 const SECRET = "account-linking-test-secret-0123456789abcdef";
@@ -143,8 +143,40 @@ describe.each(integrationTargets())("linking accounts on $name", ({ url }) => {
     await pressLink(app, "oidc");
     const { sessionId } = await sessionOf(app);
     await revokeSession(database.db, sessionId, "revoked", new Date());
-    expect(await signIn(app, "oidc", ALICE)).toBe(`${APP}/login?error=session_expired`);
+    // The dead cookie is nobody's session: this is a signed-out sign-in with an address that
+    // already has an account, refused with the generic message.
+    expect(await signIn(app, "oidc", ALICE)).toBe(`${APP}/login?error=signin_failed`);
     expect((await accounts()).map((a) => a.provider)).toEqual(["dev-idp"]);
+  });
+
+  for (const bobIsNew of [true, false]) {
+    it(`a browser whose session was ended elsewhere signs the next person in as themselves (${bobIsNew ? "a new" : "a returning"} person)`, async () => {
+      if (!bobIsNew) await signIn(new AppClient(config), "dev-idp", BOB);
+      const shared = new AppClient(config);
+      await signIn(shared, "dev-idp", ALICE);
+      const alice = await sessionOf(shared);
+      // "Sign out everywhere else" from Alice's phone ends the session this browser still has a cookie for.
+      await revokeOtherSessions(database.db, alice.userId, "her-phone", new Date());
+      expect(await signIn(shared, "dev-idp", BOB)).toBe(`${APP}/dashboard`);
+      const bob = await sessionOf(shared);
+      const bobUser = await database.db.account.findUniqueOrThrow({
+        where: { provider_providerAccountId: { provider: "dev-idp", providerAccountId: BOB.sub } },
+        select: { userId: true },
+      });
+      expect(bob.userId).toBe(bobUser.userId);
+      expect(bob.userId).not.toBe(alice.userId);
+      // Nothing of Bob's was attached to Alice.
+      expect(await database.db.account.findMany({ where: { userId: alice.userId }, select: { provider: true } })).toEqual([{ provider: "dev-idp" }]);
+    });
+  }
+
+  it("Auth.js's session endpoint deletes a cookie whose session record was revoked", async () => {
+    const app = new AppClient(config);
+    await signIn(app, "dev-idp", ALICE);
+    const { sessionId } = await sessionOf(app);
+    await revokeSession(database.db, sessionId, "revoked", new Date());
+    expect(await app.session()).toBeNull();
+    expect(app.jar.names()).not.toContain("authjs.session-token");
   });
 
   it("a link intent forged from the session id alone (its plain hash, as a sibling subdomain could plant it) links nothing", async () => {

@@ -2,6 +2,7 @@ import "server-only";
 
 import { decodeJwt } from "jose";
 import type { NextAuthConfig } from "next-auth";
+import type { JWT, JWTDecodeParams } from "next-auth/jwt";
 
 import { linkGuard } from "@/lib/account-linking";
 import { storeSignInTokens } from "@/lib/account-tokens";
@@ -29,9 +30,14 @@ import type { TokenKeyring } from "@/lib/token-keys";
  *
  * The same callback starts a session record for every sign-in and puts its id in the cookie
  * (`sid`): always a new one, so a session id planted before sign-in is never promoted (session
- * fixation), and the one this browser held before is revoked. On every later read through Auth.js
- * (its /api/auth/session endpoint) a revoked or expired record signs the cookie out. Sign-out
- * revokes the record, so a copy of the cookie taken before is worthless afterwards.
+ * fixation), and the one this browser held before is revoked. Sign-out revokes the record, so a
+ * copy of the cookie taken before is worthless afterwards.
+ *
+ * Auth.js decides "signed in" by decrypting the cookie alone. Here a cookie counts only while its
+ * session record is usable (`jwt.decode`): one revoked elsewhere ("sign out everywhere else",
+ * back-channel logout) or past its idle timeout or lifetime is no session to Auth.js either. Its
+ * session endpoint then deletes it, and a sign-in from that browser is a fresh sign-in of whoever
+ * signs in, never a reconnect or a link onto the person whose session ended.
  */
 
 type Callbacks = NonNullable<NextAuthConfig["callbacks"]>;
@@ -71,6 +77,17 @@ export function withDatabase(
 ): NextAuthConfig {
   const jwt = config.callbacks?.jwt;
   const secret = config.secret ?? [];
+  const decode = config.jwt?.decode;
+  if (!decode) throw new Error("the Auth.js configuration has no jwt.decode");
+
+  /** The cookie's claims while its session record is usable; null otherwise (see above). */
+  async function decodeLiveSession(params: JWTDecodeParams): Promise<JWT | null> {
+    const token = await decode!(params);
+    if (!token) return token;
+    const { sub, sid } = token;
+    if (typeof sub !== "string" || typeof sid !== "string") return null;
+    return (await checkSession(db, { sessionId: sid, userId: sub }, sessions.policy, sessions.now())) ? token : null;
+  }
 
   async function signIn(params: JwtParams & { user: { id: string }; account: NonNullable<JwtParams["account"]> }) {
     const { account, user } = params;
@@ -113,14 +130,13 @@ export function withDatabase(
   return {
     ...config,
     adapter: createAuthAdapter(db, keyring, linkGuard({ db, secret, policy: sessions.policy, now: sessions.now })),
+    jwt: { ...config.jwt, decode: decodeLiveSession },
     callbacks: {
       ...config.callbacks,
       async jwt(params: JwtParams) {
         const { account, user } = params;
         if (account && user?.id) return signIn({ ...params, account, user: { ...user, id: user.id } });
-        const { sub, sid } = params.token;
-        if (typeof sub !== "string" || typeof sid !== "string") return null;
-        if (!(await checkSession(db, { sessionId: sid, userId: sub }, sessions.policy, sessions.now()))) return null;
+        // Not a sign-in: the token came through decodeLiveSession, so its session record is usable.
         return jwt ? jwt(params) : params.token;
       },
     },

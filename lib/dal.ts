@@ -1,6 +1,6 @@
 import "server-only";
 
-import { cookies, headers } from "next/headers";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 
@@ -8,7 +8,7 @@ import { appAuthDeps } from "@/lib/app-auth-deps";
 import { authenticateApiRequest, authenticateSession, type ApiCaller, type CurrentUser, type RequestCredentials } from "@/lib/authenticate";
 import { loginPath } from "@/lib/safe-redirect";
 import { cookiesOf } from "@/lib/session-claims";
-import { hasSessionCookie } from "@/lib/session-cookie";
+import { hasSessionCookie, sessionEndedPath } from "@/lib/session-cookie";
 
 export type { ApiCaller, CurrentUser } from "@/lib/authenticate";
 
@@ -56,11 +56,12 @@ export const verifyApiCaller = cache(async (): Promise<ApiCaller> => {
 
 /**
  * For pages and server actions: the signed-in user, or a redirect to /login that comes back to
- * `returnTo` afterwards (with "your session has ended" when a session cookie came along).
+ * `returnTo` afterwards. A session cookie that came along is dead (revoked, idle, expired): the
+ * browser goes by /api/auth/session-ended, which deletes it and says "your session has ended".
  */
 export async function requireUser(returnTo?: string): Promise<CurrentUser> {
   const user = await verifySession();
   if (user) return user;
-  const cookieNames = (await cookies()).getAll().map((c) => c.name);
-  redirect(loginPath(returnTo, hasSessionCookie(cookieNames) ? "session_expired" : undefined));
+  const { cookies } = await requestCredentials();
+  redirect(hasSessionCookie(cookies.map((c) => c.name)) ? sessionEndedPath(returnTo) : loginPath(returnTo));
 }
