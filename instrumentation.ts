@@ -7,7 +7,8 @@ export async function register(): Promise<void> {
   // The TCP peer's address, for TRUSTED_PROXY_HOPS=0 (lib/client-address.ts).
   const { installPeerAddressHeader } = await import("@/lib/peer-address");
   installPeerAddressHeader();
-  const { checkDatabaseOrExit, closeDatabaseOnShutdown } = await import("@/lib/server-lifecycle");
+  const { checkDatabaseOrExit, closeDatabaseOnShutdown, registerDatabaseProbe } = await import("@/lib/server-lifecycle");
+  registerDatabaseProbe();
   await checkDatabaseOrExit();
   closeDatabaseOnShutdown();
 }

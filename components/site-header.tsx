@@ -6,12 +6,24 @@ import { NavLink } from "@/components/nav-link";
 import { SignOutButton, SignOutOfProviderButton } from "@/components/sign-out-button";
 import { UserAvatar } from "@/components/user-avatar";
 import { verifySession } from "@/lib/dal";
+import { isDatabaseUnavailable } from "@/lib/db/availability";
 import { getEnv } from "@/lib/env";
 import { providerOffersLogout } from "@/lib/provider-tokens";
 import { providerName } from "@/lib/providers";
 
+/** The signed-in user, or "unknown" while the database cannot be reached (the page itself says so). */
+async function headerUser() {
+  try {
+    return await verifySession();
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) return "unknown" as const;
+    throw error;
+  }
+}
+
 export async function SiteHeader() {
-  const user = await verifySession();
+  const known = await headerUser();
+  const user = known === "unknown" ? null : known;
   const logoutProvider = user && providerOffersLogout(user.provider) ? providerName(getEnv(), user.provider) : undefined;
   const displayName = user ? (user.name ?? user.email ?? "Your account") : "";
   return (
@@ -89,7 +101,7 @@ export async function SiteHeader() {
               </div>
             </AccountMenu>
           </>
-        ) : (
+        ) : known === "unknown" ? null : (
           <nav aria-label="Account" className="main-nav main-nav-end">
             <NavLink href="/login" className="button button-secondary button-small">
               Sign in

@@ -1,5 +1,6 @@
 import "server-only";
 
+import { suspectDatabase } from "@/lib/db/availability";
 import { openChangeFeed, transportFor, type ChangeFeed } from "@/lib/db/change-feed";
 import { parseDatabaseUrl } from "@/lib/db/database-url";
 import { getEnv } from "@/lib/env";
@@ -19,7 +20,11 @@ export function appSessionCache(): SessionCache | undefined {
   const holder = globalThis as Holder;
   if (!holder[KEY]) {
     const feed = openChangeFeed(transportFor(parseDatabaseUrl(process.env.DATABASE_URL)), {
-      onTrouble: (message) => console.warn(`[sessions] ${message}`),
+      onTrouble: (message) => {
+        console.warn(`[sessions] ${message}`);
+        // A lost listening connection is often the first sign of an outage: the next page asks first.
+        suspectDatabase();
+      },
     });
     holder[KEY] = { feed, cache: createSessionCache(feed) };
   }

@@ -170,4 +170,27 @@ describe("withSignInErrorCodes", () => {
     expect(slow.headers.get("location")).toMatch(/error=state_mismatch$/);
     expect(fast.headers.get("location")).toMatch(/error=provider_unreachable$/);
   });
+
+  const outage = () => Object.assign(new Error("Can't reach database server"), { name: "PrismaClientKnownRequestError", code: "P1001" });
+
+  it("answers a session read that met a database outage 503, without the cookie deletion Auth.js would send", async () => {
+    const handler = withSignInErrorCodes(async (_request: Request) => {
+      recordAuthError(Object.assign(new Error("JWTSessionError"), { type: "JWTSessionError", cause: outage() }));
+      return new Response("null", { status: 200, headers: { "set-cookie": "authjs.session-token=; Max-Age=0; Path=/" } });
+    });
+    const response = await handler(new Request("http://localhost:3000/api/auth/session"));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    expect(response.headers.getSetCookie()).toEqual([]);
+    expect(await response.json()).toEqual({ error: "unavailable" });
+  });
+
+  it("sends a callback that met a database outage to /login with 'briefly unavailable'", async () => {
+    const handler = withSignInErrorCodes(async (_request: Request) => {
+      recordAuthError(callbackRouteError(outage()));
+      return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=Configuration" } });
+    });
+    const response = await handler(new Request("http://localhost:3000/api/auth/callback/dev-idp?code=x&state=y"));
+    expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=unavailable");
+  });
 });

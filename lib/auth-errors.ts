@@ -2,6 +2,9 @@ import "server-only";
 
 import { AsyncLocalStorage } from "node:async_hooks";
 
+import { jsonError } from "@/lib/api-response";
+import { isDatabaseUnavailable, reportDatabaseError } from "@/lib/db/availability";
+
 /**
  * Sign-in failures, in words people understand.
  *
@@ -35,6 +38,7 @@ export const SIGN_IN_ERRORS = {
   link_not_requested:
     "You are already signed in, so nothing was changed. To add another way to sign in, use Link on the Linked accounts page.",
   rate_limited: "Too many attempts. Please wait a moment, then try again.",
+  unavailable: "The service is briefly unavailable, so you are not signed in. Nothing is lost; please try again in a moment.",
   signin_failed: GENERIC_FAILURE,
 } as const;
 
@@ -127,6 +131,7 @@ export function signInErrorCode(error: unknown, providerError?: string | null): 
   // Auth.js wraps anything our callbacks and provider requests throw (in AccessDenied, which would
   // read as "you cancelled", or CallbackRouteError): look down the chain for what really happened.
   // A provider that timed out or could not be reached, at any step, is "try again in a moment".
+  if (isDatabaseUnavailable(error)) return "unavailable";
   for (const e of causeChain(error)) {
     if (isUnreachable(e)) return "provider_unreachable";
   }
@@ -208,6 +213,8 @@ export function withSignInErrorCodes<R extends Request>(
     const store: { error?: unknown } = {};
     const response = await currentRequest.run(store, () => handler(request));
     const location = response.headers.get("location");
+    // Auth.js answers a failed session read by deleting the cookie: an outage must not sign anyone out.
+    if (!location && store.error !== undefined && reportDatabaseError(store.error)) return jsonError(503, "unavailable", { "Retry-After": "5" });
     if (!location) return response;
     // Auth.js's own error endpoint (/api/auth/error?error=…) answers with a relative Location.
     const url = new URL(location, request.url);

@@ -6,6 +6,7 @@ import { cache } from "react";
 
 import { appAuthDeps } from "@/lib/app-auth-deps";
 import { authenticateApiRequest, authenticateSession, type ApiCaller, type CurrentUser, type RequestCredentials } from "@/lib/authenticate";
+import { databaseAnswered, DatabaseUnavailableError, reportDatabaseError } from "@/lib/db/availability";
 import { loginPath } from "@/lib/safe-redirect";
 import { cookiesOf } from "@/lib/session-claims";
 import { hasSessionCookie, sessionEndedPath } from "@/lib/session-cookie";
@@ -37,12 +38,28 @@ const requestCredentials = cache(async (): Promise<RequestCredentials> => {
   return { headers: requestHeaders, cookies: cookiesOf(requestHeaders) };
 });
 
+/**
+ * The answer of a session check, with an unreachable database turned into DatabaseUnavailableError
+ * (pages show "briefly unavailable", lib/api-route.ts answers 503) and reported, so the proxy asks
+ * the database before the next page (lib/db/availability.ts).
+ */
+async function checked<T>(check: Promise<T>): Promise<T> {
+  try {
+    const answer = await check;
+    databaseAnswered();
+    return answer;
+  } catch (error) {
+    if (reportDatabaseError(error)) throw new DatabaseUnavailableError("the database is unreachable", { cause: error });
+    throw error;
+  }
+}
+
 /** The signed-in user of the session cookie (pages and server actions), or null. */
 export const verifySession = cache(async (): Promise<CurrentUser | null> => {
   // Request data first: it marks the render dynamic, so a prerender at build time (which has no
   // secrets in its environment) stops here instead of reading the configuration.
   const credentials = await requestCredentials();
-  return authenticateSession(appAuthDeps(), credentials);
+  return checked(authenticateSession(appAuthDeps(), credentials));
 });
 
 /**
@@ -51,7 +68,7 @@ export const verifySession = cache(async (): Promise<CurrentUser | null> => {
  */
 export const verifyApiCaller = cache(async (): Promise<ApiCaller> => {
   const credentials = await requestCredentials();
-  return authenticateApiRequest(appAuthDeps(), credentials);
+  return checked(authenticateApiRequest(appAuthDeps(), credentials));
 });
 
 /**

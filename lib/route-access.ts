@@ -4,7 +4,9 @@ import type { NextAuthRequest, NextAuthResult } from "next-auth";
 import { NextRequest, NextResponse, type NextFetchEvent, type NextMiddleware } from "next/server";
 
 import { jsonError, unauthorizedJson } from "@/lib/api-response";
+import { RETRY_AFTER_SECONDS } from "@/lib/api-route";
 import { appOrigin } from "@/lib/app-origin";
+import { databaseAvailable } from "@/lib/db/availability";
 import { getEnv } from "@/lib/env";
 import { pageBodyRefusal } from "@/lib/request-body";
 import { loginPath } from "@/lib/safe-redirect";
@@ -76,6 +78,23 @@ function pass(request: NextRequest, policy: PagePolicy): NextResponse {
   return response;
 }
 
+/**
+ * A protected page while the database cannot be reached (lib/db/availability.ts): the app's own
+ * "briefly unavailable" page, status 503 with Retry-After, at the address that was asked for.
+ */
+function unavailable(request: NextRequest, policy: PagePolicy): NextResponse {
+  const csp = policy(createNonce());
+  const headers = new Headers(request.headers);
+  headers.set("content-security-policy", csp);
+  const response = NextResponse.rewrite(new URL("/unavailable", request.url), {
+    request: { headers },
+    status: 503,
+    headers: { "Retry-After": String(RETRY_AFTER_SECONDS), "Cache-Control": "no-store" },
+  });
+  response.headers.set("Content-Security-Policy", csp);
+  return response;
+}
+
 function gateWith(policy: PagePolicy) {
   return function gate(request: NextAuthRequest, _event: NextFetchEvent): Response {
     const access = classifyPath(request.nextUrl.pathname);
@@ -114,6 +133,8 @@ export function protectRoutes(
       const oversized = pageBodyRefusal(request.method, request.headers);
       if (oversized) return oversized;
       if (isCrossSiteWrite(request.method, request.headers, appOrigin(request.headers, getEnv().authUrl))) return crossSiteRefused();
+      // Free unless an outage is suspected; then one shared probe tells whether it is over.
+      if (classifyPath(request.nextUrl.pathname) === "page" && !(await databaseAvailable())) return unavailable(request, policy);
       const options = sessionCookieOptions();
       const cookie = await checkSessionCookie(request, options);
       if (cookie.state !== "needs-authjs") return gate(asAuthRequest(request, cookie, options.authUrl), event);

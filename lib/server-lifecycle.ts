@@ -2,6 +2,7 @@ import "server-only";
 
 import { closeAppSessionCache } from "@/lib/app-session-cache";
 import { db } from "@/lib/db";
+import { registerDatabaseProbe as registerProbe } from "@/lib/db/availability";
 import { describeDatabaseTarget, parseDatabaseUrl } from "@/lib/db/database-url";
 import { getEnv } from "@/lib/env";
 
@@ -26,6 +27,11 @@ function reason(error: unknown): string {
 
 function timeout(ms: number, what: string): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms).unref());
+}
+
+/** How the proxy checks, during a suspected outage, whether the database is back (lib/db/availability.ts). */
+export function registerDatabaseProbe(): void {
+  registerProbe(() => db.$queryRaw`SELECT 1`);
 }
 
 /**

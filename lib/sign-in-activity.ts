@@ -50,6 +50,7 @@ const RESULT_LABELS: Record<SignInResult, string> = {
   rate_limited: "Failed: too many attempts",
   provider_account_mismatch: "Failed: a different provider account",
   session_expired: "Failed: session expired",
+  unavailable: "Failed: the service was briefly unavailable",
   signin_failed: "Failed",
 };
 

@@ -57,9 +57,10 @@ let browser: AppClient;
 let alice: { id: string; sessionId: string };
 
 /** Calls a GET route handler the way Next.js would, with these request headers. */
-async function call(handler: () => Promise<Response>, headers: HeadersInit): Promise<Response> {
+/** A GET to a route handler; lib/dal.ts reads the request's headers (mocked next/headers) from `scope`. */
+async function call(handler: (request: Request) => Promise<Response>, headers: HeadersInit, path = "/api/me"): Promise<Response> {
   scope.headers = new Headers(headers);
-  return handler();
+  return handler(new Request(`${TEST_APP}${path}`, { headers }));
 }
 
 function cookieHeader(): string {

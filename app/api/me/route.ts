@@ -1,8 +1,9 @@
 import { apiCallerRefused, NO_STORE } from "@/lib/api-response";
+import { apiRoute } from "@/lib/api-route";
 import { verifyApiCaller } from "@/lib/dal";
 
 /** GET /api/me, with the session cookie or `Authorization: Bearer <token from POST /api/token>`. */
-export async function GET(): Promise<Response> {
+export const GET = apiRoute(async () => {
   const caller = await verifyApiCaller();
   if (!caller.ok) return apiCallerRefused(caller);
   const { user } = caller;
@@ -16,4 +17,4 @@ export async function GET(): Promise<Response> {
     },
     { headers: NO_STORE },
   );
-}
+});

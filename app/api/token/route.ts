@@ -1,3 +1,4 @@
+import { apiRoute } from "@/lib/api-route";
 import { appAuthDeps } from "@/lib/app-auth-deps";
 import { withBodyLimit } from "@/lib/request-body";
 import { handleTokenRequest } from "@/lib/token-endpoint";
@@ -7,4 +8,4 @@ import { handleTokenRequest } from "@/lib/token-endpoint";
  * (no valid session cookie) · 403 forbidden (not from one of our pages) · 413 a body over the
  * limit. See lib/token-endpoint.ts.
  */
-export const POST = withBodyLimit((request) => handleTokenRequest(request, appAuthDeps()));
+export const POST = apiRoute(withBodyLimit((request) => handleTokenRequest(request, appAuthDeps())));

@@ -1,4 +1,5 @@
 import { apiCallerRefused, jsonError, NO_STORE } from "@/lib/api-response";
+import { apiRoute } from "@/lib/api-route";
 import { verifyApiCaller } from "@/lib/dal";
 import { liveProviderProfile } from "@/lib/provider-tokens";
 
@@ -11,7 +12,7 @@ import { liveProviderProfile } from "@/lib/provider-tokens";
  * 200 {provider, profile} · 401 unauthorized / invalid_token · 404 not_connected · 409 reconnect_required (the
  * grant was revoked: sign in with the provider again) · 503 provider_unavailable (try again).
  */
-export async function GET(): Promise<Response> {
+export const GET = apiRoute(async () => {
   const caller = await verifyApiCaller();
   if (!caller.ok) return apiCallerRefused(caller);
   const { user } = caller;
@@ -29,4 +30,4 @@ export async function GET(): Promise<Response> {
     case "not_connected":
       return jsonError(404, "not_connected");
   }
-}
+});
