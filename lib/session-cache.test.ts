@@ -2,9 +2,9 @@
  * The session cache's rules, with a feed and a clock the test controls. (lib/db/change-feed.test.ts
  * proves the feed against real databases; lib/session-registry.test.ts the cache inside checkSession.)
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
-import type { ChangeFeed, ChangeListener, SessionChange } from "@/lib/db/change-feed";
+import { openChangeFeed, type ChangeFeed, type ChangeListener, type OpenTransport, type SessionChange } from "@/lib/db/change-feed";
 import { createSessionCache, forgetAllSessions, type CachedSessionRow } from "@/lib/session-cache";
 
 class FakeFeed implements ChangeFeed {
@@ -25,6 +25,11 @@ class FakeFeed implements ChangeFeed {
   lose() {
     this.confirmed = 0;
     for (const l of this.listeners) l.onReset();
+  }
+  /** A new connection's first ping came back at `at` (as lib/db/change-feed.ts reports it). */
+  prove(at: number) {
+    for (const l of this.listeners) l.onLive();
+    this.confirmed = at;
   }
 }
 
@@ -121,6 +126,40 @@ describe("session cache", () => {
     expect(cache.get("s1")).toBeUndefined();
   });
 
+  it("does not store a read that started while the feed was down, even once the feed is back", () => {
+    const { feed, cache, now } = setup();
+    feed.lose();
+    // The read starts during the outage; a revocation committed now is announced to no one.
+    const ticket = cache.ticket();
+    feed.confirmed = now();
+    cache.put(ticket, row("s1"));
+    expect(cache.size).toBe(0);
+    expect(cache.get("s1")).toBeUndefined();
+  });
+
+  it("does not store a read that started while the last confirmation was too old", () => {
+    const { feed, cache, advance, now } = setup({ maxStalenessMs: 5_000 });
+    advance(5_000);
+    const ticket = cache.ticket();
+    feed.confirmed = now();
+    cache.put(ticket, row("s1"));
+    expect(cache.size).toBe(0);
+  });
+
+  it("the first proof of a new connection empties the cache and voids every ticket taken before it", () => {
+    const { feed, cache, now } = setup();
+    cache.put(cache.ticket(), row("s1"));
+    const before = cache.ticket();
+    feed.prove(now());
+    expect(cache.size).toBe(0);
+    expect(cache.get("s1")).toBeUndefined();
+    cache.put(before, row("s2"));
+    expect(cache.get("s2")).toBeUndefined();
+    // A read that starts after the proof is stored as usual.
+    cache.put(cache.ticket(), row("s3"));
+    expect(cache.get("s3")).toBeDefined();
+  });
+
   it("drops an entry after its maximum age even while the feed is live", () => {
     const { feed, cache, advance, now } = setup({ maxAgeMs: 30_000, maxStalenessMs: 5_000 });
     cache.put(cache.ticket(), row("s1"));
@@ -138,5 +177,52 @@ describe("session cache", () => {
     expect(cache.size).toBe(2);
     expect(cache.get("s1")).toBeUndefined();
     expect(cache.get("s3")).toBeDefined();
+  });
+});
+
+/** A transport that loops its notifications back, and whose connection the test can drop. */
+function loopbackTransport() {
+  const link = { lost: (_: unknown) => {}, opened: 0 };
+  const open: OpenTransport = async (onPayload, onLost) => {
+    link.opened++;
+    link.lost = onLost;
+    return {
+      async notify(payload) {
+        queueMicrotask(() => onPayload(payload));
+      },
+      async close() {},
+    };
+  };
+  return { link, open };
+}
+
+describe("session cache on the real change feed", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a read that started while the connection was lost is not stored after the feed reconnects and proves itself", async () => {
+    vi.useFakeTimers({ now: 100_000 });
+    const { link, open } = loopbackTransport();
+    const feed = openChangeFeed(open, { pingIntervalMs: 1_000, pingTimeoutMs: 500 });
+    const cache = createSessionCache(feed);
+    try {
+      await vi.advanceTimersByTimeAsync(10);
+      expect(cache.live()).toBe(true);
+      cache.put(cache.ticket(), row("s1"));
+      expect(cache.get("s1")).toBeDefined();
+
+      link.lost(new Error("terminated"));
+      expect(cache.size).toBe(0);
+      // The read starts now; another instance revokes s1 before the new LISTEN, unheard.
+      const ticket = cache.ticket();
+      await vi.advanceTimersByTimeAsync(600);
+      expect(link.opened).toBe(2);
+      expect(cache.live()).toBe(true);
+      cache.put(ticket, row("s1"));
+      expect(cache.get("s1")).toBeUndefined();
+    } finally {
+      await feed.close();
+    }
   });
 });

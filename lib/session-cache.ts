@@ -14,6 +14,9 @@ import type { ChangeFeed, SessionChange } from "@/lib/db/change-feed";
  *   commit, the same time a request already in flight would have passed anyway;
  * - no change was announced between reading the row and storing it (a revocation racing the read
  *   would otherwise be stored as "active");
+ * - the read started while the feed was proven live, on the connection that is still proven: a
+ *   change committed while no connection listened is never announced, so a read from before the
+ *   first proof of a (re)connected feed is not stored, and that proof empties the cache;
  * - the row is younger than `maxAgeMs`, and its last-seen time younger than the registry's
  *   one-minute resolution, so the last-seen write, the idle timeout and the absolute lifetime
  *   are checked as before (the registry judges the cached row exactly as a fresh one).
@@ -38,7 +41,10 @@ export interface CachedSessionRow {
 export interface SessionCache {
   /** The row for `sessionId`, if one is held and may be trusted now. */
   get(sessionId: string): CachedSessionRow | undefined;
-  /** Taken before reading the database; `put` stores only if nothing changed since. */
+  /**
+   * Taken before reading the database; `put` stores only if nothing changed since. Void when taken
+   * while the feed is not proven live (a revocation then may never be announced).
+   */
   ticket(): number;
   put(ticket: number, row: CachedSessionRow): void;
   forget(sessionId: string): void;
@@ -60,6 +66,8 @@ export interface SessionCacheOptions {
 export const DEFAULT_MAX_STALENESS_MS = 5_000;
 export const DEFAULT_MAX_AGE_MS = 30_000;
 export const DEFAULT_MAX_ENTRIES = 10_000;
+/** A ticket no generation matches: `put` never stores with it. */
+const VOID_TICKET = -1;
 
 // Every cache in this process, so that a revocation written here clears them all at once
 // (the proxy and the app are separate bundles, with separate copies of this module).
@@ -105,7 +113,7 @@ export function createSessionCache(feed: ChangeFeed, options: SessionCacheOption
       }
       return entry.row;
     },
-    ticket: () => generation,
+    ticket: () => (trusted() ? generation : VOID_TICKET),
     put(ticket, row) {
       if (ticket !== generation || !trusted()) return;
       entries.delete(row.id);
@@ -130,7 +138,9 @@ export function createSessionCache(feed: ChangeFeed, options: SessionCacheOption
     },
   };
 
-  feed.subscribe({ onChange, onReset: () => cache.forgetAll() });
+  // A new connection's first proof voids every ticket taken and every entry stored before it: a
+  // revocation committed while nothing listened is announced to no one.
+  feed.subscribe({ onChange, onReset: () => cache.forgetAll(), onLive: () => cache.forgetAll() });
   processCaches().add(cache);
   return cache;
 }

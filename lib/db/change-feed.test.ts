@@ -38,9 +38,11 @@ function scriptedTransport() {
   return { state, open };
 }
 
+type Seen = SessionChange | "reset" | "live";
+
 function recorder(feed: ChangeFeed) {
-  const seen: (SessionChange | "reset")[] = [];
-  feed.subscribe({ onChange: (c) => seen.push(c), onReset: () => seen.push("reset") });
+  const seen: Seen[] = [];
+  feed.subscribe({ onChange: (c) => seen.push(c), onReset: () => seen.push("reset"), onLive: () => seen.push("live") });
   return seen;
 }
 
@@ -101,13 +103,38 @@ describe("change feed: delivery proof", () => {
     // The ping sent at T0 + 2 000 is overdue at T0 + 2 500; the reconnection is due 500 ms later.
     await vi.advanceTimersByTimeAsync(1_000);
     expect(feed.confirmedAt()).toBe(0);
-    expect(seen).toEqual(["reset"]);
+    expect(seen).toEqual(["live", "reset"]);
     expect(state.closed).toBe(1);
     expect(trouble).toEqual([expect.stringMatching(/did not come back/)]);
     state.deliver = true;
     await vi.advanceTimersByTimeAsync(1_000);
     expect(state.opened).toBe(2);
     expect(feed.confirmedAt()).toBe(T0 + 3_000);
+    expect(seen).toEqual(["live", "reset", "live"]);
+    await feed.close();
+  });
+
+  it("tells listeners when a connection is first proven live, once per connection, before it counts as confirmed", async () => {
+    const { state, feed, seen } = startFeed((s) => (s.deliver = false));
+    const confirmedWhenLive: number[] = [];
+    feed.subscribe({ onChange() {}, onReset() {}, onLive: () => confirmedWhenLive.push(feed.confirmedAt()) });
+    await vi.advanceTimersByTimeAsync(10);
+    // Listening, ping sent, not back yet: not proven.
+    expect(seen).toEqual([]);
+    state.onPayload(state.sent[0]!);
+    expect(seen).toEqual(["live"]);
+    // Later pings on the same connection prove nothing new.
+    state.deliver = true;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(feed.confirmedAt()).toBe(T0 + 3_010);
+    expect(seen).toEqual(["live"]);
+    // A new connection: a change committed while nothing listened may be lost, so it is proven afresh.
+    state.onLost(new Error("terminated"));
+    await vi.advanceTimersByTimeAsync(500);
+    expect(state.opened).toBe(2);
+    expect(seen).toEqual(["live", "reset", "live"]);
+    // Listeners hear of it while the feed still reads as unconfirmed: they act before anyone trusts it.
+    expect(confirmedWhenLive).toEqual([0, 0]);
     await feed.close();
   });
 
@@ -118,9 +145,9 @@ describe("change feed: delivery proof", () => {
     const oldPayload = state.onPayload;
     state.onLost(new Error("socket closed"));
     expect(feed.confirmedAt()).toBe(0);
-    expect(seen).toEqual(["reset"]);
+    expect(seen).toEqual(["live", "reset"]);
     oldPayload("session:s1");
-    expect(seen).toEqual(["reset"]);
+    expect(seen).toEqual(["live", "reset"]);
     await feed.close();
   });
 
@@ -137,6 +164,7 @@ describe("change feed: delivery proof", () => {
     expect(seen).toEqual([{ kind: "session", id: "s1" }, { kind: "user", id: "u1" }, "reset"]);
     state.onPayload(state.sent[0]!);
     expect(feed.confirmedAt()).toBe(T0);
+    expect(seen.at(-1)).toBe("live");
     await feed.close();
   });
 
@@ -158,7 +186,7 @@ describe("change feed: delivery proof", () => {
 describe.each(integrationTargets())("change feed on $name", ({ url }) => {
   let database: TestDatabase;
   let feed: ChangeFeed;
-  let seen: (SessionChange | "reset")[];
+  let seen: Seen[];
 
   beforeAll(async () => {
     database = await createTestDatabase({ url });
@@ -172,7 +200,7 @@ describe.each(integrationTargets())("change feed on $name", ({ url }) => {
   });
 
   /** Waits for a ping round trip: every change committed before it has been delivered by then. */
-  async function settled(): Promise<(SessionChange | "reset")[]> {
+  async function settled(): Promise<Seen[]> {
     await confirmedAfter(Date.now());
     return seen.splice(0);
   }
@@ -200,7 +228,7 @@ describe.each(integrationTargets())("change feed on $name", ({ url }) => {
   }
 
   // Only this test's ids: on PostgreSQL other test files' schemas announce on the same channel.
-  const mine = (ids: string[]) => (c: SessionChange | "reset") => c !== "reset" && "id" in c && ids.includes(c.id);
+  const mine = (ids: string[]) => (c: Seen) => typeof c !== "string" && "id" in c && ids.includes(c.id);
 
   it("announces a revoked session, and not its once-a-minute last-seen write", async () => {
     const userId = await newUser("revoked@example.com");

@@ -9,7 +9,10 @@
 // sent at time S has come back, every change committed before S has been delivered too. Until the
 // first ping returns, after a lost connection, while a ping is overdue, and in a process that was
 // frozen (a serverless instance between requests: its timers did not run), `confirmedAt()` is too
-// old and the cache asks the database. A transaction-mode pooler (PgBouncer) does not carry LISTEN:
+// old and the cache asks the database. A change committed while no connection listened (between a
+// loss and the next LISTEN) is never delivered at all, so listeners are told when a new connection
+// is first proven (`onLive`): whatever they read before that moment may predate such a change. A
+// transaction-mode pooler (PgBouncer) does not carry LISTEN:
 // a ping answered by another server connection than the listening one counts as a failure, and
 // lib/env.ts turns the cache off by default for URLs that look pooled (the README says why).
 import { randomBytes } from "node:crypto";
@@ -41,6 +44,11 @@ export interface ChangeFeed {
 export interface ChangeListener {
   onChange(change: SessionChange): void;
   onReset(): void;
+  /**
+   * The first ping of a new connection came back: changes are delivered again from its LISTEN on,
+   * but one committed while nothing listened is lost, so nothing read before now may be kept.
+   */
+  onLive(): void;
 }
 
 /** One connection that listens on the channel and can notify on it. */
@@ -87,6 +95,8 @@ export function openChangeFeed(open: OpenTransport, options: ChangeFeedOptions =
   let pending: { n: number; sentAt: number; timeout: NodeJS.Timeout } | null = null;
   let pingCount = 0;
   let troubleReported = false;
+  /** The connection whose delivery a ping has proven (listeners were told it is live). */
+  let proven = -1;
 
   const schedule = (fn: () => void, ms: number) => {
     if (timer) clearTimeout(timer);
@@ -125,6 +135,11 @@ export function openChangeFeed(open: OpenTransport, options: ChangeFeedOptions =
       const [, sender, n] = payload.split(":");
       if (sender === self && pending && Number(n) === pending.n) {
         clearTimeout(pending.timeout);
+        if (proven !== which) {
+          // Before confirmedAt moves: no listener may trust a read from before this proof.
+          proven = which;
+          for (const l of listeners) l.onLive();
+        }
         confirmedAt = pending.sentAt;
         pending = null;
         reconnectDelay = RECONNECT_MIN_MS;
