@@ -37,10 +37,10 @@ describe.skipIf(postgresNotConfigured())("session cache of instance B when its c
 
   beforeAll(async () => {
     database = await createTestDatabase({ url: SERVER });
-    const [{ schema }] = await database.db.$queryRaw<{ schema: string }[]>`SELECT current_schema() AS schema`;
+    const [row] = await database.db.$queryRaw<{ schema: string }[]>`SELECT current_schema() AS schema`;
     admin = new pg.Client({ connectionString: SERVER });
     await admin.connect();
-    instanceA = await startInstanceA(withParam(SERVER, "schema", schema!));
+    instanceA = await startInstanceA(withParam(SERVER, "schema", row!.schema));
     const listenerUrl = withParam(SERVER, "application_name", LISTENER_NAME);
     feed = openChangeFeed(postgresTransport(listenerUrl, 10_000), { pingIntervalMs: 200, pingTimeoutMs: 2_000 });
     cache = createSessionCache(feed);
