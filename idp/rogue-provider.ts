@@ -46,6 +46,8 @@ export interface RogueProvider {
   jwksRequests: number;
   /** Replaces the signing key (new kid) and stops publishing the old one, as a provider's rotation does. */
   rotateKey(): Promise<void>;
+  /** The key it signs with now (for tokens a test signs itself, such as logout tokens). */
+  currentKey(): { kid: string; privateKey: CryptoKey };
   /** What the userinfo endpoint answers from now on (besides `sub`). */
   setUserinfo(claims: Record<string, unknown>): void;
   close(): Promise<void>;
@@ -162,6 +164,9 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     },
     async rotateKey() {
       key = await signingKey(`rogue-rotated-key-${++state.rotations}`);
+    },
+    currentKey() {
+      return { kid: key.kid, privateKey: key.privateKey };
     },
     setUserinfo(claims) {
       userinfo = claims;

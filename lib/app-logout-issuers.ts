@@ -3,7 +3,7 @@ import "server-only";
 import type { LogoutTokenIssuer } from "@/lib/backchannel-logout";
 import { getEnv } from "@/lib/env";
 import { issuerMatches } from "@/lib/oidc-discovery";
-import { providerClientConfigs } from "@/lib/provider-client";
+import { providerClientConfigs, type ProviderClient, type ProviderClientConfig } from "@/lib/provider-client";
 import { providerKeySet } from "@/lib/provider-keys";
 import { fetchWithTimeout } from "@/lib/providers";
 import { providerClient } from "@/lib/provider-tokens";
@@ -17,15 +17,29 @@ import { providerClient } from "@/lib/provider-tokens";
  * The keys are the same per-process set as the ID tokens' (lib/provider-keys.ts): a rotation seen
  * at sign-in is seen here too, and an unknown key id is fetched at once.
  */
-export async function logoutTokenIssuer(iss: string): Promise<LogoutTokenIssuer | null> {
-  for (const config of providerClientConfigs(getEnv())) {
-    // Only a provider configured as this issuer (give or take the trailing "/") can have published it.
-    if (config.kind !== "oidc" || !config.issuer || !issuerMatches(config.issuer, iss)) continue;
-    // A provider that does not answer throws (the route says 503, and the provider sends it again).
-    const endpoints = await providerClient(config.id)?.endpoints();
-    if (!endpoints || endpoints.issuer !== iss) continue;
-    if (!endpoints.jwks) return null;
-    return { provider: config.id, issuer: endpoints.issuer, clientId: config.clientId, keys: providerKeySet(endpoints.jwks, fetchWithTimeout) };
-  }
-  return null;
+export function logoutIssuerLookup(
+  configs: readonly ProviderClientConfig[],
+  clientFor: (provider: string) => ProviderClient | undefined,
+  fetchImpl: typeof fetch,
+): (iss: string) => Promise<LogoutTokenIssuer | null> {
+  return async (iss) => {
+    for (const config of configs) {
+      // Only a provider configured as this issuer (give or take the trailing "/") can have published it.
+      if (config.kind !== "oidc" || !config.issuer || !issuerMatches(config.issuer, iss)) continue;
+      // A provider that does not answer throws (the route says 503, and the provider sends it again).
+      const endpoints = await clientFor(config.id)?.endpoints();
+      if (!endpoints || endpoints.issuer !== iss) continue;
+      if (!endpoints.jwks) return null;
+      return { provider: config.id, issuer: endpoints.issuer, clientId: config.clientId, keys: providerKeySet(endpoints.jwks, fetchImpl) };
+    }
+    return null;
+  };
+}
+
+let lookup: ((iss: string) => Promise<LogoutTokenIssuer | null>) | undefined;
+
+/** The app's providers, clients and provider timeout. */
+export function logoutTokenIssuer(iss: string): Promise<LogoutTokenIssuer | null> {
+  lookup ??= logoutIssuerLookup(providerClientConfigs(getEnv()), providerClient, fetchWithTimeout);
+  return lookup(iss);
 }

@@ -1,7 +1,7 @@
 /**
  * OIDC Back-Channel Logout 1.0 (RP side) on a real database. The provider's signing key is a real
- * RSA key published as a JWKS by a local HTTP server and fetched by jose's remote key set, as the
- * app does (lib/app-logout-issuers.ts): the only stand-in is the provider at the HTTP edge.
+ * RSA key published as a JWKS by a local HTTP server and fetched by the app's own key set
+ * (lib/provider-keys.ts): the only stand-in is the provider at the HTTP edge.
  *
  * Every verification rule of §2.6 has its own test, and every refusal also proves that nothing was
  * revoked: a forged or replayed logout token must never sign anybody out.
@@ -9,7 +9,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { base64url, createRemoteJWKSet, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
+import { base64url, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import {
@@ -20,6 +20,7 @@ import {
 } from "@/lib/backchannel-logout";
 import type { Database } from "@/lib/db";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
+import { providerKeySet } from "@/lib/provider-keys";
 import { startSession } from "@/lib/session-registry";
 
 const PROVIDER = "dev-idp";
@@ -70,7 +71,7 @@ beforeAll(async () => {
     provider: PROVIDER,
     issuer,
     clientId: CLIENT_ID,
-    keys: createRemoteJWKSet(new URL(`${issuer}/jwks`), { timeoutDuration: 5_000, cooldownDuration: 30_000 }),
+    keys: providerKeySet(`${issuer}/jwks`, fetch),
   };
 });
 
@@ -455,7 +456,7 @@ describe("the HTTP request", () => {
   it("when the provider's keys cannot be fetched, fails without remembering the jti (so the provider may retry)", async () => {
     const unreachable: LogoutTokenIssuer = {
       ...issuerEntry,
-      keys: createRemoteJWKSet(new URL("http://127.0.0.1:9/jwks"), { timeoutDuration: 2_000 }),
+      keys: providerKeySet("http://127.0.0.1:9/jwks", fetch),
     };
     const token = await logoutToken({ jti: "retry-me" });
     await expect(deliver(post(form(token)), { issuerFor: async () => unreachable })).rejects.toThrow();
