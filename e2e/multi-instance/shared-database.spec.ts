@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 
 import { expect, test, type BrowserContext } from "@playwright/test";
+import pg from "pg";
 
 import { createServerDatabase, type ServerDatabase } from "../../lib/db/test-database";
 import { productionEnv, startApp, waitUntilReady, type AppProcess } from "../support/app-process";
@@ -24,6 +25,9 @@ test.describe.configure({ mode: "serial", timeout: 120_000 });
  */
 const BEARER_LIMIT = 3;
 
+/** B's connections carry this name, so the test can find (and drop) the one that LISTENs. */
+const B_APPLICATION_NAME = "oauth_e2e_instance_b";
+
 let database: ServerDatabase;
 let a: AppProcess;
 let b: AppProcess;
@@ -41,9 +45,12 @@ test.beforeAll(async () => {
   });
   expect(migrate.status, `${migrate.stdout}${migrate.stderr}`).toBe(0);
   // Both instances must apply the same rule to the shared counters.
-  const limits = { DATABASE_URL: database.url, RATE_LIMIT_BEARER_IP: `${BEARER_LIMIT}/600` };
+  // HEALTH_DETAILS: the tests read the session cache's state from /api/health.
+  const limits = { DATABASE_URL: database.url, RATE_LIMIT_BEARER_IP: `${BEARER_LIMIT}/600`, HEALTH_DETAILS: "1" };
+  const bDatabaseUrl = new URL(database.url);
+  bDatabaseUrl.searchParams.set("application_name", B_APPLICATION_NAME);
   a = startApp(portOf(EXTRA_APP_URLS.instanceA), productionEnv(portOf(EXTRA_APP_URLS.instanceA), limits));
-  b = startApp(portOf(EXTRA_APP_URLS.instanceB), productionEnv(portOf(EXTRA_APP_URLS.instanceB), limits));
+  b = startApp(portOf(EXTRA_APP_URLS.instanceB), productionEnv(portOf(EXTRA_APP_URLS.instanceB), { ...limits, DATABASE_URL: bDatabaseUrl.toString() }));
   await Promise.all([waitUntilReady(a, 150_000), waitUntilReady(b, 150_000)]);
 });
 
@@ -87,6 +94,61 @@ test("a session signed out on one instance is refused by the other on its next r
   await context.addCookies(captured);
   const me = await page.request.get(`${b.url}/api/me`);
   expect(me.status()).toBe(401);
+  await page.goto(`${b.url}/dashboard`);
+  await expect(page).toHaveURL(new RegExp(`^${b.url}/login`));
+});
+
+/**
+ * Keeps B's change feed down while `work` runs: every backend of B that LISTENs (or is about to,
+ * or pings) is terminated as soon as it appears, so nothing committed meanwhile reaches B.
+ */
+async function withListenerOfBDown(work: () => Promise<void>): Promise<void> {
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  let dropped = 0;
+  let stop = false;
+  const dropping = (async () => {
+    while (!stop) {
+      const { rows } = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+          WHERE datname = current_database() AND application_name = $1
+            AND query ~ '^(LISTEN session_changes|SELECT pg_backend_pid\\(\\) AS pid)'`,
+        [B_APPLICATION_NAME],
+      );
+      dropped += rows.length;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  })();
+  try {
+    await expect.poll(() => dropped, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(async () => (await (await fetch(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 }).toBe("waiting");
+    await work();
+  } finally {
+    stop = true;
+    await dropping;
+    await admin.end();
+  }
+}
+
+test("a session signed out on one instance while the other's change feed is down is refused there once the feed is back", async ({ context }) => {
+  test.setTimeout(90_000);
+  const page = await signedInOnA(context);
+  const captured = (await context.cookies(a.url)).filter((c) => c.name.includes("session-token"));
+  // B holds the session in its cache.
+  expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
+  await expect.poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 }).toBe("live");
+  for (let i = 0; i < 2; i++) expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
+
+  // The sign-out commits while B listens on nothing: its notification never reaches B.
+  await withListenerOfBDown(async () => {
+    await page.goto(`${a.url}/dashboard`);
+    await signOutFromHeader(page, a.url);
+  });
+
+  // B reconnects (with back-off) and proves its feed again; nothing it held from before may answer.
+  await expect.poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 45_000 }).toBe("live");
+  await context.addCookies(captured);
+  expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(401);
   await page.goto(`${b.url}/dashboard`);
   await expect(page).toHaveURL(new RegExp(`^${b.url}/login`));
 });
