@@ -77,6 +77,37 @@ test.describe("sessions people can see and end", () => {
     }
   });
 
+  test("a browser whose session was ended elsewhere deletes its dead cookie on the next page, and signs the next person in as themselves", async ({
+    browser,
+  }) => {
+    const here = await signedInDevice(browser);
+    const shared = await signedInDevice(browser, FIREFOX_ON_LINUX);
+    const other = await signedInDevice(browser, SAFARI_ON_MACOS);
+    try {
+      await here.page.goto("/settings/sessions");
+      await here.page.getByRole("button", { name: "Sign out everywhere else" }).click();
+      await expect(here.page.getByText("You are not signed in anywhere else.")).toBeVisible();
+
+      // The next page this browser asks for deletes the dead cookie on the way to /login.
+      await other.page.goto("/dashboard");
+      await expect(other.page).toHaveURL(/\/login\?callbackUrl=%2Fdashboard&error=session_expired$/);
+      expect((await other.context.cookies(APP_URL)).filter((c) => c.name.includes("session-token"))).toEqual([]);
+
+      // The shared computer: Alice's cookie is still there (no page visited since), and Bob signs
+      // in. He is signed in as himself, not refused as "another account than the one linked here".
+      expect((await shared.context.cookies(APP_URL)).some((c) => c.name.includes("session-token"))).toBe(true);
+      await shared.context.clearCookies({ domain: new URL(IDP_URL).hostname });
+      await signIn(shared.page, USERS.bob, "/login");
+      await expect(shared.page).toHaveURL(`${APP_URL}/dashboard`);
+      await expect(shared.page.getByText(`Signed in as ${USERS.bob.email}`)).toBeVisible();
+      await expectSignedIn(here.page);
+    } finally {
+      await here.context.close();
+      await shared.context.close();
+      await other.context.close();
+    }
+  });
+
   test("'Sign out' next to one session ends that device only", async ({ browser }) => {
     const here = await signedInDevice(browser);
     const laptop = await signedInDevice(browser, SAFARI_ON_MACOS);

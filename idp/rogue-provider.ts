@@ -11,6 +11,8 @@ import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "j
 
 export interface CraftContext {
   issuer: string;
+  /** The person the provider signs in. */
+  subject: string;
   clientId: string;
   clientSecret: string;
   /** The nonce of the authorization request this code belongs to. */
@@ -35,7 +37,9 @@ export interface RogueProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /** The person it signs in (changeable: setSubject). */
   subject: string;
+  setSubject(subject: string): void;
   /** The ID token of the next token response. */
   craft(crafter: IdTokenCrafter): void;
   /** Remembers the nonce of an authorization URL the app built, and returns a code for it. */
@@ -68,7 +72,7 @@ export function honestIdToken(context: CraftContext, claims: Record<string, unkn
   const payload: Record<string, unknown> = {
     iss: context.issuer,
     aud: context.clientId,
-    sub: SUBJECT,
+    sub: context.subject,
     iat: now,
     exp: now + 300,
     nonce: context.nonce,
@@ -96,6 +100,8 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
     tokenRequests: 0,
     jwksRequests: 0,
     rotations: 0,
+    codes: 0,
+    subject: SUBJECT,
   };
 
   const server = createServer(async (req, res) => {
@@ -129,10 +135,21 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
         state.tokenRequests += 1;
         const form = new URLSearchParams(await readBody(req));
         const nonce = nonces.get(form.get("code") ?? "") ?? "";
-        const idToken = await crafter({ issuer, ...ROGUE_CLIENT, nonce, publishedKey: key.privateKey, publishedKid: key.kid });
+        const idToken = await crafter({ issuer, subject: state.subject, ...ROGUE_CLIENT, nonce, publishedKey: key.privateKey, publishedKid: key.kid });
         return json(200, { access_token: "rogue-access-token", token_type: "Bearer", expires_in: 300, id_token: idToken });
       }
-      if (url.pathname === "/userinfo") return json(200, { ...userinfo, sub: SUBJECT });
+      if (url.pathname === "/userinfo") return json(200, { ...userinfo, sub: state.subject });
+      if (url.pathname === "/authorize" && req.method === "GET") {
+        // Approves at once, as a provider does for a person already signed in there and consented.
+        const redirectUri = url.searchParams.get("redirect_uri");
+        if (url.searchParams.get("client_id") !== ROGUE_CLIENT.clientId || !redirectUri) return json(400, { error: "invalid_request" });
+        const code = `rogue-code-${++state.codes}`;
+        nonces.set(code, url.searchParams.get("nonce") ?? "");
+        const back = new URL(redirectUri);
+        back.search = new URLSearchParams({ code, state: url.searchParams.get("state") ?? "", iss: issuer }).toString();
+        res.writeHead(302, { location: back.href });
+        return res.end();
+      }
       json(404, { error: "not_found" });
     } catch {
       json(500, { error: "server_error" });
@@ -142,17 +159,21 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   issuer = `${base}${options.issuerPath ?? ""}`;
 
-  let codes = 0;
   return {
     issuer,
     ...ROGUE_CLIENT,
-    subject: SUBJECT,
+    get subject() {
+      return state.subject;
+    },
+    setSubject(subject) {
+      state.subject = subject;
+    },
     craft(next) {
       crafter = next;
     },
     authorize(authorizationUrl) {
       const params = new URL(authorizationUrl).searchParams;
-      const code = `rogue-code-${++codes}`;
+      const code = `rogue-code-${++state.codes}`;
       nonces.set(code, params.get("nonce") ?? "");
       return { code, state: params.get("state") ?? "" };
     },

@@ -62,10 +62,11 @@ async function stopApp(app: AppProcess): Promise<void> {
 }
 
 /**
- * Starts the instance. `logFile`, when given, receives everything the server prints (it is the
- * only place its errors show up: a failed server action is just "Something went wrong" in the page).
+ * Starts the instance. `overrides` are environment variables over the defaults above (rate limits, a
+ * provider of the test's own). `logFile`, when given, receives everything the server prints (it is
+ * the only place its errors show up: a failed server action is just "Something went wrong" in the page).
  */
-export async function startSecurityInstance(limits: Record<string, string>, logFile?: string): Promise<SecurityInstance> {
+export async function startSecurityInstance(overrides: Record<string, string>, logFile?: string): Promise<SecurityInstance> {
   const url = EXTRA_APP_URLS.security;
   const port = Number(new URL(url).port);
   await waitForFreePort(port);
@@ -77,7 +78,7 @@ export async function startSecurityInstance(limits: Record<string, string>, logF
     AUTH_OIDC_ID: SECOND_CLIENT.clientId,
     AUTH_OIDC_SECRET: SECOND_CLIENT.clientSecret,
     AUTH_OIDC_NAME: SECOND_CLIENT.name,
-    ...limits,
+    ...overrides,
   });
 
   let app: AppProcess | null = null;

@@ -1,0 +1,123 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import path from "node:path";
+
+import { expect, test } from "@playwright/test";
+
+import { startSecurityInstance, type SecurityInstance } from "../support/security-instance";
+
+/**
+ * What an anonymous client can make the server hold in memory, and whose address it is counted
+ * under. One instance of the production build, with TRUSTED_PROXY_HOPS=0 (clients reach it
+ * directly) and a low sign-in limit.
+ */
+
+const MB = 1024 * 1024;
+const BODY_BYTES = 32 * MB;
+let instance: SecurityInstance;
+
+test.describe.configure({ timeout: 180_000 });
+
+test.beforeAll(async ({}, testInfo) => {
+  test.setTimeout(300_000);
+  instance = await startSecurityInstance(
+    { TRUSTED_PROXY_HOPS: "0", RATE_LIMIT_SIGN_IN_IP: "3/600" },
+    path.join(testInfo.project.outputDir, "request-limits-instance.log"),
+  );
+});
+test.afterAll(async () => {
+  test.setTimeout(60_000);
+  await instance?.stop();
+});
+
+/** Resident memory of the server process and any children it started, in bytes. */
+function residentBytes(pid: number): number {
+  let total = 0;
+  const visit = (id: number) => {
+    const status = readFileSync(`/proc/${id}/status`, "utf8");
+    total += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    for (const task of readdirSync(`/proc/${id}/task`)) {
+      for (const child of readFileSync(`/proc/${id}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(child));
+    }
+  };
+  visit(pid);
+  return total;
+}
+
+/**
+ * POSTs `BODY_BYTES` of form data, declared (Content-Length) or chunked, writing only as fast as the
+ * server reads, and stops writing once it answers: resolves with the status.
+ */
+function postHuge(url: string, mode: "declared" | "chunked", headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const request = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          origin: target.origin,
+          ...(mode === "declared" ? { "content-length": String(BODY_BYTES) } : { "transfer-encoding": "chunked" }),
+          ...headers,
+        },
+      },
+      (response) => {
+        answered = true;
+        response.resume();
+        resolve(response.statusCode ?? 0);
+        request.destroy();
+      },
+    );
+    let answered = false;
+    let sent = 0;
+    const chunk = Buffer.alloc(64 * 1024, "a");
+    request.on("error", (error) => (answered ? undefined : reject(error)));
+    const write = () => {
+      while (!answered && sent < BODY_BYTES) {
+        sent += chunk.length;
+        if (!request.write(chunk)) return void request.once("drain", write);
+      }
+      if (!answered) request.end();
+    };
+    write();
+  });
+}
+
+test("refuses every body over the limit with 413 (411 for a length-less one to a page) and holds none of it in memory", async ({ page }) => {
+  const url = (p: string) => `${instance.url}${p}`;
+  const pid = instance.app.child.pid!;
+  // Warm up what the attempts touch, so what is measured is the bodies, not first-use code.
+  for (const p of ["/api/auth/csrf", "/api/health", "/login"]) await page.request.get(url(p));
+  const before = residentBytes(pid);
+
+  const routes = ["/api/auth/signin/dev-idp", "/api/auth/callback/dev-idp", "/api/auth/session", "/api/token", "/api/auth/backchannel-logout"];
+  for (const route of routes) {
+    for (const mode of ["declared", "chunked"] as const) {
+      expect(await postHuge(url(route), mode), `${mode} body to ${route}`).toBe(413);
+    }
+  }
+  // Server actions are POSTs to pages: a declared length over the limit is 413, no length at all 411.
+  for (const route of ["/login", "/dashboard"]) {
+    expect(await postHuge(url(route), "declared", { "next-action": "0".repeat(40) }), `declared body to ${route}`).toBe(413);
+    expect(await postHuge(url(route), "chunked", { "next-action": "0".repeat(40) }), `chunked body to ${route}`).toBe(411);
+  }
+
+  const grown = residentBytes(pid) - before;
+  // Fourteen 32 MB bodies went in; less than one of them may have stayed.
+  expect(grown, `resident memory grew by ${Math.round(grown / MB)} MB`).toBeLessThan(BODY_BYTES / 2);
+  expect((await page.request.get(url("/api/health"))).status()).toBe(200);
+  await page.goto(url("/login"));
+  await expect(page.getByRole("button", { name: "Continue with Dev IdP" })).toBeVisible();
+});
+
+test("with TRUSTED_PROXY_HOPS=0 counts clients by their connection: a forged X-Forwarded-For buys no fresh sign-in allowance", async ({ request }) => {
+  const start = (forged: string) =>
+    request.post(`${instance.url}/api/auth/signin/dev-idp`, { headers: { "x-forwarded-for": forged, "x-oauth-next-app-peer": forged }, maxRedirects: 0 });
+  const statuses = [];
+  for (const forged of ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"]) statuses.push((await start(forged)).status());
+  expect(statuses.slice(0, 3).every((status) => status !== 429)).toBe(true);
+  expect(statuses[3]).toBe(429);
+});
