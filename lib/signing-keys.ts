@@ -3,7 +3,7 @@ import "server-only";
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from "jose";
 
 import type { Database } from "@/lib/db";
-import { decryptSecret, encryptSecret } from "@/lib/token-crypto";
+import { decryptSecret, encryptSecret, TokenDecryptionError } from "@/lib/token-crypto";
 import type { TokenKeyring } from "@/lib/token-keys";
 
 /**
@@ -192,4 +192,45 @@ export function createSigningKeyStore(deps: SigningKeyStoreDeps): SigningKeyStor
       return listed.keys;
     },
   };
+}
+
+export interface SigningKeyRewriteReport {
+  keys: number;
+  rewritten: number;
+  /** Encrypted under a key that is not configured any more (or tampered with): left alone. */
+  unreadable: number;
+}
+
+/**
+ * `npm run tokens:encrypt`: every stored private key (retired ones too: a dump must not hold one
+ * under a key that is about to be dropped) rewritten under the keyring's current key, so that
+ * dropping the old TOKEN_ENCRYPTION_KEYS entry does not leave POST /api/token unable to sign.
+ * Idempotent. Safe while the app runs: the UPDATE applies only to the ciphertext that was read, and
+ * a key's plaintext never changes, so a concurrent rewrite is simply the one that counts.
+ */
+export async function reencryptSigningKeys(
+  db: Database,
+  keyring: TokenKeyring,
+  log: (line: string) => void = () => {},
+): Promise<SigningKeyRewriteReport> {
+  const report: SigningKeyRewriteReport = { keys: 0, rewritten: 0, unreadable: 0 };
+  // One row per week of rotation: a handful, no paging needed.
+  const rows = await db.apiSigningKey.findMany({ select: { kid: true, privateJwk: true }, orderBy: { period: "asc" } });
+  for (const row of rows) {
+    report.keys += 1;
+    const decrypted = await decryptSecret(keyring, row.privateJwk, secretContext(row.kid)).catch((error: unknown) => {
+      if (error instanceof TokenDecryptionError) return error;
+      throw error;
+    });
+    if (decrypted instanceof TokenDecryptionError) {
+      report.unreadable += 1;
+      log(`API signing key ${row.kid}: cannot decrypt (${decrypted.reason}); left as is`);
+      continue;
+    }
+    if (!decrypted.stale) continue;
+    const privateJwk = await encryptSecret(keyring, decrypted.value, secretContext(row.kid));
+    const { count } = await db.apiSigningKey.updateMany({ where: { kid: row.kid, privateJwk: row.privateJwk }, data: { privateJwk } });
+    report.rewritten += count;
+  }
+  return report;
 }

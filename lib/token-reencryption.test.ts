@@ -2,9 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { encryptedTokenColumns, readAccountTokens } from "@/lib/account-tokens";
 import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
+import { createSigningKeyStore } from "@/lib/signing-keys";
 import { isEncryptedToken } from "@/lib/token-crypto";
-import { createTokenKeyring } from "@/lib/token-keys";
-import { encryptAllProviderTokens } from "@/lib/token-reencryption";
+import { createTokenKeyring, type TokenKeyring } from "@/lib/token-keys";
+import { encryptAllProviderTokens, encryptAllSecrets } from "@/lib/token-reencryption";
 
 const OLD = "old-token-secret-0123456789abcdefghijklmnop";
 const NEW = "new-token-secret-0123456789abcdefghijklmnop";
@@ -17,6 +18,7 @@ afterAll(() => database?.close());
 beforeEach(async () => {
   await database.db.account.deleteMany();
   await database.db.user.deleteMany();
+  await database.db.apiSigningKey.deleteMany();
 });
 
 async function userWithAccount(provider: string, sub: string, tokens: { access_token: string | null; refresh_token: string | null; id_token: string | null }) {
@@ -75,5 +77,73 @@ describe("npm run tokens:encrypt", () => {
   it("walks past one batch", async () => {
     for (let i = 0; i < 105; i++) await userWithAccount("dev-idp", `sub-${String(i).padStart(3, "0")}`, { access_token: `at-${i}`, refresh_token: null, id_token: null });
     expect(await encryptAllProviderTokens(database.db, await createTokenKeyring([NEW]))).toEqual({ accounts: 105, rewritten: 105, unreadable: 0 });
+  });
+});
+
+describe("npm run tokens:encrypt: the API signing keys", () => {
+  const NOW = new Date("2026-03-04T12:00:00Z");
+  /** A store as an app instance runs it with this keyring (a fresh one holds no key in memory). */
+  const storeWith = (keyring: TokenKeyring) => createSigningKeyStore({ db: database.db, keyring: async () => keyring });
+  const kidOf = (ciphertext: string) => JSON.parse(Buffer.from(ciphertext.split(".")[0]!, "base64url").toString()).kid as string;
+
+  it("moves every private key (retired ones too) to the current key, so the store still signs once the old key is dropped", async () => {
+    const oldKeyring = await createTokenKeyring([OLD]);
+    const lastWeek = await storeWith(oldKeyring).signingKey(new Date(NOW.getTime() - 7 * 24 * 3600_000));
+    const current = await storeWith(oldKeyring).signingKey(NOW);
+    const rotated = await createTokenKeyring([NEW, OLD]);
+
+    expect((await encryptAllSecrets(database.db, rotated)).signingKeys).toEqual({ keys: 2, rewritten: 2, unreadable: 0 });
+
+    const rows = await database.db.apiSigningKey.findMany();
+    expect(rows.map((r) => kidOf(r.privateJwk))).toEqual([rotated.current.kid, rotated.current.kid]);
+    const newOnly = await createTokenKeyring([NEW]);
+    expect((await storeWith(newOnly).signingKey(NOW)).kid).toBe(current.kid);
+    expect((await storeWith(newOnly).signingKey(new Date(NOW.getTime() - 7 * 24 * 3600_000))).kid).toBe(lastWeek.kid);
+
+    // Idempotent: nothing left to do.
+    expect((await encryptAllSecrets(database.db, rotated)).signingKeys).toEqual({ keys: 2, rewritten: 0, unreadable: 0 });
+  });
+
+  it("reports both kinds of secret in one run", async () => {
+    const oldKeyring = await createTokenKeyring([OLD]);
+    await storeWith(oldKeyring).signingKey(NOW);
+    await userWithAccount("dev-idp", "plain", { access_token: "at", refresh_token: null, id_token: null });
+    expect(await encryptAllSecrets(database.db, await createTokenKeyring([NEW, OLD]))).toEqual({
+      providerTokens: { accounts: 1, rewritten: 1, unreadable: 0 },
+      signingKeys: { keys: 1, rewritten: 1, unreadable: 0 },
+    });
+  });
+
+  it("leaves a private key it cannot decrypt alone and says so", async () => {
+    await storeWith(await createTokenKeyring(["removed-token-secret-0123456789abcdefghij"])).signingKey(NOW);
+    const before = await database.db.apiSigningKey.findFirstOrThrow();
+    const lines: string[] = [];
+    const report = await encryptAllSecrets(database.db, await createTokenKeyring([NEW]), (l) => lines.push(l));
+    expect(report.signingKeys).toEqual({ keys: 1, rewritten: 0, unreadable: 1 });
+    expect(lines.join("\n")).toContain(`API signing key ${before.kid}: cannot decrypt (unknown_key)`);
+    expect((await database.db.apiSigningKey.findFirstOrThrow()).privateJwk).toBe(before.privateJwk);
+  });
+
+  it("never overwrites a private key that changed after it was read (a concurrent run's rewrite stands)", async () => {
+    await storeWith(await createTokenKeyring([OLD])).signingKey(NOW);
+    const rotated = await createTokenKeyring([NEW, OLD]);
+    let rivals = "";
+    // Another run rewrites the row between this run's read and its write.
+    const racing = new Proxy(database.db, {
+      get(target, property) {
+        if (property !== "apiSigningKey") return Reflect.get(target, property);
+        return {
+          findMany: async (args: Parameters<typeof target.apiSigningKey.findMany>[0]) => {
+            const rows = await target.apiSigningKey.findMany(args);
+            await encryptAllSecrets(target, rotated);
+            rivals = (await target.apiSigningKey.findFirstOrThrow()).privateJwk;
+            return rows;
+          },
+          updateMany: (args: Parameters<typeof target.apiSigningKey.updateMany>[0]) => target.apiSigningKey.updateMany(args),
+        };
+      },
+    });
+    expect((await encryptAllSecrets(racing, rotated)).signingKeys).toEqual({ keys: 1, rewritten: 0, unreadable: 0 });
+    expect((await database.db.apiSigningKey.findFirstOrThrow()).privateJwk).toBe(rivals);
   });
 });

@@ -2,16 +2,38 @@ import "server-only";
 
 import { readAccountTokens, reencryptTokens } from "@/lib/account-tokens";
 import type { Database } from "@/lib/db";
+import { reencryptSigningKeys, type SigningKeyRewriteReport } from "@/lib/signing-keys";
 import type { TokenKeyring } from "@/lib/token-keys";
 
 /**
- * `npm run tokens:encrypt`: rewrites every stored provider token that is still plaintext (rows from
- * before encryption) or under an older key (after a rotation) with the current key. Idempotent: a
- * second run finds nothing to do. Safe while the app runs (on PostgreSQL): each rewrite is guarded
- * by the row's version, so a refresh landing at the same moment wins and the row is read again.
- *
- * Reads tolerate both forms anyway, so this is about not keeping plaintext (or an old key's
- * ciphertexts) around, not about keeping the app working.
+ * `npm run tokens:encrypt`: rewrites every secret kept at rest under the keyring's current key, so
+ * that the old key can then be dropped from TOKEN_ENCRYPTION_KEYS. Those secrets are the provider
+ * tokens (Account: access, refresh and ID token, lib/account-tokens.ts) and the API signing keys'
+ * private halves (ApiSigningKey.privateJwk, lib/signing-keys.ts); nothing else is encrypted with
+ * this keyring. Idempotent: a second run finds nothing to do. Safe while the app runs (on
+ * PostgreSQL): every rewrite is a guarded UPDATE. Rows it cannot decrypt are left alone and counted.
+ */
+
+export interface SecretsReencryptionReport {
+  providerTokens: ReencryptionReport;
+  signingKeys: SigningKeyRewriteReport;
+}
+
+export async function encryptAllSecrets(
+  db: Database,
+  keyring: TokenKeyring,
+  log: (line: string) => void = () => {},
+): Promise<SecretsReencryptionReport> {
+  const providerTokens = await encryptAllProviderTokens(db, keyring, log);
+  const signingKeys = await reencryptSigningKeys(db, keyring, log);
+  return { providerTokens, signingKeys };
+}
+
+/**
+ * Every stored provider token that is still plaintext (rows from before encryption) or under an
+ * older key (after a rotation), rewritten with the current key. Each rewrite is guarded by the
+ * row's version, so a refresh landing at the same moment wins and the row is read again. Reads
+ * tolerate both forms anyway: this is about not keeping plaintext or an old key's ciphertexts.
  */
 
 export interface ReencryptionReport {

@@ -1,8 +1,9 @@
 // npm run tokens:encrypt
 //
-// Encrypts every provider token still stored in plaintext, and moves tokens encrypted under an old
-// key (TOKEN_ENCRYPTION_KEYS after the first) to the current key. Idempotent; run it after
-// deploying encryption, and after every key rotation before removing the old key.
+// Encrypts every provider token still stored in plaintext, and moves every secret encrypted under
+// an old key (TOKEN_ENCRYPTION_KEYS after the first) to the current key: provider tokens and the
+// API signing keys' private halves. Idempotent; run it after deploying encryption, and after every
+// key rotation before removing the old key. Exits 1 when some row could not be decrypted.
 //
 // Reads DATABASE_URL, AUTH_SECRET and TOKEN_ENCRYPTION_KEYS from the environment and .env files,
 // as the app does. On the embedded PGlite database, stop the app first (one process per folder).
@@ -20,7 +21,7 @@ async function main(): Promise<number> {
   const { createPrismaClient } = await import("../lib/db/client");
   const { describeDatabaseTarget, parseDatabaseUrl } = await import("../lib/db/database-url");
   const { createTokenKeyring } = await import("../lib/token-keys");
-  const { encryptAllProviderTokens } = await import("../lib/token-reencryption");
+  const { encryptAllSecrets } = await import("../lib/token-reencryption");
 
   const target = parseDatabaseUrl(process.env.DATABASE_URL);
   if (target.kind === "pglite-memory") {
@@ -30,10 +31,11 @@ async function main(): Promise<number> {
   const keyring = await createTokenKeyring(getEnv().tokenEncryptionSecrets);
   const db = createPrismaClient(target);
   try {
-    console.log(`Encrypting provider tokens in ${describeDatabaseTarget(target)} with key ${keyring.current.kid}`);
-    const report = await encryptAllProviderTokens(db, keyring, (line) => console.warn(`  ${line}`));
-    console.log(`  ${report.accounts} accounts, ${report.rewritten} rewritten, ${report.unreadable} unreadable`);
-    return report.unreadable > 0 ? 1 : 0;
+    console.log(`Encrypting secrets at rest in ${describeDatabaseTarget(target)} with key ${keyring.current.kid}`);
+    const { providerTokens, signingKeys } = await encryptAllSecrets(db, keyring, (line) => console.warn(`  ${line}`));
+    console.log(`  provider tokens: ${providerTokens.accounts} accounts, ${providerTokens.rewritten} rewritten, ${providerTokens.unreadable} unreadable`);
+    console.log(`  API signing keys: ${signingKeys.keys} keys, ${signingKeys.rewritten} rewritten, ${signingKeys.unreadable} unreadable`);
+    return providerTokens.unreadable + signingKeys.unreadable > 0 ? 1 : 0;
   } finally {
     await db.$disconnect();
   }
