@@ -11,10 +11,10 @@
 // frozen (a serverless instance between requests: its timers did not run), `confirmedAt()` is too
 // old and the cache asks the database. A change committed while no connection listened (between a
 // loss and the next LISTEN) is never delivered at all, so listeners are told when a new connection
-// is first proven (`onLive`): whatever they read before that moment may predate such a change. A
-// transaction-mode pooler (PgBouncer) does not carry LISTEN:
-// a ping answered by another server connection than the listening one counts as a failure, and
-// lib/env.ts turns the cache off by default for URLs that look pooled (the README says why).
+// is first proven (`onLive`): whatever they read before that moment may predate such a change.
+// A transaction-mode pooler (PgBouncer) does not carry LISTEN: a ping answered by another server
+// connection than the listening one counts as a failure, and lib/env.ts turns the cache off by
+// default for URLs that look pooled (the README says why).
 import { randomBytes } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
