@@ -75,7 +75,8 @@ describe.skipIf(postgresNotConfigured())("session cache of instance B when its c
       "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = $1",
       [LISTENER_NAME],
     );
-    expect(rows).toEqual([{ done: true }]);
+    // (A backend terminated by an earlier test may still be on its way out: false for that one.)
+    expect(rows.filter((r) => r.done)).toHaveLength(1);
     await expect.poll(() => cache.live(), { timeout: 5_000, interval: 10 }).toBe(false);
   }
 
