@@ -18,11 +18,22 @@ async function sessionCookie(context: BrowserContext) {
   return cookie!;
 }
 
-/** Signed out means: protected page → /login, API → 401 JSON. Never a 500. */
+/**
+ * Signed out means: protected page → /login, API → 401 JSON. Never a 500. A cookie that decrypts
+ * but names no usable session goes by /api/auth/session-ended, which deletes it.
+ */
 async function expectSignedOut(page: Page, what: string) {
   const response = await page.request.get("/dashboard", { maxRedirects: 0 });
   expect(response.status(), what).toBe(307);
-  expect(response.headers().location, what).toContain("/login");
+  let location = response.headers().location ?? "";
+  if (location.startsWith("/api/auth/session-ended")) {
+    const ended = await page.request.get(location, { maxRedirects: 0 });
+    expect(ended.status(), what).toBe(303);
+    const deletions = ended.headersArray().filter((h) => h.name.toLowerCase() === "set-cookie" && h.value.startsWith(`${SESSION_COOKIE}=;`));
+    expect(deletions.length, `${what}: the dead cookie is deleted`).toBeGreaterThan(0);
+    location = ended.headers().location ?? "";
+  }
+  expect(location, what).toContain("/login");
   const me = await page.request.get("/api/me");
   expect(me.status(), what).toBe(401);
   expect(await me.json(), what).toEqual({ error: "unauthorized" });

@@ -1,6 +1,6 @@
 import { expect, request, type APIRequestContext } from "@playwright/test";
 
-import { IDP_URL } from "./stack";
+import { DEV_IDP_TEST_CLIENT_SECRET, IDP_URL } from "./stack";
 
 /**
  * The Dev IdP's test API (DEV_IDP_TEST_API=1, see idp/README.md): what the provider saw, and
@@ -55,8 +55,8 @@ export function issuedTokens(sub: string): Promise<IssuedTokens[]> {
 export function refreshAtIdp(refreshToken: string): Promise<{ status: number; error: string | undefined }> {
   return withIdp(async (idp) => {
     const discovery = (await (await idp.get("/.well-known/openid-configuration")).json()) as { token_endpoint: string };
-    // The Dev IdP's default client (idp/config.ts), which the e2e app uses.
-    const basic = Buffer.from("oauth-next-app:dev-idp-client-secret-not-for-production").toString("base64");
+    // The Dev IdP's client the e2e app uses (e2e/support/stack.ts gives it a secret of its own).
+    const basic = Buffer.from(`oauth-next-app:${DEV_IDP_TEST_CLIENT_SECRET}`).toString("base64");
     const response = await idp.post(discovery.token_endpoint, {
       headers: { authorization: `Basic ${basic}` },
       form: { grant_type: "refresh_token", refresh_token: refreshToken },
