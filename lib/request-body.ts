@@ -16,7 +16,7 @@ import { jsonError } from "@/lib/api-response";
 export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
 
 export function payloadTooLarge(): Response {
-  return jsonError(413, "payload_too_large", { Connection: "close" });
+  return jsonError(413, "payload_too_large");
 }
 
 /** A Content-Length header above `limit` (an unreadable one counts as above: the client is lying). */
@@ -77,6 +77,6 @@ export function withBodyLimit<R extends Request>(
 export function pageBodyRefusal(method: string, headers: Headers, limit: number = MAX_REQUEST_BODY_BYTES): Response | null {
   if (WITHOUT_BODY.has(method.toUpperCase())) return null;
   if (declaresTooLarge(headers, limit)) return payloadTooLarge();
-  if (!headers.has("content-length") && headers.has("transfer-encoding")) return jsonError(411, "length_required", { Connection: "close" });
+  if (!headers.has("content-length") && headers.has("transfer-encoding")) return jsonError(411, "length_required");
   return null;
 }
