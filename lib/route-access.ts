@@ -6,7 +6,7 @@ import { NextRequest, NextResponse, type NextFetchEvent, type NextMiddleware } f
 import { jsonError, unauthorizedJson } from "@/lib/api-response";
 import { RETRY_AFTER_SECONDS } from "@/lib/api-route";
 import { appOrigin } from "@/lib/app-origin";
-import { databaseAvailable } from "@/lib/db/availability";
+import { databaseAvailable, databaseSuspected } from "@/lib/db/availability";
 import { getEnv } from "@/lib/env";
 import { pageBodyRefusal } from "@/lib/request-body";
 import { loginPath } from "@/lib/safe-redirect";
@@ -134,7 +134,7 @@ export function protectRoutes(
       if (oversized) return oversized;
       if (isCrossSiteWrite(request.method, request.headers, appOrigin(request.headers, getEnv().authUrl))) return crossSiteRefused();
       // Free unless an outage is suspected; then one shared probe tells whether it is over.
-      if (classifyPath(request.nextUrl.pathname) === "page" && !(await databaseAvailable())) return unavailable(request, policy);
+      if (databaseSuspected() && classifyPath(request.nextUrl.pathname) === "page" && !(await databaseAvailable())) return unavailable(request, policy);
       const options = sessionCookieOptions();
       const cookie = await checkSessionCookie(request, options);
       if (cookie.state !== "needs-authjs") return gate(asAuthRequest(request, cookie, options.authUrl), event);

@@ -167,7 +167,7 @@ function contentFor(variant: Variant, file: SourceFile): Buffer {
   }
   if (file.path === "components/site-header.tsx") {
     // The twin's header shows the signed-in menu for its fixed person, as /dashboard's does.
-    const person = rewrite(file, /const user = await verifySession\(\);/, `const user = (await headers()).has("${DASHBOARD_TWIN_HEADER}") ? dashboardTwinPerson() : await verifySession();`, DASHBOARD_TWIN_HEADER);
+    const person = rewrite(file, /const known = await headerUser\(\);/, `const known = (await headers()).has("${DASHBOARD_TWIN_HEADER}") ? dashboardTwinPerson() : await headerUser();`, DASHBOARD_TWIN_HEADER);
     return Buffer.concat([Buffer.from(`import { headers } from "next/headers";\nimport { dashboardTwinPerson } from "@/${TWIN_APP_DIR}/person";\n`), person]);
   }
   if (file.path !== "proxy.ts") return file.content;

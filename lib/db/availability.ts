@@ -72,7 +72,7 @@ export function suspectDatabase(): void {
 
 /** A query succeeded: whatever was suspected is over. */
 export function databaseAnswered(): void {
-  state.suspect = false;
+  if (state.suspect) state.suspect = false;
 }
 
 /** Reports `error` if it is an outage; returns whether it was. */
@@ -86,12 +86,17 @@ function timeout(ms: number): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error("database probe timed out")), ms).unref());
 }
 
+/** Whether an outage is suspected: the proxy asks databaseAvailable() only then (no await per request otherwise). */
+export function databaseSuspected(): boolean {
+  return state.suspect && state.probe !== undefined;
+}
+
 /**
- * False only when an outage is suspected and a probe confirms it; no cost otherwise. Concurrent
- * callers share one probe, and its answer is reused for PROBE_REUSE_MS.
+ * False only when an outage is suspected and a probe confirms it. Concurrent callers share one
+ * probe, and its answer is reused for PROBE_REUSE_MS.
  */
 export async function databaseAvailable(now: number = Date.now()): Promise<boolean> {
-  if (!state.suspect || !state.probe) return true;
+  if (!databaseSuspected()) return true;
   if (!state.last || now - state.last.at >= PROBE_REUSE_MS) {
     const probe = state.probe;
     const ok = Promise.race([probe(), timeout(PROBE_TIMEOUT_MS)]).then(
