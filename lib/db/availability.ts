@@ -96,9 +96,9 @@ export function databaseSuspected(): boolean {
  * probe, and its answer is reused for PROBE_REUSE_MS.
  */
 export async function databaseAvailable(now: number = Date.now()): Promise<boolean> {
-  if (!databaseSuspected()) return true;
+  const probe = state.probe;
+  if (!state.suspect || !probe) return true;
   if (!state.last || now - state.last.at >= PROBE_REUSE_MS) {
-    const probe = state.probe;
     const ok = Promise.race([probe(), timeout(PROBE_TIMEOUT_MS)]).then(
       () => {
         databaseAnswered();
