@@ -1,7 +1,7 @@
 /**
  * Headers for every response, whatever produced it (a page, a route handler, Auth.js, a static
  * file, an error). Pages also get a Content-Security-Policy with a per-request nonce from the proxy
- * (lib/security-headers.ts); everything under /api gets one that allows nothing, since JSON and
+ * (lib/security/headers.ts); everything under /api gets one that allows nothing, since JSON and
  * redirects never need to load anything.
  */
 const securityHeaders = [
@@ -36,7 +36,7 @@ const nextConfig = {
   // folder's types to whichever tsconfig it uses, and tsconfig.json is not theirs to rewrite.
   typescript: { tsconfigPath: process.env.NEXT_TSCONFIG_PATH || "tsconfig.json" },
   experimental: {
-    // Request bodies are limited to 1 MB (lib/request-body.ts MAX_REQUEST_BODY_BYTES; a unit test
+    // Request bodies are limited to 1 MB (lib/security/request-body.ts MAX_REQUEST_BODY_BYTES; a unit test
     // keeps these equal): server actions, and the copy of a page request's body Next.js keeps for
     // the proxy (10 MB by default), which a flood of large posts would otherwise hold in memory.
     serverActions: { bodySizeLimit: "1mb" },

@@ -1,7 +1,7 @@
 import NextAuth from "next-auth";
 
-import { authConfig } from "@/lib/auth.config";
-import { protectRoutes } from "@/lib/route-access";
+import { authConfig } from "@/lib/auth/config";
+import { protectRoutes } from "@/lib/security/route-access";
 
 // The app's middleware (Next 16 calls it proxy.ts). A first, cheap gate for pages only: every
 // protected page, action and route handler verifies the session again through lib/dal.ts.

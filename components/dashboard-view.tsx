@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { ActivityIcon, DevicesIcon, LinkIcon, ProviderMark, UserIcon } from "@/components/icons";
 import { SignOutButton, SignOutOfProviderChoice } from "@/components/sign-out-button";
 import { UserAvatar } from "@/components/user-avatar";
-import type { CurrentUser } from "@/lib/authenticate";
+import type { CurrentUser } from "@/lib/session/authenticate";
 
 const TILES: { href: string; icon: ReactNode; title: string; text: string; prefetch?: boolean }[] = [
   { href: "/settings/profile", icon: <UserIcon />, title: "Profile", text: "Change your display name." },

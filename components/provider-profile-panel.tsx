@@ -1,5 +1,5 @@
 import { UserAvatar } from "@/components/user-avatar";
-import type { LiveProfileResult } from "@/lib/live-provider-profile";
+import type { LiveProfileResult } from "@/lib/providers/tokens/live-profile";
 
 /** What the provider says about the person right now (fetched live with their access token). */
 export function ProviderProfilePanel({ result, providerName }: { result: LiveProfileResult; providerName: string }) {

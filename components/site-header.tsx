@@ -7,9 +7,9 @@ import { SignOutButton, SignOutOfProviderButton } from "@/components/sign-out-bu
 import { UserAvatar } from "@/components/user-avatar";
 import { verifySession } from "@/lib/dal";
 import { isDatabaseUnavailable } from "@/lib/db/availability";
-import { getEnv } from "@/lib/env";
+import { getEnv } from "@/lib/config/env";
 import { providerOffersLogout } from "@/lib/provider-tokens";
-import { providerName } from "@/lib/providers";
+import { providerName } from "@/lib/providers/authjs";
 
 /** The signed-in user, or "unknown" while the database cannot be reached (the page itself says so). */
 async function headerUser() {

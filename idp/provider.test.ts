@@ -10,7 +10,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type J
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startDevIdp, type DevIdp } from "./provider";
-import { Browser, followWithin, parseLoginPage, pkcePair, randomToken, type Hop } from "./test-browser";
+import { Browser, followWithin, parseLoginPage, pkcePair, randomToken, type Hop } from "../test/support/idp-browser";
 import { DEV_USERS, type DevUser } from "./users";
 
 const ACCESS_TOKEN_TTL = 5;

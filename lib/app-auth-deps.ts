@@ -2,13 +2,13 @@ import "server-only";
 
 import { appSessionCache } from "@/lib/app-session-cache";
 import { signingKeys } from "@/lib/app-signing-keys";
-import type { AuthDeps } from "@/lib/authenticate";
+import type { AuthDeps } from "@/lib/session/authenticate";
 import { db } from "@/lib/db";
-import { getEnv } from "@/lib/env";
-import { sessionPolicy } from "@/lib/session-policy";
-import type { SigningKeyStore } from "@/lib/signing-keys";
+import { getEnv } from "@/lib/config/env";
+import { sessionPolicy } from "@/lib/config/session-policy";
+import type { SigningKeyStore } from "@/lib/api-tokens/signing-keys";
 
-/** lib/authenticate.ts's dependencies, bound to the app's database, configuration, keys and clock. */
+/** lib/session/authenticate.ts's dependencies, bound to the app's database, configuration, keys and clock. */
 export function appAuthDeps(): AuthDeps & { keys: SigningKeyStore } {
   const env = getEnv();
   return {

@@ -3,11 +3,11 @@ import "server-only";
 import { suspectDatabase } from "@/lib/db/availability";
 import { openChangeFeed, transportFor, type ChangeFeed } from "@/lib/db/change-feed";
 import { parseDatabaseUrl } from "@/lib/db/database-url";
-import { getEnv } from "@/lib/env";
-import { createSessionCache, type SessionCache } from "@/lib/session-cache";
+import { getEnv } from "@/lib/config/env";
+import { createSessionCache, type SessionCache } from "@/lib/session/cache";
 
 /**
- * The app's session cache (lib/session-cache.ts) and the change feed that keeps it honest, one
+ * The app's session cache (lib/session/cache.ts) and the change feed that keeps it honest, one
  * per process (globalThis: the proxy and the app are separate bundles, and dev reloads modules).
  * The feed connects on the first request that checks a session, never at import (`next build` imports this).
  */

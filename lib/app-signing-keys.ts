@@ -2,10 +2,10 @@ import "server-only";
 
 import { db } from "@/lib/db";
 import { tokenKeyring } from "@/lib/provider-tokens";
-import { createSigningKeyStore, type SigningKeyStore } from "@/lib/signing-keys";
+import { createSigningKeyStore, type SigningKeyStore } from "@/lib/api-tokens/signing-keys";
 
 // Next.js bundles pages, route handlers and actions separately; one store per process keeps one
-// copy of the current private key and of the published public keys (lib/signing-keys.ts).
+// copy of the current private key and of the published public keys (lib/api-tokens/signing-keys.ts).
 const STORE_KEY = Symbol.for("oauth-next-app.signing-keys");
 const holder = globalThis as typeof globalThis & { [STORE_KEY]?: SigningKeyStore };
 

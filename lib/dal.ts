@@ -5,13 +5,13 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 
 import { appAuthDeps } from "@/lib/app-auth-deps";
-import { authenticateApiRequest, authenticateSession, type ApiCaller, type CurrentUser, type RequestCredentials } from "@/lib/authenticate";
+import { authenticateApiRequest, authenticateSession, type ApiCaller, type CurrentUser, type RequestCredentials } from "@/lib/session/authenticate";
 import { databaseAnswered, DatabaseUnavailableError, reportDatabaseError } from "@/lib/db/availability";
-import { loginPath } from "@/lib/safe-redirect";
-import { cookiesOf } from "@/lib/session-claims";
-import { hasSessionCookie, sessionEndedPath } from "@/lib/session-cookie";
+import { loginPath } from "@/lib/auth/redirects";
+import { cookiesOf } from "@/lib/session/claims";
+import { hasSessionCookie, sessionEndedPath } from "@/lib/session/cookie";
 
-export type { ApiCaller, CurrentUser } from "@/lib/authenticate";
+export type { ApiCaller, CurrentUser } from "@/lib/session/authenticate";
 
 /**
  * The data-access layer: the one place that decides who is signed in.
@@ -21,11 +21,11 @@ export type { ApiCaller, CurrentUser } from "@/lib/authenticate";
  * `verifySession()` / `requireUser()` / `verifyApiCaller()` itself.
  *
  * Cost per request: one cookie decrypt (none when the proxy already read the same cookie,
- * lib/session-token.ts), then the session record joined to its user and linked providers, one
- * statement by primary key, and a last-seen write at most once a minute (lib/session-registry.ts).
+ * lib/session/token.ts), then the session record joined to its user and linked providers, one
+ * statement by primary key, and a last-seen write at most once a minute (lib/session/registry.ts).
  * Cached per request by React, so a page and its layout share one check. Across requests, the
  * answer may come from memory for a few seconds while the database's change feed is live
- * (lib/session-cache.ts): a revocation on any instance evicts it as soon as the database announces
+ * (lib/session/cache.ts): a revocation on any instance evicts it as soon as the database announces
  * it, and one made by this instance at once.
  */
 
@@ -40,7 +40,7 @@ const requestCredentials = cache(async (): Promise<RequestCredentials> => {
 
 /**
  * The answer of a session check, with an unreachable database turned into DatabaseUnavailableError
- * (pages show "briefly unavailable", lib/api-route.ts answers 503) and reported, so the proxy asks
+ * (pages show "briefly unavailable", lib/http/api-route.ts answers 503) and reported, so the proxy asks
  * the database before the next page (lib/db/availability.ts).
  */
 async function checked<T>(check: Promise<T>): Promise<T> {

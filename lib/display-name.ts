@@ -1,6 +1,6 @@
 /** The display-name rule shared by the form (as a hint) and the server action (as the law). */
 
-/** Also the bound on names that come from providers (lib/provider-profile.ts). */
+/** Also the bound on names that come from providers (lib/providers/profile.ts). */
 export const MAX_NAME_LENGTH = 80;
 
 export type DisplayNameResult = { ok: true; value: string } | { ok: false; error: string };

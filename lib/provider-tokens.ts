@@ -1,17 +1,17 @@
 import "server-only";
 
-import { listAccountConnections, type AccountConnection } from "@/lib/account-tokens";
+import { listAccountConnections, type AccountConnection } from "@/lib/providers/tokens/store";
 import { db } from "@/lib/db";
-import { getEnv } from "@/lib/env";
-import { loadLiveProviderProfile, type LiveProfileResult } from "@/lib/live-provider-profile";
-import { createProviderClient, providerClientConfigs, type ProviderClient } from "@/lib/provider-client";
-import { endProviderGrant } from "@/lib/provider-sign-out";
-import { createProviderTokenService, type ProviderAccessToken, type ProviderTokenService } from "@/lib/provider-token-refresh";
-import { fetchWithTimeout } from "@/lib/providers";
-import { createTokenKeyring, type TokenKeyring } from "@/lib/token-keys";
+import { getEnv } from "@/lib/config/env";
+import { loadLiveProviderProfile, type LiveProfileResult } from "@/lib/providers/tokens/live-profile";
+import { createProviderClient, providerClientConfigs, type ProviderClient } from "@/lib/providers/client";
+import { endProviderGrant } from "@/lib/providers/tokens/sign-out";
+import { createProviderTokenService, type ProviderAccessToken, type ProviderTokenService } from "@/lib/providers/tokens/refresh";
+import { fetchWithTimeout } from "@/lib/providers/authjs";
+import { createTokenKeyring, type TokenKeyring } from "@/lib/encryption/keyring";
 
 /**
- * Provider tokens for the app's server code: the services of lib/provider-token-refresh.ts and
+ * Provider tokens for the app's server code: the services of lib/providers/tokens/refresh.ts and
  * friends, bound to the app's database, configuration and 5-second provider timeout.
  *
  * Everything here runs on the server only and returns tokens only to server code; pages and
@@ -33,7 +33,7 @@ const STATE_KEY = Symbol.for("oauth-next-app.provider-tokens");
 const holder = globalThis as typeof globalThis & { [STATE_KEY]?: State };
 const state: State = (holder[STATE_KEY] ??= { inflight: new Map() });
 
-/** TOKEN_ENCRYPTION_KEYS (first = current), falling back to a key derived from AUTH_SECRET (lib/env.ts). */
+/** TOKEN_ENCRYPTION_KEYS (first = current), falling back to a key derived from AUTH_SECRET (lib/config/env.ts). */
 export function tokenKeyring(): Promise<TokenKeyring> {
   const keyring = (state.keyring ??= (async () => createTokenKeyring(getEnv().tokenEncryptionSecrets))());
   keyring.catch(() => {
@@ -59,7 +59,7 @@ function service(): ProviderTokenService {
 /**
  * A valid access token for this person at this provider, refreshed first when it expires within
  * a minute. Throws ReconnectRequiredError, ProviderUnavailableError or NotConnectedError
- * (lib/provider-errors.ts).
+ * (lib/providers/errors.ts).
  */
 export async function getProviderAccessToken(userId: string, provider: string): Promise<string> {
   return (await service().getAccessToken(userId, provider)).value;

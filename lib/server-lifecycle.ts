@@ -4,7 +4,7 @@ import { closeAppSessionCache } from "@/lib/app-session-cache";
 import { db } from "@/lib/db";
 import { registerDatabaseProbe as registerProbe } from "@/lib/db/availability";
 import { describeDatabaseTarget, parseDatabaseUrl } from "@/lib/db/database-url";
-import { getEnv } from "@/lib/env";
+import { getEnv } from "@/lib/config/env";
 
 /**
  * What the server does once when it starts and once when it stops (called from

@@ -17,11 +17,11 @@ const { loadEnvConfig } = nextEnv;
 async function main(): Promise<number> {
   loadEnvConfig(process.cwd(), process.env.NODE_ENV !== "production", { info: () => {}, error: console.error });
   // Imported after the .env files are loaded: these read the environment.
-  const { getEnv } = await import("../lib/env");
+  const { getEnv } = await import("../lib/config/env");
   const { createPrismaClient } = await import("../lib/db/client");
   const { describeDatabaseTarget, parseDatabaseUrl } = await import("../lib/db/database-url");
-  const { createTokenKeyring } = await import("../lib/token-keys");
-  const { encryptAllSecrets } = await import("../lib/token-reencryption");
+  const { createTokenKeyring } = await import("../lib/encryption/keyring");
+  const { encryptAllSecrets } = await import("../lib/encryption/rewrite");
 
   const target = parseDatabaseUrl(process.env.DATABASE_URL);
   if (target.kind === "pglite-memory") {

@@ -11,12 +11,12 @@ import { base64url, decodeProtectedHeader, exportJWK, generateKeyPair, SignJWT, 
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { startDevIdp, type DevIdp } from "@/idp/provider";
-import { issueAccessToken } from "@/lib/access-tokens";
-import { AppClient, signInAs, TEST_APP, testAuthConfig } from "@/lib/auth-test-client";
-import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
-import { parseEnv, type AppEnv } from "@/lib/env";
-import type { SigningKey } from "@/lib/signing-keys";
-import { createTokenKeyring } from "@/lib/token-keys";
+import { issueAccessToken } from "@/lib/api-tokens/access-token";
+import { AppClient, signInAs, TEST_APP, testAuthConfig } from "@/test/support/auth-client";
+import { createTestDatabase, type TestDatabase } from "@/test/support/database";
+import { parseEnv, type AppEnv } from "@/lib/config/env";
+import type { SigningKey } from "@/lib/api-tokens/signing-keys";
+import { createTokenKeyring } from "@/lib/encryption/keyring";
 
 const SECRET = "bearer-tokens-test-secret-0123456789abcdefgh";
 const ALICE = { email: "alice@example.com", password: "alice-password", sub: "dev-alice-5f0c2a91" };
@@ -40,8 +40,8 @@ vi.mock("@/lib/db", () => ({
     return scope.db;
   },
 }));
-vi.mock("@/lib/env", async (importOriginal) => ({
-  ...(await importOriginal<typeof import("@/lib/env")>()),
+vi.mock("@/lib/config/env", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@/lib/config/env")>()),
   getEnv: () => scope.env,
 }));
 

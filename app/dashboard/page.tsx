@@ -2,9 +2,9 @@ import type { Metadata } from "next";
 
 import { DashboardView } from "@/components/dashboard-view";
 import { requireUser } from "@/lib/dal";
-import { getEnv } from "@/lib/env";
+import { getEnv } from "@/lib/config/env";
 import { providerOffersLogout } from "@/lib/provider-tokens";
-import { providerName } from "@/lib/providers";
+import { providerName } from "@/lib/providers/authjs";
 
 export const metadata: Metadata = { title: "Dashboard" };
 

@@ -4,13 +4,13 @@ import { redirect } from "next/navigation";
 
 import { AlertIcon, LogoMark, ProviderMark } from "@/components/icons";
 import { PendingButton } from "@/components/pending-button";
-import { startSignIn } from "@/lib/auth-actions";
-import { SIGN_IN_ERRORS, signInErrorFromQuery } from "@/lib/auth-errors";
-import { retryAfterFromQuery } from "@/lib/auth-rate-limits";
+import { startSignIn } from "@/lib/auth/actions";
+import { SIGN_IN_ERRORS, signInErrorFromQuery } from "@/lib/auth/errors";
+import { retryAfterFromQuery } from "@/lib/security/rate-limits/apply";
 import { verifySession } from "@/lib/dal";
-import { getEnv } from "@/lib/env";
-import { providerSummaries } from "@/lib/providers";
-import { safeCallbackPath } from "@/lib/safe-redirect";
+import { getEnv } from "@/lib/config/env";
+import { providerSummaries } from "@/lib/providers/authjs";
+import { safeCallbackPath } from "@/lib/auth/redirects";
 
 export const metadata: Metadata = { title: "Sign in" };
 

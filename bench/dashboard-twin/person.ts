@@ -1,4 +1,4 @@
-import type { CurrentUser } from "@/lib/authenticate";
+import type { CurrentUser } from "@/lib/session/authenticate";
 
 /** The person the twin shows: the bench's signed-in Alice (idp/users.ts) as /dashboard sees her. */
 export function dashboardTwinPerson(): CurrentUser {

@@ -39,10 +39,11 @@ const STAMP_VERSION = 3;
 /** Folders the app is built from. */
 const SOURCE_DIRS = ["app", "components", "lib", "idp", "prisma", "public"];
 /**
- * The migration script the bench runs from the snapshot. Not all of scripts/: `next build` type-checks
- * every file in the snapshot, and some scripts import from e2e/, which is not part of it.
+ * Files the bench runs from the snapshot: the migration script and the Dev IdP's test browser (its
+ * IdP process checks a bench user can sign in). Not all of scripts/ or test/: `next build`
+ * type-checks every file in the snapshot, and those import from e2e/ and Vitest.
  */
-const SOURCE_FILES = new Set(["scripts/db-migrate.ts"]);
+const SOURCE_FILES = new Set(["scripts/db-migrate.ts", "test/support/idp-browser.ts"]);
 /** Root files that are not part of the app build. */
 const ROOT_FILES_LEFT_OUT = new Set(["vitest.config.ts", "playwright.config.ts", "package-lock.json"]);
 const ROOT_FILE = /\.(ts|tsx|mjs|js|cjs|json)$/;
@@ -161,7 +162,7 @@ export default function proxy() {
 `;
 
 function contentFor(variant: Variant, file: SourceFile): Buffer {
-  if (file.path === "lib/route-access.ts") {
+  if (file.path === "lib/security/route-access.ts") {
     // The twin is a public page in every variant (it is only ever requested without a session).
     return rewrite(file, /const PUBLIC_PATHS = new Set\(\[/, `const PUBLIC_PATHS = new Set(["${DASHBOARD_TWIN_PATH}", `, `"${DASHBOARD_TWIN_PATH}", `);
   }

@@ -4,7 +4,7 @@
  */
 import type { DevUser } from "../../idp/users";
 
-/** The bench's Dev IdP client secret: production builds refuse the published development one (lib/env.ts). */
+/** The bench's Dev IdP client secret: production builds refuse the published development one (lib/config/env.ts). */
 export const BENCH_DEV_IDP_CLIENT_SECRET = "bench-dev-idp-client-secret-not-the-published-one";
 
 export interface IdpSettings {

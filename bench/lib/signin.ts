@@ -1,6 +1,6 @@
 /**
  * A complete programmatic sign-in through the real app over HTTP, as a browser does it but without
- * one: fetch and a cookie jar per origin (idp/test-browser.ts's Browser), redirects followed by hand.
+ * one: fetch and a cookie jar per origin (test/support/idp-browser.ts's Browser), redirects followed by hand.
  *
  *   GET  <app>/api/auth/csrf                      csrf token + cookie
  *   POST <app>/api/auth/signin/dev-idp            302 to the IdP's authorization endpoint
@@ -13,7 +13,7 @@
  */
 import { performance } from "node:perf_hooks";
 
-import { Browser, followWithin, parseLoginPage } from "../../idp/test-browser";
+import { Browser, followWithin, parseLoginPage } from "../../test/support/idp-browser";
 
 export interface Credentials {
   email: string;

@@ -3,7 +3,7 @@ import net from "node:net";
 
 import { expect, test } from "@playwright/test";
 
-import { createServerDatabase, type ServerDatabase } from "../../lib/db/test-database";
+import { createServerDatabase, type ServerDatabase } from "../../test/support/database";
 import { productionEnv, startApp, waitUntilReady, type AppProcess } from "../support/app-process";
 import { USERS, signIn } from "../support/dev-idp";
 import { EXTRA_APP_URLS } from "../support/stack";

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { expect, test, type BrowserContext } from "@playwright/test";
 import pg from "pg";
 
-import { createServerDatabase, type ServerDatabase } from "../../lib/db/test-database";
+import { createServerDatabase, type ServerDatabase } from "../../test/support/database";
 import { productionEnv, startApp, waitUntilReady, type AppProcess } from "../support/app-process";
 import { USERS, signIn } from "../support/dev-idp";
 import { idpStats, resetIdpStats } from "../support/idp-test-api";
@@ -82,7 +82,7 @@ test("a session signed out on one instance is refused by the other on its next r
   const captured = (await context.cookies(a.url)).filter((c) => c.name.includes("session-token"));
   expect(captured).not.toEqual([]);
   expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
-  // B keeps its answer in memory once its change feed is live (lib/session-cache.ts): only the
+  // B keeps its answer in memory once its change feed is live (lib/session/cache.ts): only the
   // database's notification can tell it about a sign-out on A.
   await expect.poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 }).toBe("live");
   for (let i = 0; i < 2; i++) expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);

@@ -2,7 +2,7 @@ import path from "node:path";
 
 import { expect, test, type Browser, type Page } from "@playwright/test";
 
-import { startRogueProvider, type RogueProvider } from "../../idp/rogue-provider";
+import { startRogueProvider, type RogueProvider } from "../../test/support/rogue-provider";
 import { startSecurityInstance, type SecurityInstance } from "../support/security-instance";
 
 /**

@@ -104,7 +104,7 @@ async function freshDatabase(variant: string, port: string): Promise<string> {
     console.error("[e2e] E2E_DATABASE_URL must be a postgresql:// URL (unset: a fresh PGlite database per server).");
     process.exit(2);
   }
-  const { createServerDatabase } = await import("../../lib/db/test-database");
+  const { createServerDatabase } = await import("../../test/support/database");
   const database = await createServerDatabase(serverUrl, `oauth_e2e_${variant.replace(/\W/g, "_")}_${port}`);
   startWatchdog({ server: { url: serverUrl, name: database.name } });
   console.log(`[e2e] ${variant}: ${database.label} on PostgreSQL`);
@@ -143,7 +143,7 @@ async function main(variant: "app" | "no-proxy"): Promise<void> {
 if (variant === "cleanup") {
   // The watchdog: our parent holds the other end of stdin; EOF means it is gone.
   const cleanup = JSON.parse(process.env.E2E_CLEANUP ?? "{}") as Cleanup;
-  const drop = cleanup.server ? (await import("../../lib/db/test-database")).dropServerDatabase : undefined;
+  const drop = cleanup.server ? (await import("../../test/support/database")).dropServerDatabase : undefined;
   process.stdin.on("close", async () => {
     if (cleanup.pgliteDir) rmSync(cleanup.pgliteDir, { recursive: true, force: true });
     if (cleanup.server) await drop?.(cleanup.server.url, cleanup.server.name).catch(() => {});

@@ -33,7 +33,7 @@ export const E2E_DIST_DIR = `.next-e2e-${PORT_BASE}`;
  * issued and the provider-token tests wait seconds, not an hour. Nothing else calls the provider.
  */
 export const IDP_ACCESS_TOKEN_TTL = "65";
-/** The app's refresh skew (REFRESH_SKEW_SECONDS in lib/token-expiry.ts; a unit test keeps them equal). */
+/** The app's refresh skew (REFRESH_SKEW_SECONDS in lib/providers/tokens/expiry.ts; a unit test keeps them equal). */
 export const APP_REFRESH_SKEW_SECONDS = 60;
 /** How long after it was issued (at a sign-in or a refresh) the app's access token is due for a refresh. */
 export const REFRESH_DUE_AFTER_MS = (Number(IDP_ACCESS_TOKEN_TTL) - APP_REFRESH_SKEW_SECONDS) * 1000;
@@ -42,7 +42,7 @@ export const TEST_AUTH_SECRET = "e2e-only-secret-0123456789abcdefghijklmnopqrstu
 
 /**
  * The Dev IdP's client secret in the e2e stack: the app runs as a production build, which refuses
- * the published development secret (lib/env.ts).
+ * the published development secret (lib/config/env.ts).
  */
 export const DEV_IDP_TEST_CLIENT_SECRET = "e2e-dev-idp-client-secret-not-the-published-one";
 

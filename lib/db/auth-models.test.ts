@@ -5,8 +5,8 @@ import { PrismaAdapter } from "@auth/prisma-adapter";
 import type { AdapterAccount } from "next-auth/adapters";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prisma } from "../../prisma/generated/client";
-import { createTestDatabase, type TestDatabase } from "./test-database";
-import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "./test-targets";
+import { createTestDatabase, type TestDatabase } from "../../test/support/database";
+import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "../../test/support/database-targets";
 
 const account = (userId: string, providerAccountId = "sub-1"): AdapterAccount => ({
   userId,

@@ -1,5 +1,5 @@
 // Whether the database is reachable, as far as this process knows: for answering 503 during an
-// outage instead of a bare 500 (API routes: lib/api-route.ts; pages: the proxy, lib/route-access.ts),
+// outage instead of a bare 500 (API routes: lib/http/api-route.ts; pages: the proxy, lib/security/route-access.ts),
 // and recovering the moment it is back.
 //
 // No 'server-only' and no database import: the proxy uses this without loading Prisma. The app

@@ -6,8 +6,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
 import { openChangeFeed, parseChange, type ChangeFeed, type OpenTransport, type SessionChange } from "./change-feed";
-import { createTestDatabase, type TestDatabase } from "./test-database";
-import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "./test-targets";
+import { createTestDatabase, type TestDatabase } from "../../test/support/database";
+import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "../../test/support/database-targets";
 
 /** A transport that loops notifications back (like a database would) unless told to drop them. */
 function scriptedTransport() {

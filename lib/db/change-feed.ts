@@ -1,5 +1,5 @@
 // The database's announcements of session changes (the triggers of the migration
-// 20261125190000_session_change_notifications), for lib/session-cache.ts.
+// 20261125190000_session_change_notifications), for lib/session/cache.ts.
 //
 // No 'server-only': tests open feeds on their own databases.
 //
@@ -13,7 +13,7 @@
 // loss and the next LISTEN) is never delivered at all, so listeners are told when a new connection
 // is first proven (`onLive`): whatever they read before that moment may predate such a change.
 // A transaction-mode pooler (PgBouncer) does not carry LISTEN: a ping answered by another server
-// connection than the listening one counts as a failure, and lib/env.ts turns the cache off by
+// connection than the listening one counts as a failure, and lib/config/env.ts turns the cache off by
 // default for URLs that look pooled (the README says why).
 import { randomBytes } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";

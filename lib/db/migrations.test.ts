@@ -10,8 +10,8 @@ import { createAdapterFactory, pgliteAdapterFactoryFor } from "./adapter-factory
 import { parseDatabaseUrl, type DatabaseTarget } from "./database-url";
 import { applyMigrations, createMigration, diffMigrationsToSchema, MigrationError } from "./migrations";
 import { createEmptyMemoryPGlite } from "./pglite-memory";
-import { createServerDatabase } from "./test-database";
-import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "./test-targets";
+import { createServerDatabase } from "../../test/support/database";
+import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "../../test/support/database-targets";
 
 const root = process.cwd();
 const migrationsDir = path.join(root, "prisma", "migrations");

@@ -11,7 +11,7 @@ import { acquirePGlite, openPGliteLocations } from "./pglite-instances";
 import { emptyClusterSnapshot } from "./pglite-memory";
 import { acquirePGliteLock, lockPathFor, PGliteLockedError, type LockOwner } from "./pglite-lock";
 
-const FIXTURE = path.join(import.meta.dirname, "test-fixtures", "hold-pglite-folder.ts");
+const FIXTURE = path.join(import.meta.dirname, "..", "..", "test", "support", "hold-pglite-folder.ts");
 let tmp: string;
 let template: string;
 const children: ChildProcessWithoutNullStreams[] = [];

@@ -20,8 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdapterFactory, pgliteAdapterFactoryFor } from "./adapter-factory";
 import { applyMigrations } from "./migrations";
 import { createEmptyMemoryPGlite } from "./pglite-memory";
-import { testDatabaseTarget } from "./test-database";
-import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "./test-targets";
+import { testDatabaseTarget } from "../../test/support/database";
+import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "../../test/support/database-targets";
 
 type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 

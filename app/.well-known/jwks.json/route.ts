@@ -5,7 +5,7 @@ import type { JWK } from "jose";
 import { signingKeys } from "@/lib/app-signing-keys";
 
 /**
- * The public keys of the API's bearer tokens (lib/signing-keys.ts), for clients and other services
+ * The public keys of the API's bearer tokens (lib/api-tokens/signing-keys.ts), for clients and other services
  * that verify them. Answered from memory (no query, no key import per request), with an ETag so a
  * verifier that polls gets 304. Cacheable for 5 minutes: a new key is listed an hour before it
  * signs anything, and a retired one stays listed until its last token has expired.

@@ -1,9 +1,9 @@
 import { appSessionCacheState } from "@/lib/app-session-cache";
 import { db } from "@/lib/db";
-import { getEnv } from "@/lib/env";
-import { createHealthHandler } from "@/lib/health";
+import { getEnv } from "@/lib/config/env";
+import { createHealthHandler } from "@/lib/http/health";
 
-// Load balancers and uptime checks poll this (lib/health.ts).
+// Load balancers and uptime checks poll this (lib/http/health.ts).
 export const dynamic = "force-dynamic";
 
 let handler: ((request: Request) => Promise<Response>) | undefined;

@@ -1,5 +1,5 @@
-import { apiCallerRefused, NO_STORE } from "@/lib/api-response";
-import { apiRoute } from "@/lib/api-route";
+import { apiCallerRefused, NO_STORE } from "@/lib/http/responses";
+import { apiRoute } from "@/lib/http/api-route";
 import { verifyApiCaller } from "@/lib/dal";
 
 /** GET /api/me, with the session cookie or `Authorization: Bearer <token from POST /api/token>`. */

@@ -1,11 +1,11 @@
-import { apiRoute } from "@/lib/api-route";
+import { apiRoute } from "@/lib/http/api-route";
 import { appAuthDeps } from "@/lib/app-auth-deps";
-import { withBodyLimit } from "@/lib/request-body";
-import { handleTokenRequest } from "@/lib/token-endpoint";
+import { withBodyLimit } from "@/lib/security/request-body";
+import { handleTokenRequest } from "@/lib/api-tokens/endpoint";
 
 /**
  * POST /api/token → 200 {access_token, token_type: "Bearer", expires_in: 900} · 401 unauthorized
  * (no valid session cookie) · 403 forbidden (not from one of our pages) · 413 a body over the
- * limit. See lib/token-endpoint.ts.
+ * limit. See lib/api-tokens/endpoint.ts.
  */
 export const POST = apiRoute(withBodyLimit((request) => handleTokenRequest(request, appAuthDeps())));

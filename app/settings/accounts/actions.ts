@@ -3,15 +3,15 @@
 import { cookies, headers } from "next/headers";
 import { redirect, unstable_rethrow } from "next/navigation";
 
-import { LINK_INTENT_TTL_SECONDS, linkIntentCookieName, linkIntentValue, unlinkProvider } from "@/lib/account-linking";
-import { appOrigin } from "@/lib/app-origin";
+import { LINK_INTENT_TTL_SECONDS, linkIntentCookieName, linkIntentValue, unlinkProvider } from "@/lib/auth/linking";
+import { appOrigin } from "@/lib/security/origin";
 import { appRateLimitDeps } from "@/lib/app-rate-limits";
-import { signIn } from "@/lib/auth";
-import { limitSignInStart } from "@/lib/auth-rate-limits";
+import { signIn } from "@/lib/auth/next-auth";
+import { limitSignInStart } from "@/lib/security/rate-limits/apply";
 import { db } from "@/lib/db";
 import { requireUser } from "@/lib/dal";
-import { getEnv } from "@/lib/env";
-import { providerSummaries, resolveProviderIssuer } from "@/lib/providers";
+import { getEnv } from "@/lib/config/env";
+import { providerSummaries, resolveProviderIssuer } from "@/lib/providers/authjs";
 
 /**
  * Link and Unlink on /settings/accounts. Server actions: POST-only and refused from another origin

@@ -3,12 +3,12 @@ import type { Metadata } from "next";
 import { ProviderMark } from "@/components/icons";
 import { ProviderProfilePanel } from "@/components/provider-profile-panel";
 import { ReconnectButton } from "@/components/reconnect-button";
-import type { AccountConnection } from "@/lib/account-tokens";
+import type { AccountConnection } from "@/lib/providers/tokens/store";
 import { requireUser } from "@/lib/dal";
-import { getEnv } from "@/lib/env";
+import { getEnv } from "@/lib/config/env";
 import { liveProviderProfile, providerConnections } from "@/lib/provider-tokens";
-import { providerName, providerSummaries } from "@/lib/providers";
-import { retryAfterFromQuery } from "@/lib/auth-rate-limits";
+import { providerName, providerSummaries } from "@/lib/providers/authjs";
+import { retryAfterFromQuery } from "@/lib/security/rate-limits/apply";
 
 import { LinkNotice, LinkProviderButtons, UnlinkButton } from "./link-controls";
 

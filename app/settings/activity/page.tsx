@@ -3,10 +3,10 @@ import type { Metadata } from "next";
 import { UtcTime } from "@/components/utc-time";
 import { requireUser } from "@/lib/dal";
 import { db } from "@/lib/db";
-import { getEnv } from "@/lib/env";
-import { providerName } from "@/lib/providers";
-import { ACTIVITY_PAGE_SIZE, describeSignInResult, listSignInActivity } from "@/lib/sign-in-activity";
-import { describeUserAgent } from "@/lib/user-agent";
+import { getEnv } from "@/lib/config/env";
+import { providerName } from "@/lib/providers/authjs";
+import { ACTIVITY_PAGE_SIZE, describeSignInResult, listSignInActivity } from "@/lib/auth/activity";
+import { describeUserAgent } from "@/lib/session/device";
 
 export const metadata: Metadata = { title: "Sign-in activity" };
 

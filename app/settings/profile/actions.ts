@@ -5,7 +5,7 @@ import { revalidatePath } from "next/cache";
 import { requireUser } from "@/lib/dal";
 import { db } from "@/lib/db";
 import { parseDisplayName } from "@/lib/display-name";
-import { forgetAllSessions } from "@/lib/session-cache";
+import { forgetAllSessions } from "@/lib/session/cache";
 
 export type ProfileFormState =
   | { status: "idle" }
@@ -21,7 +21,7 @@ export async function updateDisplayName(_previous: ProfileFormState, formData: F
   const parsed = parseDisplayName(formData.get("name"));
   if (!parsed.ok) return { status: "error", message: parsed.error };
   await db.user.update({ where: { id: user.id }, data: { name: parsed.value } });
-  // Session checks carry the name (lib/session-cache.ts): this instance sees it on the next request.
+  // Session checks carry the name (lib/session/cache.ts): this instance sees it on the next request.
   forgetAllSessions();
   // The name shows in the header on every page.
   revalidatePath("/", "layout");

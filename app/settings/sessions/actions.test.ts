@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { createTestDatabase, type TestDatabase } from "@/lib/db/test-database";
-import { startSession } from "@/lib/session-registry";
+import { createTestDatabase, type TestDatabase } from "@/test/support/database";
+import { startSession } from "@/lib/session/registry";
 
 /**
  * The /settings/sessions server actions on a real database. Server actions are public endpoints:

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 
 import { requireUser } from "@/lib/dal";
 import { db } from "@/lib/db";
-import { revokeOtherSessions, revokeOwnSession } from "@/lib/session-registry";
+import { revokeOtherSessions, revokeOwnSession } from "@/lib/session/registry";
 
 const PATH = "/settings/sessions";
 const MAX_SESSION_ID_LENGTH = 128;

@@ -5,11 +5,11 @@ import { PendingButton } from "@/components/pending-button";
 import { UtcTime } from "@/components/utc-time";
 import { requireUser } from "@/lib/dal";
 import { db } from "@/lib/db";
-import { getEnv } from "@/lib/env";
-import { providerName } from "@/lib/providers";
-import { sessionPolicy } from "@/lib/session-policy";
-import { listActiveSessions } from "@/lib/session-registry";
-import { describeUserAgent } from "@/lib/user-agent";
+import { getEnv } from "@/lib/config/env";
+import { providerName } from "@/lib/providers/authjs";
+import { sessionPolicy } from "@/lib/config/session-policy";
+import { listActiveSessions } from "@/lib/session/registry";
+import { describeUserAgent } from "@/lib/session/device";
 
 import { signOutEverywhereElse, signOutSession } from "./actions";
 

@@ -1,6 +1,6 @@
-import { jsonError } from "@/lib/api-response";
-import { logoutTokenIssuer } from "@/lib/app-logout-issuers";
-import { handleBackchannelLogout } from "@/lib/backchannel-logout";
+import { jsonError } from "@/lib/http/responses";
+import { logoutTokenIssuer } from "@/lib/auth/logout-issuers";
+import { handleBackchannelLogout } from "@/lib/auth/backchannel-logout";
 import { db } from "@/lib/db";
 
 /**

@@ -1,10 +1,10 @@
-import { NO_STORE } from "@/lib/api-response";
-import { appOrigin } from "@/lib/app-origin";
+import { NO_STORE } from "@/lib/http/responses";
+import { appOrigin } from "@/lib/security/origin";
 import { verifySession } from "@/lib/dal";
-import { getEnv } from "@/lib/env";
-import { loginPath, safeCallbackPath } from "@/lib/safe-redirect";
-import { cookiesOf } from "@/lib/session-claims";
-import { hasSessionCookie, sessionCookieDeletions } from "@/lib/session-cookie";
+import { getEnv } from "@/lib/config/env";
+import { loginPath, safeCallbackPath } from "@/lib/auth/redirects";
+import { cookiesOf } from "@/lib/session/claims";
+import { hasSessionCookie, sessionCookieDeletions } from "@/lib/session/cookie";
 
 /**
  * GET /api/auth/session-ended?callbackUrl=<path>: where lib/dal.ts's requireUser sends a browser

@@ -1,5 +1,5 @@
-import { apiCallerRefused, jsonError, NO_STORE } from "@/lib/api-response";
-import { apiRoute } from "@/lib/api-route";
+import { apiCallerRefused, jsonError, NO_STORE } from "@/lib/http/responses";
+import { apiRoute } from "@/lib/http/api-route";
 import { verifyApiCaller } from "@/lib/dal";
 import { liveProviderProfile } from "@/lib/provider-tokens";
 

@@ -1,0 +1,144 @@
+import type { AdapterAccount } from "next-auth/adapters";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+
+import { createAuthAdapter } from "@/lib/auth/adapter";
+import { ProviderAccountMismatchError } from "@/lib/auth/errors";
+import { createTestDatabase, type TestDatabase } from "@/test/support/database";
+import { withCurrentRequest } from "@/lib/auth/request-context";
+import { isEncryptedToken } from "@/lib/encryption/ciphertext";
+import { createTokenKeyring } from "@/lib/encryption/keyring";
+
+let database: TestDatabase;
+const keyring = () => createTokenKeyring(["adapter-test-secret-0123456789abcdefghijkl"]);
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database?.close());
+beforeEach(async () => {
+  await database.db.account.deleteMany();
+  await database.db.user.deleteMany();
+});
+
+function account(userId: string, providerAccountId: string): AdapterAccount {
+  return {
+    userId,
+    type: "oidc",
+    provider: "dev-idp",
+    providerAccountId,
+    access_token: "at",
+    refresh_token: "rt",
+    expires_at: 2_000_000_000,
+    token_type: "bearer",
+  };
+}
+
+/** What Auth.js does for a first sign-in: createUser, then linkAccount. */
+async function firstSignIn(email: string, sub: string) {
+  const adapter = createAuthAdapter(database.db, keyring);
+  const user = await adapter.createUser!({ id: crypto.randomUUID(), email, emailVerified: null, name: "N", image: null });
+  await adapter.linkAccount!(account(user.id, sub));
+  return user;
+}
+
+describe("createAuthAdapter", () => {
+  it("writes the new user and their account together, under the id Auth.js puts in the session", async () => {
+    const user = await firstSignIn("new@example.com", "sub-1");
+    const stored = await database.db.user.findUniqueOrThrow({ where: { id: user.id }, include: { accounts: true } });
+    expect(stored.email).toBe("new@example.com");
+    expect(stored.accounts.map((a) => a.providerAccountId)).toEqual(["sub-1"]);
+  });
+
+  it("writes nothing for createUser alone: a sign-in that fails before linking leaves no orphan user", async () => {
+    const adapter = createAuthAdapter(database.db, keyring);
+    await adapter.createUser!({ id: crypto.randomUUID(), email: "orphan@example.com", emailVerified: null });
+    expect(await database.db.user.count()).toBe(0);
+  });
+
+  it("leaves no user behind when the account cannot be written", async () => {
+    const adapter = createAuthAdapter(database.db, keyring);
+    const user = await adapter.createUser!({ id: crypto.randomUUID(), email: "broken@example.com", emailVerified: null });
+    // expires_at beyond PostgreSQL's integer: the account insert fails, and the user row that
+    // would have come with it must not exist either.
+    await expect(adapter.linkAccount!({ ...account(user.id, "sub-broken"), expires_at: 2 ** 40 })).rejects.toThrow();
+    expect(await database.db.user.count()).toBe(0);
+  });
+
+  it("a later first sign-in of a provider account already stored continues as its user (the provider subject is the person)", async () => {
+    const first = await firstSignIn("first@example.com", "same-sub");
+    const second = await firstSignIn("changed@example.com", "same-sub");
+    expect(second.id).toBe(first.id);
+    expect(await database.db.user.count()).toBe(1);
+    expect(await database.db.user.findUnique({ where: { email: "changed@example.com" } })).toBeNull();
+  });
+
+  it("two concurrent first sign-ins of the same person both succeed, as one user with one account", async () => {
+    const results = await Promise.all([firstSignIn("race@example.com", "race-sub"), firstSignIn("race@example.com", "race-sub")]);
+    const stored = await database.db.user.findMany({ include: { accounts: true } });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.accounts).toHaveLength(1);
+    // Both sign-ins carry the stored user's id (what Auth.js puts in the session), not a reservation that was never written.
+    expect(results.map((user) => user.id)).toEqual([stored[0]!.id, stored[0]!.id]);
+    expect(results[1]).toMatchObject({ email: "race@example.com", name: "N" });
+  });
+
+  it("an address taken a moment ago by a concurrent first sign-in of the same provider account is not a reason to refuse", async () => {
+    const adapter = createAuthAdapter(database.db, keyring);
+    // What Auth.js does in one callback request: no user for the provider account yet, then (the
+    // other sign-in has committed meanwhile) a look-up of the address.
+    const lookUps = await withCurrentRequest(async () => {
+      const byAccount = await adapter.getUserByAccount!({ provider: "dev-idp", providerAccountId: "raced-sub" });
+      await firstSignIn("raced@example.com", "raced-sub");
+      const byEmail = await adapter.getUserByEmail!("raced@example.com");
+      return Response.json({ byAccount, byEmail });
+    })(new Request("http://localhost/api/auth/callback/dev-idp"));
+    expect(await lookUps.json()).toEqual({ byAccount: null, byEmail: null });
+    // The address of somebody else's account (another provider subject) is still reported.
+    await firstSignIn("other@example.com", "other-sub");
+    const other = await withCurrentRequest(async () => {
+      await adapter.getUserByAccount!({ provider: "dev-idp", providerAccountId: "new-sub" });
+      return Response.json(await adapter.getUserByEmail!("other@example.com"));
+    })(new Request("http://localhost/api/auth/callback/dev-idp"));
+    expect(await other.json()).toMatchObject({ email: "other@example.com" });
+    // Outside a request (no look-up to relate it to), the stock answer.
+    expect(await adapter.getUserByEmail!("raced@example.com")).toMatchObject({ email: "raced@example.com" });
+  });
+
+  it("a first sign-in losing the race for an address to another provider account still fails (no account is joined by email)", async () => {
+    const results = await Promise.allSettled([firstSignIn("taken@example.com", "sub-a"), firstSignIn("taken@example.com", "sub-b")]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(results.filter((r) => r.status === "rejected")).toHaveLength(1);
+    const stored = await database.db.user.findMany({ include: { accounts: true } });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.accounts).toHaveLength(1);
+  });
+
+  it("refuses to link an account to an existing user unless their session asked for it (lib/auth/linking.test.ts covers the asked-for link)", async () => {
+    const existing = await database.db.user.create({ data: { email: "linked@example.com" } });
+    await expect(createAuthAdapter(database.db, keyring).linkAccount!(account(existing.id, "sub-linked"))).rejects.toMatchObject({
+      name: "LinkNotRequestedError",
+    });
+    expect(await database.db.account.count({ where: { userId: existing.id } })).toBe(0);
+  });
+
+  it("never writes a provider token in plaintext, not even on the first sign-in", async () => {
+    const user = await firstSignIn("secret@example.com", "sub-secret");
+    const stored = await database.db.account.findFirstOrThrow({ where: { userId: user.id } });
+    for (const value of [stored.access_token, stored.refresh_token]) {
+      expect(value).not.toBe("at");
+      expect(value).not.toBe("rt");
+      expect(isEncryptedToken(value!)).toBe(true);
+    }
+    expect(stored.id_token).toBeNull();
+  });
+
+  it("refuses to link a second account at the same provider to one person (a reconnect as somebody else)", async () => {
+    const user = await firstSignIn("one@example.com", "sub-one");
+    await expect(createAuthAdapter(database.db, keyring).linkAccount!(account(user.id, "sub-other"))).rejects.toBeInstanceOf(
+      ProviderAccountMismatchError,
+    );
+    expect((await database.db.account.findMany({ where: { userId: user.id } })).map((a) => a.providerAccountId)).toEqual([
+      "sub-one",
+    ]);
+  });
+});

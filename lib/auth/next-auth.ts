@@ -1,0 +1,60 @@
+import "server-only";
+
+import NextAuth, { type NextAuthConfig } from "next-auth";
+import type { NextRequest } from "next/server";
+
+import { appRateLimitDeps } from "@/lib/app-rate-limits";
+import { withSignInErrorCodes } from "@/lib/auth/errors";
+import { withAuthRateLimits } from "@/lib/security/rate-limits/apply";
+import { guardAuthRequests } from "@/lib/auth/request-guards";
+
+import { failedSignInRecorder, failureListener, withDatabase, type FailedSignIn } from "@/lib/auth/with-database";
+import { authConfig } from "@/lib/auth/config";
+import { db } from "@/lib/db";
+import { getEnv } from "@/lib/config/env";
+import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers/authjs";
+import { tokenKeyring } from "@/lib/provider-tokens";
+import { withBodyLimit } from "@/lib/security/request-body";
+import { withCurrentRequest } from "@/lib/auth/request-context";
+
+/**
+ * Auth.js for the route handler, server components and server actions: the proxy's
+ * configuration plus the database (users, linked provider accounts and their encrypted tokens,
+ * session records). The session itself stays a JWT cookie; lib/dal.ts checks its record.
+ *
+ * OpenID providers are handed to Auth.js under the issuer they publish, discovered before a sign-in
+ * starts or a callback is handled (lib/providers/authjs.ts `withKnownIssuers`).
+ */
+let config: NextAuthConfig | undefined;
+
+export const { handlers, auth, signIn, signOut } = NextAuth(async (request) => {
+  const env = getEnv();
+  const provider = request ? providerOfAuthRequest(request) : undefined;
+  if (provider) await resolveProviderIssuer(env, provider);
+  return withKnownIssuers((config ??= withDatabase(authConfig(), db, tokenKeyring)), env);
+});
+
+let recorder: ((failure: FailedSignIn) => Promise<void>) | undefined;
+
+/** Sign-in activity for a failed sign-in (lib/auth/activity.ts); never throws. */
+export async function recordFailedSignIn(failure: FailedSignIn): Promise<void> {
+  try {
+    await (recorder ??= failedSignInRecorder(authConfig(), db))(failure);
+  } catch (error) {
+    console.warn(`[auth] could not record a failed sign-in: ${(error as Error)?.name ?? "error"}`);
+  }
+}
+
+/** The same, for the Auth.js route handler's `withSignInErrorCodes`. */
+export const onFailedSignIn = failureListener(recordFailedSignIn);
+
+/**
+ * Auth.js's route handler (/api/auth/*) as the app serves it, outermost first: a body over the
+ * limit is refused 413 before anything reads it; sign-in starts and callbacks over their rate limit
+ * are answered 429 before Auth.js does any work; a sign-in's query and an unusable callback URL are
+ * dropped; the request is kept for Auth.js's callbacks; failures get our own error codes and are
+ * recorded as sign-in activity.
+ */
+export function authRoute(handler: (request: NextRequest) => Promise<Response>): (request: NextRequest) => Promise<Response> {
+  return withBodyLimit(withAuthRateLimits(guardAuthRequests(withCurrentRequest(withSignInErrorCodes(handler, { onFailure: onFailedSignIn }))), appRateLimitDeps));
+}

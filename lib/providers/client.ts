@@ -1,0 +1,275 @@
+import "server-only";
+
+import { decodeJwt } from "jose";
+
+import type { AppEnv, OidcClient } from "@/lib/config/env";
+import { fetchGitHubUser } from "@/lib/providers/github";
+import { discover, type ProviderMetadata } from "@/lib/providers/discovery";
+import { AccessTokenRejectedError, InvalidGrantError, isProviderUnavailable, ProviderUnavailableError } from "@/lib/providers/errors";
+import { expiresAtFrom } from "@/lib/providers/tokens/expiry";
+
+/**
+ * The server's own calls to a provider with a person's tokens, outside any sign-in: refreshing
+ * (RFC 6749 §6), revoking (RFC 7009), reading userinfo (OIDC Core §5.3) and building the
+ * RP-initiated logout URL (OIDC RP-Initiated Logout 1.0).
+ *
+ * Endpoints come from discovery for OIDC issuers (cached) and are fixed for Google and GitHub. The
+ * client authenticates the way Auth.js does at sign-in (lib/providers/authjs.ts): client_secret_basic.
+ * `fetch` is passed in; the app passes fetchWithTimeout, so a provider that hangs costs 5 s, not a
+ * stuck request.
+ */
+
+export type ProviderKind = "oidc" | "google" | "github";
+
+export interface ProviderClientConfig {
+  id: string;
+  name: string;
+  kind: ProviderKind;
+  clientId: string;
+  clientSecret: string;
+  /** OIDC issuer as configured (lib/providers/discovery.ts); unused for Google/GitHub. */
+  issuer?: string;
+  /** Refuse endpoints over plain http off loopback (production). */
+  requireHttps?: boolean;
+}
+
+export interface ProviderEndpoints {
+  /** The issuer exactly as the provider publishes it: what its ID and logout tokens carry in `iss`. */
+  issuer: string | undefined;
+  token: string;
+  userinfo: string | undefined;
+  revocation: string | undefined;
+  endSession: string | undefined;
+  /** The provider's signing keys (OIDC Discovery `jwks_uri`): verify its back-channel logout tokens. */
+  jwks: string | undefined;
+}
+
+export interface RefreshedTokens {
+  accessToken: string;
+  /** Absent when the provider does not rotate (Google): keep using the old one. */
+  refreshToken: string | null;
+  idToken: string | null;
+  expiresAt: number | null;
+  tokenType: string | null;
+  scope: string | null;
+}
+
+export interface ProviderClient {
+  readonly config: ProviderClientConfig;
+  endpoints(): Promise<ProviderEndpoints>;
+  /** Spends `refreshToken`. `subject` is the account's providerAccountId (checked against a new ID token). */
+  refresh(refreshToken: string, subject: string): Promise<RefreshedTokens>;
+  /** False when the provider has no RFC 7009 endpoint; throws ProviderUnavailableError when it fails. */
+  revoke(token: string, hint: "refresh_token" | "access_token"): Promise<boolean>;
+  /** The provider's claims about the person; throws AccessTokenRejectedError on 401. */
+  userinfo(accessToken: string): Promise<Record<string, unknown>>;
+  /** Null when the provider offers no end-session endpoint. */
+  endSessionUrl(options: { idTokenHint: string | null; postLogoutRedirectUri: string }): Promise<string | null>;
+}
+
+export const GOOGLE_ISSUER = "https://accounts.google.com";
+
+// Google publishes no end_session_endpoint; GitHub has neither OIDC nor RFC 7009 (its grant
+// deletion API is a different thing), so for GitHub sign-out only forgets the token.
+const GOOGLE: ProviderEndpoints = {
+  issuer: GOOGLE_ISSUER,
+  token: "https://oauth2.googleapis.com/token",
+  userinfo: "https://openidconnect.googleapis.com/v1/userinfo",
+  revocation: "https://oauth2.googleapis.com/revoke",
+  endSession: undefined,
+  jwks: "https://www.googleapis.com/oauth2/v3/certs",
+};
+const GITHUB: ProviderEndpoints = {
+  issuer: undefined,
+  token: "https://github.com/login/oauth/access_token",
+  userinfo: "https://api.github.com/user",
+  revocation: undefined,
+  endSession: undefined,
+  jwks: undefined,
+};
+
+/** The providers the environment configures, as refresh/revoke/userinfo clients see them. */
+export function providerClientConfigs(env: AppEnv): ProviderClientConfig[] {
+  const { google, github, oidc, devIdp } = env.providers;
+  const requireHttps = env.mode === "production";
+  const oidcClient = (id: string, client: OidcClient): ProviderClientConfig => {
+    const { issuer, name, clientId, clientSecret } = client;
+    return { id, name, kind: "oidc", issuer, clientId, clientSecret, requireHttps };
+  };
+  const configs: ProviderClientConfig[] = [];
+  if (google) configs.push({ id: "google", name: "Google", kind: "google", ...google });
+  if (github) configs.push({ id: "github", name: "GitHub", kind: "github", ...github });
+  if (oidc) configs.push(oidcClient("oidc", oidc));
+  if (devIdp) configs.push(oidcClient("dev-idp", devIdp));
+  return configs;
+}
+
+/** RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding (as oauth4webapi does). */
+function formUrlEncode(value: string): string {
+  return encodeURIComponent(value).replace(/(?:[-_.!~*'()]|%20)/g, (c) =>
+    c === "%20" ? "+" : `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+export function clientSecretBasic(clientId: string, clientSecret: string): string {
+  return `Basic ${Buffer.from(`${formUrlEncode(clientId)}:${formUrlEncode(clientSecret)}`).toString("base64")}`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function optionalString(value: unknown): string | null {
+  return typeof value === "string" && value.length > 0 ? value : null;
+}
+
+export function createProviderClient(config: ProviderClientConfig, fetchImpl: typeof fetch): ProviderClient {
+  const provider = config.id;
+
+  /** Network failures and timeouts are the provider being unavailable, never a reason to give up the grant. */
+  async function send(url: string, init: RequestInit, what: string): Promise<Response> {
+    try {
+      return await fetchImpl(url, { ...init, redirect: "manual", cache: "no-store" });
+    } catch (error) {
+      const name = (error as Error)?.name;
+      const detail = name === "TimeoutError" || name === "AbortError" ? "timed out" : "unreachable";
+      throw new ProviderUnavailableError(provider, `${what}: ${detail}`, { cause: error });
+    }
+  }
+
+  async function readJson(response: Response, what: string): Promise<Record<string, unknown>> {
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (error) {
+      throw new ProviderUnavailableError(provider, `${what}: HTTP ${response.status}, not JSON`, { cause: error });
+    }
+    if (!isRecord(body)) throw new ProviderUnavailableError(provider, `${what}: HTTP ${response.status}, not a JSON object`);
+    return body;
+  }
+
+  async function discovered(): Promise<ProviderEndpoints> {
+    const issuer = config.issuer;
+    if (!issuer) throw new ProviderUnavailableError(provider, "no issuer configured");
+    let doc: ProviderMetadata;
+    try {
+      // Cached per process and shared with sign-in (lib/providers/discovery.ts); the issuer is checked there.
+      doc = await discover(issuer, { fetch: fetchImpl, requireHttps: config.requireHttps });
+    } catch (error) {
+      if (isProviderUnavailable(error)) throw new ProviderUnavailableError(provider, error.message.replace(/^[^:]*: /, ""), { cause: error });
+      throw new ProviderUnavailableError(provider, (error as Error)?.message ?? "discovery failed", { cause: error });
+    }
+    if (!doc.token_endpoint) throw new ProviderUnavailableError(provider, "discovery: no token_endpoint");
+    return {
+      issuer: doc.issuer,
+      token: doc.token_endpoint,
+      userinfo: doc.userinfo_endpoint,
+      revocation: doc.revocation_endpoint,
+      endSession: doc.end_session_endpoint,
+      jwks: doc.jwks_uri,
+    };
+  }
+
+  function endpoints(): Promise<ProviderEndpoints> {
+    if (config.kind === "google") return Promise.resolve(GOOGLE);
+    if (config.kind === "github") return Promise.resolve(GITHUB);
+    return discovered();
+  }
+
+  function clientPost(url: string, form: Record<string, string>, what: string): Promise<Response> {
+    return send(
+      url,
+      {
+        method: "POST",
+        headers: {
+          authorization: clientSecretBasic(config.clientId, config.clientSecret),
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json",
+        },
+        body: new URLSearchParams(form).toString(),
+      },
+      what,
+    );
+  }
+
+  return {
+    config,
+    endpoints,
+
+    async refresh(refreshToken, subject) {
+      const { token, issuer } = await endpoints();
+      const response = await clientPost(token, { grant_type: "refresh_token", refresh_token: refreshToken }, "token refresh");
+      if (response.status >= 500 || response.status === 429) {
+        throw new ProviderUnavailableError(provider, `token refresh: HTTP ${response.status}`);
+      }
+      const body = await readJson(response, "token refresh");
+      // GitHub answers errors with 200 and names a spent refresh token `bad_refresh_token`.
+      const error = typeof body.error === "string" ? body.error : undefined;
+      if (error === "invalid_grant" || error === "bad_refresh_token") throw new InvalidGrantError(provider);
+      if (error || !response.ok) {
+        throw new ProviderUnavailableError(provider, `token refresh: HTTP ${response.status}${error ? ` ${error}` : ""}`);
+      }
+      const accessToken = optionalString(body.access_token);
+      if (!accessToken) throw new ProviderUnavailableError(provider, "token refresh: no access_token");
+      const idToken = optionalString(body.id_token);
+      if (idToken) {
+        // OIDC Core §12.2: a refreshed ID token must come from the same issuer, exactly as published,
+        // and be about the same person. We only keep it as the logout hint, which the provider
+        // verifies, so decoding (not verifying) is enough here.
+        let claims: { sub?: unknown; iss?: unknown } = {};
+        try {
+          claims = decodeJwt(idToken);
+        } catch {
+          // an unreadable token matches nobody
+        }
+        if (claims.sub !== subject) throw new ProviderUnavailableError(provider, "token refresh: ID token is about someone else");
+        if (issuer !== undefined && claims.iss !== issuer) throw new ProviderUnavailableError(provider, "token refresh: ID token from another issuer");
+      }
+      return {
+        accessToken,
+        refreshToken: optionalString(body.refresh_token),
+        idToken,
+        expiresAt: expiresAtFrom(body.expires_in, Date.now()),
+        tokenType: optionalString(body.token_type),
+        scope: optionalString(body.scope),
+      };
+    },
+
+    async revoke(value, hint) {
+      const { revocation } = await endpoints();
+      if (!revocation) return false;
+      const response = await clientPost(revocation, { token: value, token_type_hint: hint }, "revocation");
+      // RFC 7009 §2.2: 200 also for a token the provider no longer knows; anything else is a failure.
+      if (response.status !== 200) throw new ProviderUnavailableError(provider, `revocation: HTTP ${response.status}`);
+      await response.body?.cancel();
+      return true;
+    },
+
+    async userinfo(accessToken) {
+      if (config.kind === "github") return fetchGitHubUser(accessToken, { fetch: fetchImpl });
+      const { userinfo } = await endpoints();
+      if (!userinfo) throw new ProviderUnavailableError(provider, "no userinfo endpoint");
+      const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: "application/json" };
+      const response = await send(userinfo, { headers }, "userinfo");
+      // RFC 6750 §3.1: 401 is invalid_token (worth one refresh); 403 is a scope problem or, at
+      // GitHub, a rate limit, which a new token would not fix.
+      if (response.status === 401) {
+        await response.body?.cancel();
+        throw new AccessTokenRejectedError(provider);
+      }
+      if (!response.ok) throw new ProviderUnavailableError(provider, `userinfo: HTTP ${response.status}`);
+      return readJson(response, "userinfo");
+    },
+
+    async endSessionUrl({ idTokenHint, postLogoutRedirectUri }) {
+      const { endSession } = await endpoints();
+      if (!endSession) return null;
+      const url = new URL(endSession);
+      if (idTokenHint) url.searchParams.set("id_token_hint", idTokenHint);
+      url.searchParams.set("post_logout_redirect_uri", postLogoutRedirectUri);
+      // RP-Initiated Logout §2: client_id lets the provider check the redirect URI without a hint.
+      url.searchParams.set("client_id", config.clientId);
+      return url.href;
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+import { checkMetadata, discover, discoveryUrl, forgetDiscovery, issuerMatches, knownPublishedIssuer } from "@/lib/providers/discovery";
+
+afterEach(() => forgetDiscovery());
+
+describe("issuerMatches (OIDC Discovery §4.3, give or take the trailing slash)", () => {
+  it("accepts the published issuer with or without the single trailing slash the configuration lacks or adds", () => {
+    expect(issuerMatches("https://tenant.auth0.com", "https://tenant.auth0.com/")).toBe(true);
+    expect(issuerMatches("https://tenant.auth0.com/", "https://tenant.auth0.com/")).toBe(true);
+    expect(issuerMatches("https://id.example/realms/acme/", "https://id.example/realms/acme")).toBe(true);
+  });
+
+  it("refuses anything else", () => {
+    for (const published of ["https://tenant.auth0.com//", "https://TENANT.auth0.com/", "https://tenant.auth0.com/x", "http://tenant.auth0.com/", "https://evil.example/"]) {
+      expect(issuerMatches("https://tenant.auth0.com", published)).toBe(false);
+    }
+  });
+});
+
+describe("checkMetadata", () => {
+  const doc = { issuer: "https://id.example/", token_endpoint: "https://id.example/token", jwks_uri: "https://id.example/jwks" };
+
+  it("keeps the issuer exactly as published", () => {
+    expect(checkMetadata("https://id.example", doc, true).issuer).toBe("https://id.example/");
+  });
+
+  it("refuses another issuer, a non-URL endpoint, and (in production) a plain-http endpoint off loopback", () => {
+    expect(() => checkMetadata("https://id.example", { ...doc, issuer: "https://evil.example/" }, false)).toThrow(/names another issuer/);
+    expect(() => checkMetadata("https://id.example", { ...doc, token_endpoint: "not a url" }, false)).toThrow(/token_endpoint is not a URL/);
+    expect(() => checkMetadata("https://id.example", { ...doc, jwks_uri: "http://id.example/jwks" }, true)).toThrow(/jwks_uri is plain http/);
+    expect(checkMetadata("https://id.example", { ...doc, jwks_uri: "http://127.0.0.1:3001/jwks" }, true).jwks_uri).toBe("http://127.0.0.1:3001/jwks");
+    expect(() => checkMetadata("https://id.example", "<html>", false)).toThrow(/not a JSON object/);
+  });
+});
+
+describe("discover", () => {
+  it("fetches the document once for everyone asking at the same time, and knows the published issuer afterwards", async () => {
+    let fetches = 0;
+    const fetchImpl = (async (url: string) => {
+      fetches += 1;
+      expect(url).toBe(discoveryUrl("https://id.example"));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return Response.json({ issuer: "https://id.example/", token_endpoint: "https://id.example/token" });
+    }) as unknown as typeof fetch;
+    expect(knownPublishedIssuer("https://id.example")).toBeUndefined();
+    const all = await Promise.all(Array.from({ length: 5 }, () => discover("https://id.example", { fetch: fetchImpl })));
+    expect(new Set(all.map((m) => m.issuer))).toEqual(new Set(["https://id.example/"]));
+    expect(fetches).toBe(1);
+    expect(knownPublishedIssuer("https://id.example")).toBe("https://id.example/");
+  });
+
+  it("does not remember a failure: the next call asks again", async () => {
+    let fetches = 0;
+    const fetchImpl = vi.fn(async () => {
+      fetches += 1;
+      return fetches === 1 ? new Response("down", { status: 503 }) : Response.json({ issuer: "https://id.example", token_endpoint: "https://id.example/token" });
+    }) as unknown as typeof fetch;
+    await expect(discover("https://id.example", { fetch: fetchImpl })).rejects.toMatchObject({ name: "ProviderUnavailableError" });
+    expect((await discover("https://id.example", { fetch: fetchImpl })).issuer).toBe("https://id.example");
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * GitHub at the HTTP edge (a stubbed fetch answering as api.github.com and github.com do), through
+ * our real Auth.js configuration and database: which address is stored, and what a GitHub that
+ * stops answering does to a sign-in.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+
+import { AppClient, TEST_APP, testAuthConfigFor } from "@/test/support/auth-client";
+import { createTestDatabase, type TestDatabase } from "@/test/support/database";
+import { verifiedGitHubEmail } from "@/lib/providers/github";
+import { PROVIDER_TIMEOUT_MS } from "@/lib/providers/authjs";
+import { createTokenKeyring } from "@/lib/encryption/keyring";
+
+const SECRET = "github-user-test-secret-0123456789abcdefghij";
+const GITHUB_USER = { id: 583231, login: "octocat", name: "The Octocat", email: "public@octocat.example", avatar_url: "https://avatars.githubusercontent.com/u/583231" };
+
+describe("verifiedGitHubEmail", () => {
+  it("takes the primary address when GitHub verified it, else the first verified one, never an unverified one", () => {
+    const primaryVerified = [
+      { email: "other@example.com", primary: false, verified: true },
+      { email: "primary@example.com", primary: true, verified: true },
+    ];
+    expect(verifiedGitHubEmail(primaryVerified)).toBe("primary@example.com");
+    const primaryUnverified = [
+      { email: "primary@example.com", primary: true, verified: false },
+      { email: "second@example.com", primary: false, verified: true },
+    ];
+    expect(verifiedGitHubEmail(primaryUnverified)).toBe("second@example.com");
+    expect(verifiedGitHubEmail([{ email: "primary@example.com", primary: true, verified: false }])).toBeNull();
+    expect(verifiedGitHubEmail([{ email: "x@example.com", primary: true, verified: "true" }])).toBeNull();
+    expect(verifiedGitHubEmail({ message: "Not Found" })).toBeNull();
+  });
+});
+
+let database: TestDatabase;
+type Answer = (url: string, init: RequestInit | undefined) => Promise<Response>;
+let answers: Record<string, Answer>;
+
+/** A request that never gets an answer; it ends only when the caller's signal aborts it. */
+const hang: Answer = (_url, init) =>
+  new Promise((_, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal!.reason), { once: true }));
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(async () => {
+  await database?.close();
+});
+beforeEach(async () => {
+  await database.db.user.deleteMany();
+  answers = {
+    "https://github.com/login/oauth/access_token": async () => Response.json({ access_token: "gho_test", token_type: "bearer", scope: "read:user,user:email" }),
+    "https://api.github.com/user": async () => Response.json(GITHUB_USER),
+    "https://api.github.com/user/emails": async () =>
+      Response.json([
+        { email: "unverified-primary@octocat.example", primary: true, verified: false },
+        { email: "verified@octocat.example", primary: false, verified: true },
+      ]),
+  };
+  vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = String(input instanceof Request ? input.url : input);
+    const answer = answers[url];
+    if (!answer) throw new TypeError(`fetch failed: ${url} is not GitHub`);
+    return answer(url, init);
+  });
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+async function signInWithGitHub(): Promise<string> {
+  const config = testAuthConfigFor({ AUTH_GITHUB_ID: "gh-client", AUTH_GITHUB_SECRET: "gh-secret" }, { secret: SECRET, db: database.db, keyring: () => createTokenKeyring([SECRET]) });
+  const app = new AppClient(config, { db: database.db });
+  const authorization = new URL(await app.startSignIn("/dashboard", "github"));
+  const callback = new URL(`${TEST_APP}/api/auth/callback/github`);
+  callback.search = new URLSearchParams({ code: "github-code", state: authorization.searchParams.get("state") ?? "" }).toString();
+  return (await app.request(callback.href)).headers.get("location") ?? "";
+}
+
+describe("signing in with GitHub", () => {
+  it("stores the address GitHub's emails API marks verified, not /user's public one", async () => {
+    expect(await signInWithGitHub()).toBe(`${TEST_APP}/dashboard`);
+    expect(await database.db.user.findFirstOrThrow({ select: { email: true, name: true } })).toEqual({ email: "verified@octocat.example", name: "The Octocat" });
+  });
+
+  it("stores no address when GitHub has verified none", async () => {
+    answers["https://api.github.com/user/emails"] = async () => Response.json([{ email: "x@octocat.example", primary: true, verified: false }]);
+    expect(await signInWithGitHub()).toBe(`${TEST_APP}/dashboard`);
+    expect((await database.db.user.findFirstOrThrow()).email).toBeNull();
+  });
+
+  for (const [what, url] of [
+    ["/user", "https://api.github.com/user"],
+    ["/user/emails", "https://api.github.com/user/emails"],
+  ] as const) {
+    it(`gives up on a GitHub ${what} that does not answer after ${PROVIDER_TIMEOUT_MS / 1000} s: "try again in a moment", nothing written`, async () => {
+      answers[url] = hang;
+      const started = Date.now();
+      expect(await signInWithGitHub()).toBe(`${TEST_APP}/login?error=provider_unreachable`);
+      expect(Date.now() - started).toBeLessThan(PROVIDER_TIMEOUT_MS + 3_000);
+      expect(await database.db.user.count()).toBe(0);
+    });
+  }
+});

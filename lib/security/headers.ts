@@ -1,0 +1,77 @@
+import type { AppEnv } from "@/lib/config/env";
+
+/**
+ * The browser-side half of the app's defences: what every response tells the browser to refuse.
+ *
+ * Pages get a Content-Security-Policy with a fresh nonce per request (set by the proxy, which
+ * passes it to Next.js in the request's own CSP header so that Next.js stamps it on the scripts it
+ * renders). Scripts run only with that nonce, or when loaded by one that has it ('strict-dynamic'):
+ * an injected <script> or inline handler does nothing, even if an escaping bug ever let one in.
+ * The headers that do not change per request (nosniff, HSTS, …) are in next.config.mjs.
+ */
+
+export const NONCE_BYTES = 16;
+
+export function createNonce(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(NONCE_BYTES))).toString("base64");
+}
+
+/** Where a sign-in form may send the browser: ourselves and the providers' authorization servers. */
+export function formActionOrigins(env: AppEnv): string[] {
+  const origins = new Set<string>();
+  const { google, github, oidc, devIdp } = env.providers;
+  if (google) origins.add("https://accounts.google.com");
+  if (github) origins.add("https://github.com");
+  for (const client of [oidc, devIdp]) {
+    if (client) origins.add(new URL(client.issuer).origin);
+  }
+  return [...origins].sort();
+}
+
+/** Where profile pictures may come from: providers host them on https; the Dev IdP serves its own. */
+function imageOrigins(env: AppEnv): string[] {
+  const devIdp = env.providers.devIdp;
+  return devIdp ? [new URL(devIdp.issuer).origin] : [];
+}
+
+export interface PagePolicyOptions {
+  nonce: string;
+  env: AppEnv;
+}
+
+export function pageContentSecurityPolicy({ nonce, env }: PagePolicyOptions): string {
+  // Every page request needs one, and only the nonce changes: the rest is built once per configuration.
+  let template = templates.get(env);
+  if (!template) {
+    const [before = "", after = ""] = buildPolicy(NONCE_SLOT, env).split(NONCE_SLOT);
+    templates.set(env, (template = { before, after }));
+  }
+  return `${template.before}${nonce}${template.after}`;
+}
+
+const NONCE_SLOT = "\u0000nonce\u0000";
+const templates = new WeakMap<AppEnv, { before: string; after: string }>();
+
+function buildPolicy(nonce: string, env: AppEnv): string {
+  const development = env.mode === "development";
+  const httpsOnly = env.authUrl?.startsWith("https://") ?? false;
+  const directives: [string, ...string[]][] = [
+    ["default-src", "'self'"],
+    // 'unsafe-eval' only in development: React's dev build rebuilds call stacks with eval.
+    ["script-src", "'self'", `'nonce-${nonce}'`, "'strict-dynamic'", ...(development ? ["'unsafe-eval'"] : [])],
+    // React renders style attributes (avatar sizes), which no nonce can cover. Styles cannot run
+    // code, so this is the usual trade-off; scripts stay strict.
+    ["style-src", "'self'", "'unsafe-inline'"],
+    ["img-src", "'self'", "data:", "https:", ...imageOrigins(env)],
+    ["font-src", "'self'"],
+    // Development's hot reload talks over a WebSocket to the same host.
+    ["connect-src", "'self'", ...(development ? ["ws:"] : [])],
+    ["form-action", "'self'", ...formActionOrigins(env)],
+    ["frame-ancestors", "'none'"],
+    ["base-uri", "'none'"],
+    ["object-src", "'none'"],
+    ...(httpsOnly ? ([["upgrade-insecure-requests"]] as [string][]) : []),
+  ];
+  return directives.map((d) => d.join(" ")).join("; ");
+}
+
