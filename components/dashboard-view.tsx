@@ -2,6 +2,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 
 import { ActivityIcon, DevicesIcon, LinkIcon, ProviderMark, UserIcon } from "@/components/icons";
+import type { ProviderMarkName } from "@/lib/providers/definition";
 import { SignOutButton, SignOutOfProviderChoice } from "@/components/sign-out-button";
 import { UserAvatar } from "@/components/user-avatar";
 import type { CurrentUser } from "@/lib/session/authenticate";
@@ -21,7 +22,13 @@ export type DashboardPerson = Pick<CurrentUser, "name" | "email" | "image" | "pr
  * "check the session, then render", and so the benchmark can render the same view on a public
  * route of its own build (bench/README.md, scenario 1b).
  */
-export function DashboardView({ user, provider, logoutProvider }: { user: DashboardPerson; provider: string; logoutProvider?: string }) {
+/** The session's provider as the dashboard shows it: its name and its mark. */
+export interface DashboardProvider {
+  name: string;
+  mark: ProviderMarkName | undefined;
+}
+
+export function DashboardView({ user, provider, logoutProvider }: { user: DashboardPerson; provider: DashboardProvider; logoutProvider?: string }) {
   return (
     <div className="container page-stack">
       <section className="card welcome" aria-labelledby="welcome-title">
@@ -32,7 +39,7 @@ export function DashboardView({ user, provider, logoutProvider }: { user: Dashbo
             Signed in as <strong data-testid="signed-in-email">{user.email ?? "an account without a verified email"}</strong>
           </p>
           <p>
-            Signed in with <strong data-testid="signed-in-provider">{provider}</strong>
+            Signed in with <strong data-testid="signed-in-provider">{provider.name}</strong>
           </p>
         </div>
       </section>
@@ -58,11 +65,11 @@ export function DashboardView({ user, provider, logoutProvider }: { user: Dashbo
 
       <section className="card stack" aria-labelledby="session-title">
         <h2 id="session-title" className="connection-head">
-          <ProviderMark provider={user.provider ?? ""} />
+          <ProviderMark mark={provider.mark} />
           This session
         </h2>
         <p className="hint">
-          Signing out ends this session on the server and revokes the tokens {provider} gave this app. Your account and
+          Signing out ends this session on the server and revokes the tokens {provider.name} gave this app. Your account and
           settings stay.
         </p>
         <div className="button-row">

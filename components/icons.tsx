@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
 
+import type { ProviderMarkName } from "@/lib/providers/definition";
+
 /**
  * Inline SVG marks and icons. Inline (not files under public/) because the proxy treats every
  * unknown path as protected, so an anonymous visitor could not load an image file from us; and
@@ -83,9 +85,9 @@ export function DevIdpMark() {
   );
 }
 
-/** The mark on a provider's button; anything unknown is an OpenID Connect provider. */
-export function ProviderMark({ provider }: { provider: string }) {
-  switch (provider) {
+/** The mark on a provider's button (its definition names it, lib/providers/definitions/); anything else is OpenID Connect's. */
+export function ProviderMark({ mark }: { mark: ProviderMarkName | undefined }) {
+  switch (mark) {
     case "google":
       return <GoogleMark />;
     case "github":

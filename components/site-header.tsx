@@ -7,9 +7,8 @@ import { SignOutButton, SignOutOfProviderButton } from "@/components/sign-out-bu
 import { UserAvatar } from "@/components/user-avatar";
 import { verifySession } from "@/lib/dal";
 import { isDatabaseUnavailable } from "@/lib/db/availability";
-import { getEnv } from "@/lib/config/env";
-import { providerOffersLogout } from "@/lib/provider-tokens";
-import { providerName } from "@/lib/providers/authjs";
+import { getEnv } from "@/lib/services";
+import { providerById, providerName, providerOffersLogout } from "@/lib/providers/registry";
 
 /** The signed-in user, or "unknown" while the database cannot be reached (the page itself says so). */
 async function headerUser() {
@@ -24,7 +23,7 @@ async function headerUser() {
 export async function SiteHeader() {
   const known = await headerUser();
   const user = known === "unknown" ? null : known;
-  const logoutProvider = user && providerOffersLogout(user.provider) ? providerName(getEnv(), user.provider) : undefined;
+  const logoutProvider = user && providerOffersLogout(getEnv(), user.provider) ? providerName(getEnv(), user.provider) : undefined;
   const displayName = user ? (user.name ?? user.email ?? "Your account") : "";
   return (
     <header className="site-header">
@@ -96,7 +95,7 @@ export async function SiteHeader() {
                 <div className="menu-separator" />
                 <SignOutButton className="menu-item" icon={<SignOutIcon />} />
                 {logoutProvider ? (
-                  <SignOutOfProviderButton className="menu-item" providerName={logoutProvider} icon={<ProviderMark provider={user.provider ?? ""} />} />
+                  <SignOutOfProviderButton className="menu-item" providerName={logoutProvider} icon={<ProviderMark mark={providerById(getEnv(), user.provider)?.mark} />} />
                 ) : null}
               </div>
             </AccountMenu>

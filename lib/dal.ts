@@ -4,7 +4,7 @@ import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { cache } from "react";
 
-import { appAuthDeps } from "@/lib/app-auth-deps";
+import { sessionChecks } from "@/lib/services";
 import { authenticateApiRequest, authenticateSession, type ApiCaller, type CurrentUser, type RequestCredentials } from "@/lib/session/authenticate";
 import { databaseAnswered, DatabaseUnavailableError, reportDatabaseError } from "@/lib/db/availability";
 import { loginPath } from "@/lib/auth/redirects";
@@ -59,7 +59,7 @@ export const verifySession = cache(async (): Promise<CurrentUser | null> => {
   // Request data first: it marks the render dynamic, so a prerender at build time (which has no
   // secrets in its environment) stops here instead of reading the configuration.
   const credentials = await requestCredentials();
-  return checked(authenticateSession(appAuthDeps(), credentials));
+  return checked(authenticateSession(sessionChecks(), credentials));
 });
 
 /**
@@ -68,7 +68,7 @@ export const verifySession = cache(async (): Promise<CurrentUser | null> => {
  */
 export const verifyApiCaller = cache(async (): Promise<ApiCaller> => {
   const credentials = await requestCredentials();
-  return checked(authenticateApiRequest(appAuthDeps(), credentials));
+  return checked(authenticateApiRequest(sessionChecks(), credentials));
 });
 
 /**

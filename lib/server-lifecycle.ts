@@ -1,7 +1,6 @@
 import "server-only";
 
-import { closeAppSessionCache } from "@/lib/app-session-cache";
-import { db } from "@/lib/db";
+import { closeServices, db } from "@/lib/services";
 import { registerDatabaseProbe as registerProbe } from "@/lib/db/availability";
 import { describeDatabaseTarget, parseDatabaseUrl } from "@/lib/db/database-url";
 import { getEnv } from "@/lib/config/env";
@@ -73,8 +72,7 @@ export function closeDatabaseOnShutdown(): void {
     let closing: Promise<void> | undefined;
     process.exit = ((code?: number | string | null) => {
       const close = async () => {
-        await closeAppSessionCache().catch(() => {});
-        await db.$disconnect();
+        await closeServices();
       };
       closing ??= Promise.race([close(), timeout(SHUTDOWN_DB_TIMEOUT_MS, "closing the database")])
         .then(

@@ -49,7 +49,7 @@ const { GET: getMe } = await import("@/app/api/me/route");
 const { GET: getProviderProfile } = await import("@/app/api/provider/profile/route");
 const { POST: postToken } = await import("@/app/api/token/route");
 const { GET: getJwks } = await import("@/app/.well-known/jwks.json/route");
-const { signingKeys } = await import("@/lib/app-signing-keys");
+const { signingKeys } = await import("@/lib/services");
 
 let idp: DevIdp;
 let database: TestDatabase;
@@ -78,7 +78,7 @@ async function freshToken(): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-const currentKey = (): Promise<SigningKey> => signingKeys().signingKey(new Date());
+const currentKey = async (): Promise<SigningKey> => (await signingKeys()).signingKey(new Date());
 
 /** A token with our real signing key and whatever header and claims a test wants. */
 async function signWithOurKey(header: Record<string, unknown>, claims: Record<string, unknown>): Promise<string> {

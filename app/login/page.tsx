@@ -8,8 +8,8 @@ import { startSignIn } from "@/lib/auth/actions";
 import { SIGN_IN_ERRORS, signInErrorFromQuery } from "@/lib/auth/errors";
 import { retryAfterFromQuery } from "@/lib/security/rate-limits/apply";
 import { verifySession } from "@/lib/dal";
-import { getEnv } from "@/lib/config/env";
-import { providerSummaries } from "@/lib/providers/authjs";
+import { getEnv } from "@/lib/services";
+
 import { safeCallbackPath } from "@/lib/auth/redirects";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -29,7 +29,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
   // Already signed in (and not here because something went wrong): carry on.
   if (!error && (await verifySession())) redirect(callbackUrl);
 
-  const providers = providerSummaries(getEnv());
+  const providers = getEnv().providers;
   return (
     <div className="container">
       <div className="auth-shell">
@@ -54,7 +54,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
                   <PendingButton
                     className="button button-provider"
                     pendingLabel={`Connecting to ${provider.name}…`}
-                    icon={<ProviderMark provider={provider.id} />}
+                    icon={<ProviderMark mark={provider.mark} />}
                   >
                     {error ? `Try again with ${provider.name}` : `Continue with ${provider.name}`}
                   </PendingButton>

@@ -2,9 +2,8 @@ import type { Metadata } from "next";
 import { connection } from "next/server";
 
 import { DashboardView } from "@/components/dashboard-view";
-import { getEnv } from "@/lib/config/env";
-import { providerOffersLogout } from "@/lib/provider-tokens";
-import { providerName } from "@/lib/providers/authjs";
+import { getEnv } from "@/lib/services";
+import { providerById, providerName, providerOffersLogout } from "@/lib/providers/registry";
 
 import { dashboardTwinPerson } from "./person";
 
@@ -15,7 +14,8 @@ export default async function DashboardTwinPage() {
   await connection();
   const env = getEnv();
   const user = dashboardTwinPerson();
-  const provider = providerName(env, user.provider) ?? user.provider ?? "an unknown provider";
-  const logoutProvider = providerOffersLogout(user.provider) ? providerName(env, user.provider) : undefined;
+  const configured = providerById(env, user.provider);
+  const provider = { name: configured?.name ?? user.provider ?? "an unknown provider", mark: configured?.mark };
+  const logoutProvider = providerOffersLogout(env, user.provider) ? providerName(env, user.provider) : undefined;
   return <DashboardView user={user} provider={provider} logoutProvider={logoutProvider} />;
 }

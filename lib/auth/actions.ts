@@ -3,15 +3,14 @@
 import { headers } from "next/headers";
 import { redirect, unstable_rethrow } from "next/navigation";
 
-import { appRateLimitDeps } from "@/lib/app-rate-limits";
 import { recordFailedSignIn, signIn, signOut } from "@/lib/auth/next-auth";
 import { signInErrorCode } from "@/lib/auth/errors";
 import { limitSignInStart, rateLimitedLoginPath } from "@/lib/security/rate-limits/apply";
 import { verifySession } from "@/lib/dal";
 import { getEnv } from "@/lib/config/env";
-import { endProviderGrantAtSignOut, providerEndSessionUrl } from "@/lib/provider-tokens";
-import { providerSummaries, resolveProviderIssuer } from "@/lib/providers/authjs";
+import { resolveProviderIssuer } from "@/lib/providers/registry";
 import { loginPath, safeCallbackPath } from "@/lib/auth/redirects";
+import { providerTokens, rateLimits } from "@/lib/services";
 
 /**
  * Sign-in and sign-out as server actions: POST-only, and Next.js refuses them from another
@@ -24,12 +23,12 @@ import { loginPath, safeCallbackPath } from "@/lib/auth/redirects";
 export async function startSignIn(formData: FormData): Promise<void> {
   const provider = formData.get("provider");
   const callbackUrl = safeCallbackPath(formData.get("callbackUrl"));
-  if (typeof provider !== "string" || !providerSummaries(getEnv()).some((p) => p.id === provider)) {
+  if (typeof provider !== "string" || !getEnv().providers.some((p) => p.id === provider)) {
     redirect(loginPath(callbackUrl, "signin_failed"));
   }
   // Counted before any work (state cookies, the redirect to the provider): scripted starts from
   // one address, or one signed-in account churning reconnects, are slowed to the configured rate.
-  const refused = await limitSignInStart(appRateLimitDeps(), await headers(), (await verifySession())?.id ?? null);
+  const refused = await limitSignInStart(rateLimits(), await headers(), (await verifySession())?.id ?? null);
   if (refused) redirect(rateLimitedLoginPath(callbackUrl, refused.retryAfterSeconds));
   try {
     await resolveProviderIssuer(getEnv(), provider);
@@ -47,7 +46,7 @@ export async function startSignIn(formData: FormData): Promise<void> {
 async function endProviderGrant(): Promise<{ provider: string; idToken: string | null } | null> {
   const user = await verifySession();
   if (!user?.provider) return null;
-  const { idToken } = await endProviderGrantAtSignOut(user.id, user.provider);
+  const { idToken } = await (await providerTokens()).endGrant(user.id, user.provider);
   return { provider: user.provider, idToken };
 }
 
@@ -75,7 +74,7 @@ async function postLogoutRedirectUri(): Promise<string> {
  */
 export async function signOutOfProvider(): Promise<void> {
   const ended = await endProviderGrant();
-  const target = ended ? await providerEndSessionUrl(ended.provider, ended.idToken, await postLogoutRedirectUri()) : null;
+  const target = ended ? await (await providerTokens()).endSessionUrl(ended.provider, ended.idToken, await postLogoutRedirectUri()) : null;
   await signOut({ redirect: false });
   redirect(target ?? "/");
 }

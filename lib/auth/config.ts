@@ -5,9 +5,10 @@ import type { NextAuthConfig } from "next-auth";
 import { describeAuthError, recordAuthError } from "@/lib/auth/errors";
 import { getEnv, type AppEnv } from "@/lib/config/env";
 import { IdTokenRejectedError, verifyIdTokenSignature } from "@/lib/auth/id-token";
-import { buildProviders, fetchWithTimeout, idTokenIssuers, type IssuerFor } from "@/lib/providers/authjs";
+import { fetchWithTimeout } from "@/lib/providers/fetch";
+import { authjsProviders, idTokenIssuers, type IssuerFor } from "@/lib/providers/registry";
 import { safeCallbackPath } from "@/lib/auth/redirects";
-import { sessionPolicy, type SessionPolicy } from "@/lib/config/session-policy";
+import type { SessionPolicy } from "@/lib/config/session-policy";
 import { decodeSessionToken, encodeSessionToken } from "@/lib/session/token";
 
 /**
@@ -39,12 +40,12 @@ export function cookieUpdateAgeSeconds(policy: SessionPolicy): number {
   return Math.min(3600, Math.floor(cookieMaxAgeSeconds(policy) / 10));
 }
 
-export function createAuthConfig(env: AppEnv, policy: SessionPolicy = sessionPolicy(), issuerFor?: IssuerFor): NextAuthConfig {
+export function createAuthConfig(env: AppEnv, policy: SessionPolicy = env.sessionPolicy, issuerFor?: IssuerFor): NextAuthConfig {
   const issuers = idTokenIssuers(env);
   const verifyOptions = { fetch: fetchWithTimeout, requireHttps: env.mode === "production" };
   return {
     secret: env.authSecret,
-    providers: buildProviders(env, issuerFor),
+    providers: authjsProviders(env, issuerFor),
     // The cookie expires after the idle timeout unless used: the database-free part of the idle
     // timeout. The proxy re-issues it once it is `updateAge` old (lib/security/route-access.ts), not on every
     // request, so it may end up to `updateAge` before the idle deadline, never after. The server

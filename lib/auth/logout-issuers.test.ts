@@ -13,6 +13,7 @@ import { LOGOUT_EVENT, verifyLogoutToken } from "@/lib/auth/backchannel-logout";
 import { forgetDiscovery } from "@/lib/providers/discovery";
 import { createProviderClient, type ProviderClientConfig } from "@/lib/providers/client";
 import { forgetProviderKeys } from "@/lib/providers/keys";
+import { profileFromOidcClaims } from "@/lib/providers/profile";
 
 let provider: RogueProvider;
 let config: ProviderClientConfig;
@@ -33,7 +34,7 @@ async function logoutToken(iss: string): Promise<string> {
 beforeAll(async () => {
   // Auth0's style: the issuer is the origin with a trailing slash; the operator configured it without.
   provider = await startRogueProvider({ issuerPath: "/" });
-  config = { id: "oidc", name: "Acme", kind: "oidc", issuer: provider.issuer.slice(0, -1), clientId: provider.clientId, clientSecret: provider.clientSecret };
+  config = { id: "oidc", name: "Acme", issuer: provider.issuer.slice(0, -1), clientId: provider.clientId, clientSecret: provider.clientSecret, profile: profileFromOidcClaims };
   const client = createProviderClient(config, fetch);
   lookup = logoutIssuerLookup([config], (id) => (id === "oidc" ? client : undefined), fetch);
 });

@@ -1,12 +1,9 @@
 import "server-only";
 
 import type { LogoutTokenIssuer } from "@/lib/auth/backchannel-logout";
-import { getEnv } from "@/lib/config/env";
 import { issuerMatches } from "@/lib/providers/discovery";
-import { providerClientConfigs, type ProviderClient, type ProviderClientConfig } from "@/lib/providers/client";
+import type { ProviderClient, ProviderClientConfig } from "@/lib/providers/client";
 import { providerKeySet } from "@/lib/providers/keys";
-import { fetchWithTimeout } from "@/lib/providers/authjs";
-import { providerClient } from "@/lib/provider-tokens";
 
 /**
  * Which of the app's providers a logout token claims to come from, and that provider's signing
@@ -19,27 +16,19 @@ import { providerClient } from "@/lib/provider-tokens";
  */
 export function logoutIssuerLookup(
   configs: readonly ProviderClientConfig[],
-  clientFor: (provider: string) => ProviderClient | undefined,
+  clientFor: (provider: string) => ProviderClient | undefined | Promise<ProviderClient | undefined>,
   fetchImpl: typeof fetch,
 ): (iss: string) => Promise<LogoutTokenIssuer | null> {
   return async (iss) => {
     for (const config of configs) {
       // Only a provider configured as this issuer (give or take the trailing "/") can have published it.
-      if (config.kind !== "oidc" || !config.issuer || !issuerMatches(config.issuer, iss)) continue;
+      if (!config.issuer || !issuerMatches(config.issuer, iss)) continue;
       // A provider that does not answer throws (the route says 503, and the provider sends it again).
-      const endpoints = await clientFor(config.id)?.endpoints();
+      const endpoints = await (await clientFor(config.id))?.endpoints();
       if (!endpoints || endpoints.issuer !== iss) continue;
       if (!endpoints.jwks) return null;
       return { provider: config.id, issuer: endpoints.issuer, clientId: config.clientId, keys: providerKeySet(endpoints.jwks, fetchImpl) };
     }
     return null;
   };
-}
-
-let lookup: ((iss: string) => Promise<LogoutTokenIssuer | null>) | undefined;
-
-/** The app's providers, clients and provider timeout. */
-export function logoutTokenIssuer(iss: string): Promise<LogoutTokenIssuer | null> {
-  lookup ??= logoutIssuerLookup(providerClientConfigs(getEnv()), providerClient, fetchWithTimeout);
-  return lookup(iss);
 }

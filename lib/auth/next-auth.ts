@@ -3,19 +3,16 @@ import "server-only";
 import NextAuth, { type NextAuthConfig } from "next-auth";
 import type { NextRequest } from "next/server";
 
-import { appRateLimitDeps } from "@/lib/app-rate-limits";
 import { withSignInErrorCodes } from "@/lib/auth/errors";
 import { withAuthRateLimits } from "@/lib/security/rate-limits/apply";
 import { guardAuthRequests } from "@/lib/auth/request-guards";
 
 import { failedSignInRecorder, failureListener, withDatabase, type FailedSignIn } from "@/lib/auth/with-database";
 import { authConfig } from "@/lib/auth/config";
-import { db } from "@/lib/db";
-import { getEnv } from "@/lib/config/env";
-import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers/authjs";
-import { tokenKeyring } from "@/lib/provider-tokens";
+import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers/registry";
 import { withBodyLimit } from "@/lib/security/request-body";
 import { withCurrentRequest } from "@/lib/auth/request-context";
+import { db, getEnv, now, rateLimits, tokenKeyring } from "@/lib/services";
 
 /**
  * Auth.js for the route handler, server components and server actions: the proxy's
@@ -27,11 +24,16 @@ import { withCurrentRequest } from "@/lib/auth/request-context";
  */
 let config: NextAuthConfig | undefined;
 
+function sessionOptions() {
+  const { sessionPolicy, trustedProxyHops } = getEnv();
+  return { policy: sessionPolicy, now, proxyHops: trustedProxyHops };
+}
+
 export const { handlers, auth, signIn, signOut } = NextAuth(async (request) => {
   const env = getEnv();
   const provider = request ? providerOfAuthRequest(request) : undefined;
   if (provider) await resolveProviderIssuer(env, provider);
-  return withKnownIssuers((config ??= withDatabase(authConfig(), db, tokenKeyring)), env);
+  return withKnownIssuers((config ??= withDatabase(authConfig(), db, tokenKeyring, sessionOptions())), env);
 });
 
 let recorder: ((failure: FailedSignIn) => Promise<void>) | undefined;
@@ -39,7 +41,7 @@ let recorder: ((failure: FailedSignIn) => Promise<void>) | undefined;
 /** Sign-in activity for a failed sign-in (lib/auth/activity.ts); never throws. */
 export async function recordFailedSignIn(failure: FailedSignIn): Promise<void> {
   try {
-    await (recorder ??= failedSignInRecorder(authConfig(), db))(failure);
+    await (recorder ??= failedSignInRecorder(authConfig(), db, sessionOptions()))(failure);
   } catch (error) {
     console.warn(`[auth] could not record a failed sign-in: ${(error as Error)?.name ?? "error"}`);
   }
@@ -56,5 +58,5 @@ export const onFailedSignIn = failureListener(recordFailedSignIn);
  * recorded as sign-in activity.
  */
 export function authRoute(handler: (request: NextRequest) => Promise<Response>): (request: NextRequest) => Promise<Response> {
-  return withBodyLimit(withAuthRateLimits(guardAuthRequests(withCurrentRequest(withSignInErrorCodes(handler, { onFailure: onFailedSignIn }))), appRateLimitDeps));
+  return withBodyLimit(withAuthRateLimits(guardAuthRequests(withCurrentRequest(withSignInErrorCodes(handler, { onFailure: onFailedSignIn }))), rateLimits));
 }

@@ -9,10 +9,9 @@ import { storeSignInTokens } from "@/lib/providers/tokens/store";
 import { createAuthAdapter } from "@/lib/auth/adapter";
 import type { SignInErrorCode, SignInFailureListener } from "@/lib/auth/errors";
 import type { Database } from "@/lib/db";
-import { getEnv } from "@/lib/config/env";
 import { clientInfoFrom, currentRequest, type ClientInfo } from "@/lib/auth/request-context";
 import { readRequestSessionClaims } from "@/lib/session/claims";
-import { sessionPolicy, type SessionPolicy } from "@/lib/config/session-policy";
+import type { SessionPolicy } from "@/lib/config/session-policy";
 import { checkSession, revokeSession, startSession } from "@/lib/session/registry";
 import { recordSignInEvent } from "@/lib/auth/activity";
 import type { TokenKeyring } from "@/lib/encryption/keyring";
@@ -54,10 +53,6 @@ export interface SessionOptions {
 
 const NO_CLIENT: ClientInfo = { ip: null, userAgent: null };
 
-function defaultSessionOptions(): SessionOptions {
-  return { policy: sessionPolicy(), now: () => new Date(), proxyHops: getEnv().trustedProxyHops };
-}
-
 /** The provider's own session id (`sid`, OIDC Front/Back-Channel Logout) from its ID token, already verified by Auth.js. */
 export function providerSessionId(idToken: string | undefined): string | null {
   if (!idToken) return null;
@@ -73,7 +68,7 @@ export function withDatabase(
   config: NextAuthConfig,
   db: Database,
   keyring: () => Promise<TokenKeyring>,
-  sessions: SessionOptions = defaultSessionOptions(),
+  sessions: SessionOptions,
 ): NextAuthConfig {
   const jwt = config.callbacks?.jwt;
   const secret = config.secret ?? [];
@@ -170,7 +165,7 @@ export interface FailedSignIn {
 export function failedSignInRecorder(
   config: NextAuthConfig,
   db: Database,
-  sessions: SessionOptions = defaultSessionOptions(),
+  sessions: SessionOptions,
 ): (failure: FailedSignIn) => Promise<void> {
   const providerIds = new Set((config.providers ?? []).map((p) => (typeof p === "function" ? undefined : p.id)));
   return async ({ provider, code, headers }) => {

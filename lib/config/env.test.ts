@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 
-import { DEV_IDP_DEFAULTS, parseEnv } from "@/lib/config/env";
+import { parseEnv, type AppEnv } from "@/lib/config/env";
+import { DEV_IDP_DEFAULTS } from "@/lib/providers/definitions/dev-idp";
+
+/** The configured provider with this id, as the rest of the app finds it (lib/providers/registry.ts). */
+const providerOf = (env: AppEnv | null | undefined, id: string) => env?.providers.find((p) => p.id === id);
 
 const SECRET = "s".repeat(40);
 /** A valid production configuration, for tests that change one thing. */
@@ -17,7 +21,7 @@ describe("parseEnv", () => {
     const { env, errors, warnings } = parseEnv({ NODE_ENV: "development" }, { devSecret: () => "generated-dev-secret" });
     expect(errors).toEqual([]);
     expect(env?.authSecret).toBe("generated-dev-secret");
-    expect(env?.providers.devIdp).toEqual({ ...DEV_IDP_DEFAULTS, name: "Dev IdP", trustEmail: false });
+    expect(providerOf(env, "dev-idp")).toEqual({ id: "dev-idp", kind: "dev-idp", mark: "dev-idp", ...DEV_IDP_DEFAULTS, name: "Dev IdP", trustEmail: false });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/AUTH_SECRET/);
   });
@@ -54,7 +58,10 @@ describe("parseEnv", () => {
       AUTH_OIDC_NAME: "Example SSO",
     });
     // An issuer is an identifier: the slash may be part of it (lib/providers/discovery.ts decides).
-    expect(env?.providers.oidc).toEqual({
+    expect(providerOf(env, "oidc")).toEqual({
+      id: "oidc",
+      kind: "oidc",
+      mark: "openid",
       issuer: "https://login.example.com/",
       clientId: "client",
       clientSecret: "secret",
@@ -65,8 +72,8 @@ describe("parseEnv", () => {
 
   it("trusts a generic provider's addresses without email_verified only when AUTH_OIDC_TRUST_EMAIL says so", () => {
     const oidc = { AUTH_SECRET: SECRET, AUTH_OIDC_ISSUER: "https://login.example.com", AUTH_OIDC_ID: "c", AUTH_OIDC_SECRET: "s" };
-    expect(parseEnv(oidc).env?.providers.oidc?.trustEmail).toBe(false);
-    expect(parseEnv({ ...oidc, AUTH_OIDC_TRUST_EMAIL: "1" }).env?.providers.oidc?.trustEmail).toBe(true);
+    expect(providerOf(parseEnv(oidc).env, "oidc")?.trustEmail).toBe(false);
+    expect(providerOf(parseEnv({ ...oidc, AUTH_OIDC_TRUST_EMAIL: "1" }).env, "oidc")?.trustEmail).toBe(true);
     expect(parseEnv({ ...oidc, AUTH_OIDC_TRUST_EMAIL: "maybe" }).errors.join()).toMatch(/AUTH_OIDC_TRUST_EMAIL must be/);
   });
 
@@ -77,13 +84,13 @@ describe("parseEnv", () => {
 
   it("hides the Dev IdP in development once a real provider is configured", () => {
     const { env } = parseEnv({ AUTH_SECRET: SECRET, AUTH_GITHUB_ID: "id", AUTH_GITHUB_SECRET: "secret" });
-    expect(env?.providers.github).toBeDefined();
-    expect(env?.providers.devIdp).toBeUndefined();
+    expect(providerOf(env, "github")).toBeDefined();
+    expect(providerOf(env, "dev-idp")).toBeUndefined();
   });
 
   it("never enables the Dev IdP in production unless AUTH_DEV_IDP=1, and then warns loudly", () => {
     const off = parseEnv(PROD);
-    expect(off.env?.providers.devIdp).toBeUndefined();
+    expect(providerOf(off.env, "dev-idp")).toBeUndefined();
     const on = parseEnv({
       NODE_ENV: "production",
       AUTH_SECRET: SECRET,
@@ -91,7 +98,7 @@ describe("parseEnv", () => {
       AUTH_DEV_IDP: "1",
       DEV_IDP_CLIENT_SECRET: "a-secret-of-our-own",
     });
-    expect(on.env?.providers.devIdp).toBeDefined();
+    expect(providerOf(on.env, "dev-idp")).toBeDefined();
     expect(on.warnings.join()).toMatch(/AUTH_DEV_IDP=1 in production/);
   });
 
@@ -135,7 +142,7 @@ describe("parseEnv", () => {
 
   it("lets AUTH_DEV_IDP=0 switch the Dev IdP off in development", () => {
     const { env } = parseEnv({ AUTH_SECRET: SECRET, AUTH_DEV_IDP: "0" });
-    expect(env?.providers.devIdp).toBeUndefined();
+    expect(providerOf(env, "dev-idp")).toBeUndefined();
   });
 
   it("refuses a flag value it does not understand", () => {

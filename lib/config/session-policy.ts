@@ -7,10 +7,8 @@
  *
  * SESSION_IDLE_TIMEOUT and SESSION_MAX_LIFETIME take a whole number with a unit: `90s`, `30m`,
  * `12h`, `7d` (or plain seconds). Pure, so every rule is unit-tested; lib/config/env.ts validates them with
- * the rest of the configuration at start-up.
+ * the rest of the configuration at start-up and keeps the result (`AppEnv.sessionPolicy`).
  */
-
-import { getEnv } from "@/lib/config/env";
 
 export interface SessionPolicy {
   idleTimeoutMs: number;
@@ -66,9 +64,4 @@ export function parseSessionPolicy(source: Record<string, string | undefined>): 
   }
   if (problems.length > 0) throw new SessionPolicyError(problems.join("\n"));
   return { idleTimeoutMs, absoluteLifetimeMs };
-}
-
-/** The policy from the app's configuration (lib/config/env.ts, validated and cached there). */
-export function sessionPolicy(): SessionPolicy {
-  return getEnv().sessionPolicy;
 }

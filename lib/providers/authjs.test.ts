@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { parseEnv, type AppEnv } from "@/lib/config/env";
 import { DISCOVERY_TTL_MS, forgetDiscovery } from "@/lib/providers/discovery";
-import { buildProviders, providerFetch, providerSummaries } from "@/lib/providers/authjs";
+import { providerFetch } from "@/lib/providers/authjs";
+import { authjsProviders } from "@/lib/providers/registry";
 
 const SECRET = "test-secret-that-is-long-enough-for-auth";
 
@@ -42,7 +43,7 @@ async function startSignIn(env: AppEnv, providerId: string) {
     secret: SECRET,
     trustHost: true,
     basePath: "/api/auth",
-    providers: buildProviders(env),
+    providers: authjsProviders(env),
     raw,
     skipCSRFCheck,
   };
@@ -114,29 +115,6 @@ describe("GitHub authorization request (offline)", () => {
     expect(url.searchParams.get("code_challenge_method")).toBe("S256");
     expect(url.searchParams.get("state")).toBeTruthy();
     expect(requested).toEqual([]);
-  });
-});
-
-describe("providerSummaries", () => {
-  it("lists exactly the configured providers, in a stable order, for the login page", () => {
-    const env = envWith({
-      AUTH_GOOGLE_ID: "g",
-      AUTH_GOOGLE_SECRET: "gs",
-      AUTH_OIDC_ISSUER: "https://sso.example.com",
-      AUTH_OIDC_ID: "o",
-      AUTH_OIDC_SECRET: "os",
-      AUTH_OIDC_NAME: "Example SSO",
-    });
-    expect(providerSummaries(env)).toEqual([
-      { id: "google", name: "Google" },
-      { id: "oidc", name: "Example SSO" },
-    ]);
-    expect(buildProviders(env)).toHaveLength(2);
-  });
-
-  it("offers no provider that is not configured", () => {
-    const env = envWith({ AUTH_GITHUB_ID: "g", AUTH_GITHUB_SECRET: "s" });
-    expect(providerSummaries(env).map((p) => p.id)).toEqual(["github"]);
   });
 });
 

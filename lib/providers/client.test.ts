@@ -2,7 +2,10 @@ import { UnsecuredJWT } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 
 import { clientSecretBasic, createProviderClient, type ProviderClientConfig } from "@/lib/providers/client";
+import { github } from "@/lib/providers/definitions/github";
+import { google } from "@/lib/providers/definitions/google";
 import { forgetDiscovery } from "@/lib/providers/discovery";
+import { profileFromOidcClaims } from "@/lib/providers/profile";
 import { AccessTokenRejectedError, InvalidGrantError, ProviderUnavailableError } from "@/lib/providers/errors";
 
 /**
@@ -11,7 +14,10 @@ import { AccessTokenRejectedError, InvalidGrantError, ProviderUnavailableError }
  */
 
 const ISSUER = "https://login.example.com";
-const OIDC: ProviderClientConfig = { id: "oidc", name: "Example", kind: "oidc", clientId: "client-1", clientSecret: "s3cret", issuer: ISSUER };
+const OIDC: ProviderClientConfig = { id: "oidc", name: "Example", clientId: "client-1", clientSecret: "s3cret", issuer: ISSUER, profile: (claims) => profileFromOidcClaims(claims) };
+/** Google and GitHub as their definitions describe them (fixed endpoints; GitHub's own userinfo). */
+const GOOGLE: ProviderClientConfig = { ...OIDC, id: "google", issuer: undefined, endpoints: google.endpoints };
+const GITHUB: ProviderClientConfig = { ...OIDC, id: "github", issuer: undefined, endpoints: github.endpoints, userinfo: github.userinfo };
 const DISCOVERY = {
   issuer: ISSUER,
   token_endpoint: `${ISSUER}/token`,
@@ -85,7 +91,7 @@ describe("refresh", () => {
     expect(await failure(createProviderClient(OIDC, fetchStub).refresh("rt-1", "sub-1"))).toBeInstanceOf(InvalidGrantError);
 
     const github = stubFetch(() => json({ error: "bad_refresh_token" }));
-    const client = createProviderClient({ ...OIDC, id: "github", kind: "github", issuer: undefined }, github.fetchStub);
+    const client = createProviderClient(GITHUB, github.fetchStub);
     expect(await failure(client.refresh("ghr-1", "42"))).toBeInstanceOf(InvalidGrantError);
     expect(github.seen[0]!.url).toBe("https://github.com/login/oauth/access_token");
   });
@@ -158,7 +164,7 @@ describe("discovery", () => {
 
   it("Google's endpoints are known: no discovery request", async () => {
     const { fetchStub, seen } = stubFetch(() => json({ access_token: "ya29.x", expires_in: 3599 }));
-    await createProviderClient({ ...OIDC, id: "google", kind: "google", issuer: undefined }, fetchStub).refresh("1//rt", "1234");
+    await createProviderClient(GOOGLE, fetchStub).refresh("1//rt", "1234");
     expect(seen.map((s) => s.url)).toEqual(["https://oauth2.googleapis.com/token"]);
   });
 });
@@ -185,7 +191,7 @@ describe("userinfo, revocation and end-session", () => {
 
   it("a provider without a revocation endpoint (GitHub) answers false without a request", async () => {
     const { fetchStub, seen } = stubFetch(() => json({}));
-    expect(await createProviderClient({ ...OIDC, id: "github", kind: "github" }, fetchStub).revoke("gho_x", "access_token")).toBe(false);
+    expect(await createProviderClient(GITHUB, fetchStub).revoke("gho_x", "access_token")).toBe(false);
     expect(seen).toEqual([]);
   });
 
@@ -200,7 +206,7 @@ describe("userinfo, revocation and end-session", () => {
       post_logout_redirect_uri: "https://app.example/",
       client_id: "client-1",
     });
-    const google = createProviderClient({ ...OIDC, id: "google", kind: "google" }, fetchStub);
+    const google = createProviderClient(GOOGLE, fetchStub);
     expect(await google.endSessionUrl({ idTokenHint: null, postLogoutRedirectUri: "https://app.example/" })).toBeNull();
   });
 });

@@ -2,10 +2,10 @@ import "server-only";
 
 import { decodeJwt } from "jose";
 
-import type { AppEnv, OidcClient } from "@/lib/config/env";
-import { fetchGitHubUser } from "@/lib/providers/github";
+import type { FixedEndpoints } from "@/lib/providers/definition";
 import { discover, type ProviderMetadata } from "@/lib/providers/discovery";
 import { AccessTokenRejectedError, InvalidGrantError, isProviderUnavailable, ProviderUnavailableError } from "@/lib/providers/errors";
+import type { StoredProfile } from "@/lib/providers/profile";
 import { expiresAtFrom } from "@/lib/providers/tokens/expiry";
 
 /**
@@ -13,36 +13,32 @@ import { expiresAtFrom } from "@/lib/providers/tokens/expiry";
  * (RFC 6749 §6), revoking (RFC 7009), reading userinfo (OIDC Core §5.3) and building the
  * RP-initiated logout URL (OIDC RP-Initiated Logout 1.0).
  *
- * Endpoints come from discovery for OIDC issuers (cached) and are fixed for Google and GitHub. The
- * client authenticates the way Auth.js does at sign-in (lib/providers/authjs.ts): client_secret_basic.
+ * Endpoints come from discovery for OIDC issuers (cached) or are fixed by the provider's definition
+ * (lib/providers/definitions/). The client authenticates the way Auth.js does at sign-in:
+ * client_secret_basic.
  * `fetch` is passed in; the app passes fetchWithTimeout, so a provider that hangs costs 5 s, not a
  * stuck request.
  */
 
-export type ProviderKind = "oidc" | "google" | "github";
-
 export interface ProviderClientConfig {
   id: string;
   name: string;
-  kind: ProviderKind;
   clientId: string;
   clientSecret: string;
-  /** OIDC issuer as configured (lib/providers/discovery.ts); unused for Google/GitHub. */
+  /** Endpoints fixed by the provider's definition (Google, GitHub); without them, discovery from `issuer`. */
+  endpoints?: ProviderEndpoints;
+  /** OpenID issuer as configured (lib/providers/discovery.ts). */
   issuer?: string;
   /** Refuse endpoints over plain http off loopback (production). */
   requireHttps?: boolean;
+  /** A userinfo request of the provider's own (GitHub's address comes from its emails API). */
+  userinfo?(accessToken: string, fetchImpl: typeof fetch): Promise<Record<string, unknown>>;
+  /** The provider's claims about a person, as stored (its definition's mapping, lib/providers/profile.ts). */
+  profile(claims: Record<string, unknown>): StoredProfile;
 }
 
-export interface ProviderEndpoints {
-  /** The issuer exactly as the provider publishes it: what its ID and logout tokens carry in `iss`. */
-  issuer: string | undefined;
-  token: string;
-  userinfo: string | undefined;
-  revocation: string | undefined;
-  endSession: string | undefined;
-  /** The provider's signing keys (OIDC Discovery `jwks_uri`): verify its back-channel logout tokens. */
-  jwks: string | undefined;
-}
+/** Where the server reaches a provider (its definition's, or its discovery document's). */
+export type ProviderEndpoints = FixedEndpoints;
 
 export interface RefreshedTokens {
   accessToken: string;
@@ -65,43 +61,6 @@ export interface ProviderClient {
   userinfo(accessToken: string): Promise<Record<string, unknown>>;
   /** Null when the provider offers no end-session endpoint. */
   endSessionUrl(options: { idTokenHint: string | null; postLogoutRedirectUri: string }): Promise<string | null>;
-}
-
-export const GOOGLE_ISSUER = "https://accounts.google.com";
-
-// Google publishes no end_session_endpoint; GitHub has neither OIDC nor RFC 7009 (its grant
-// deletion API is a different thing), so for GitHub sign-out only forgets the token.
-const GOOGLE: ProviderEndpoints = {
-  issuer: GOOGLE_ISSUER,
-  token: "https://oauth2.googleapis.com/token",
-  userinfo: "https://openidconnect.googleapis.com/v1/userinfo",
-  revocation: "https://oauth2.googleapis.com/revoke",
-  endSession: undefined,
-  jwks: "https://www.googleapis.com/oauth2/v3/certs",
-};
-const GITHUB: ProviderEndpoints = {
-  issuer: undefined,
-  token: "https://github.com/login/oauth/access_token",
-  userinfo: "https://api.github.com/user",
-  revocation: undefined,
-  endSession: undefined,
-  jwks: undefined,
-};
-
-/** The providers the environment configures, as refresh/revoke/userinfo clients see them. */
-export function providerClientConfigs(env: AppEnv): ProviderClientConfig[] {
-  const { google, github, oidc, devIdp } = env.providers;
-  const requireHttps = env.mode === "production";
-  const oidcClient = (id: string, client: OidcClient): ProviderClientConfig => {
-    const { issuer, name, clientId, clientSecret } = client;
-    return { id, name, kind: "oidc", issuer, clientId, clientSecret, requireHttps };
-  };
-  const configs: ProviderClientConfig[] = [];
-  if (google) configs.push({ id: "google", name: "Google", kind: "google", ...google });
-  if (github) configs.push({ id: "github", name: "GitHub", kind: "github", ...github });
-  if (oidc) configs.push(oidcClient("oidc", oidc));
-  if (devIdp) configs.push(oidcClient("dev-idp", devIdp));
-  return configs;
 }
 
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding (as oauth4webapi does). */
@@ -171,9 +130,7 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
   }
 
   function endpoints(): Promise<ProviderEndpoints> {
-    if (config.kind === "google") return Promise.resolve(GOOGLE);
-    if (config.kind === "github") return Promise.resolve(GITHUB);
-    return discovered();
+    return config.endpoints ? Promise.resolve(config.endpoints) : discovered();
   }
 
   function clientPost(url: string, form: Record<string, string>, what: string): Promise<Response> {
@@ -246,7 +203,7 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
     },
 
     async userinfo(accessToken) {
-      if (config.kind === "github") return fetchGitHubUser(accessToken, { fetch: fetchImpl });
+      if (config.userinfo) return config.userinfo(accessToken, fetchImpl);
       const { userinfo } = await endpoints();
       if (!userinfo) throw new ProviderUnavailableError(provider, "no userinfo endpoint");
       const headers: Record<string, string> = { authorization: `Bearer ${accessToken}`, accept: "application/json" };

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { AppClient, TEST_APP, testAuthConfigFor } from "@/test/support/auth-client";
 import { createTestDatabase, type TestDatabase } from "@/test/support/database";
 import { verifiedGitHubEmail } from "@/lib/providers/github";
-import { PROVIDER_TIMEOUT_MS } from "@/lib/providers/authjs";
+import { PROVIDER_TIMEOUT_MS } from "@/lib/providers/fetch";
 import { createTokenKeyring } from "@/lib/encryption/keyring";
 
 const SECRET = "github-user-test-secret-0123456789abcdefghij";

@@ -1,4 +1,5 @@
 import type { AppEnv } from "@/lib/config/env";
+import { formActionOrigins, imageOrigins } from "@/lib/providers/registry";
 
 /**
  * The browser-side half of the app's defences: what every response tells the browser to refuse.
@@ -14,24 +15,6 @@ export const NONCE_BYTES = 16;
 
 export function createNonce(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(NONCE_BYTES))).toString("base64");
-}
-
-/** Where a sign-in form may send the browser: ourselves and the providers' authorization servers. */
-export function formActionOrigins(env: AppEnv): string[] {
-  const origins = new Set<string>();
-  const { google, github, oidc, devIdp } = env.providers;
-  if (google) origins.add("https://accounts.google.com");
-  if (github) origins.add("https://github.com");
-  for (const client of [oidc, devIdp]) {
-    if (client) origins.add(new URL(client.issuer).origin);
-  }
-  return [...origins].sort();
-}
-
-/** Where profile pictures may come from: providers host them on https; the Dev IdP serves its own. */
-function imageOrigins(env: AppEnv): string[] {
-  const devIdp = env.providers.devIdp;
-  return devIdp ? [new URL(devIdp.issuer).origin] : [];
 }
 
 export interface PagePolicyOptions {

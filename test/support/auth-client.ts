@@ -16,7 +16,7 @@ import { createAuthConfig } from "@/lib/auth/config";
 import { withSignInErrorCodes } from "@/lib/auth/errors";
 import type { Database } from "@/lib/db";
 import { parseEnv, type AppEnv } from "@/lib/config/env";
-import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers/authjs";
+import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers/registry";
 import { withCurrentRequest } from "@/lib/auth/request-context";
 import { DEFAULT_SESSION_POLICY } from "@/lib/config/session-policy";
 import type { TokenKeyring } from "@/lib/encryption/keyring";
@@ -83,7 +83,8 @@ export class AppClient {
 
   constructor(config: AuthConfig, options: { db?: Database; sessions?: SessionOptions; headers?: HeadersInit } = {}) {
     this.#headers = options.headers ?? {};
-    const onFailure = options.db ? failureListener(failedSignInRecorder(config, options.db, options.sessions)) : undefined;
+    const sessions = options.sessions ?? { policy: DEFAULT_SESSION_POLICY, now: () => new Date() };
+    const onFailure = options.db ? failureListener(failedSignInRecorder(config, options.db, sessions)) : undefined;
     this.handler = withCurrentRequest(withSignInErrorCodes(authHandler(config), { onFailure }));
   }
 

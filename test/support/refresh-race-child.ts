@@ -11,6 +11,7 @@
 import { createPrismaClient } from "@/lib/db/client";
 import { parseDatabaseUrl } from "@/lib/db/database-url";
 import { createProviderClient } from "@/lib/providers/client";
+import { profileFromOidcClaims } from "@/lib/providers/profile";
 import { createProviderTokenService } from "@/lib/providers/tokens/refresh";
 import { createTokenKeyring } from "@/lib/encryption/keyring";
 
@@ -27,7 +28,7 @@ const countingFetch: typeof fetch = (input, init) => {
   return fetch(input, { ...init, signal: AbortSignal.timeout(5_000) });
 };
 const client = createProviderClient(
-  { id: "dev-idp", name: "Dev IdP", kind: "oidc", issuer: required("RACE_ISSUER"), clientId: required("RACE_CLIENT_ID"), clientSecret: required("RACE_CLIENT_SECRET") },
+  { id: "dev-idp", name: "Dev IdP", profile: profileFromOidcClaims, issuer: required("RACE_ISSUER"), clientId: required("RACE_CLIENT_ID"), clientSecret: required("RACE_CLIENT_SECRET") },
   countingFetch,
 );
 const secret = required("RACE_TOKEN_SECRET");

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 
 import type { JWK } from "jose";
 
-import { signingKeys } from "@/lib/app-signing-keys";
+import { signingKeys } from "@/lib/services";
 
 /**
  * The public keys of the API's bearer tokens (lib/api-tokens/signing-keys.ts), for clients and other services
@@ -28,7 +28,7 @@ function bodyOf(keys: readonly JWK[]): { body: string; etag: string } {
 }
 
 export async function GET(request: Request): Promise<Response> {
-  const { body, etag } = bodyOf(await signingKeys().publishedKeys(new Date()));
+  const { body, etag } = bodyOf(await (await signingKeys()).publishedKeys(new Date()));
   const headers = { "Cache-Control": CACHE_CONTROL, ETag: etag };
   if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
   return new Response(body, { headers: { ...headers, "Content-Type": "application/json" } });

@@ -1,7 +1,5 @@
-import { appSessionCacheState } from "@/lib/app-session-cache";
-import { db } from "@/lib/db";
-import { getEnv } from "@/lib/config/env";
 import { createHealthHandler } from "@/lib/http/health";
+import { db, getEnv, sessionCacheState } from "@/lib/services";
 
 // Load balancers and uptime checks poll this (lib/http/health.ts).
 export const dynamic = "force-dynamic";
@@ -9,6 +7,6 @@ export const dynamic = "force-dynamic";
 let handler: ((request: Request) => Promise<Response>) | undefined;
 
 export function GET(request: Request): Promise<Response> {
-  handler ??= createHealthHandler({ ping: () => db.$queryRaw`SELECT 1`, details: getEnv().healthDetails, sessionCacheState: appSessionCacheState });
+  handler ??= createHealthHandler({ ping: () => db.$queryRaw`SELECT 1`, details: getEnv().healthDetails, sessionCacheState });
   return handler(request);
 }

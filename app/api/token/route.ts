@@ -1,5 +1,5 @@
 import { apiRoute } from "@/lib/http/api-route";
-import { appAuthDeps } from "@/lib/app-auth-deps";
+import { sessionChecks, signingKeys } from "@/lib/services";
 import { withBodyLimit } from "@/lib/security/request-body";
 import { handleTokenRequest } from "@/lib/api-tokens/endpoint";
 
@@ -8,4 +8,4 @@ import { handleTokenRequest } from "@/lib/api-tokens/endpoint";
  * (no valid session cookie) · 403 forbidden (not from one of our pages) · 413 a body over the
  * limit. See lib/api-tokens/endpoint.ts.
  */
-export const POST = apiRoute(withBodyLimit((request) => handleTokenRequest(request, appAuthDeps())));
+export const POST = apiRoute(withBodyLimit(async (request) => handleTokenRequest(request, { ...sessionChecks(), keys: await signingKeys() })));

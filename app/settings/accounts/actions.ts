@@ -5,13 +5,11 @@ import { redirect, unstable_rethrow } from "next/navigation";
 
 import { LINK_INTENT_TTL_SECONDS, linkIntentCookieName, linkIntentValue, unlinkProvider } from "@/lib/auth/linking";
 import { appOrigin } from "@/lib/security/origin";
-import { appRateLimitDeps } from "@/lib/app-rate-limits";
 import { signIn } from "@/lib/auth/next-auth";
 import { limitSignInStart } from "@/lib/security/rate-limits/apply";
-import { db } from "@/lib/db";
+import { db, getEnv, rateLimits } from "@/lib/services";
 import { requireUser } from "@/lib/dal";
-import { getEnv } from "@/lib/config/env";
-import { providerSummaries, resolveProviderIssuer } from "@/lib/providers/authjs";
+import { resolveProviderIssuer } from "@/lib/providers/registry";
 
 /**
  * Link and Unlink on /settings/accounts. Server actions: POST-only and refused from another origin
@@ -22,7 +20,7 @@ import { providerSummaries, resolveProviderIssuer } from "@/lib/providers/authjs
 const PATH = "/settings/accounts";
 
 function configuredProvider(value: FormDataEntryValue | null): string | null {
-  return typeof value === "string" && providerSummaries(getEnv()).some((p) => p.id === value) ? value : null;
+  return typeof value === "string" && getEnv().providers.some((p) => p.id === value) ? value : null;
 }
 
 /** "Link <Provider>": the authorization flow, with the intent that lets its callback link the result to this person. */
@@ -31,7 +29,7 @@ export async function linkProvider(formData: FormData): Promise<void> {
   const provider = configuredProvider(formData.get("provider"));
   if (!provider) redirect(`${PATH}?notice=link_failed`);
   const requestHeaders = await headers();
-  const refused = await limitSignInStart(appRateLimitDeps(), requestHeaders, user.id);
+  const refused = await limitSignInStart(rateLimits(), requestHeaders, user.id);
   if (refused) redirect(`${PATH}?notice=rate_limited&retry_after=${refused.retryAfterSeconds}`);
   const secure = appOrigin(requestHeaders, getEnv().authUrl).startsWith("https:");
   (await cookies()).set(linkIntentCookieName(secure), linkIntentValue(user.sessionId, provider, getEnv().authSecret), {

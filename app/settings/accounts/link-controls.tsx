@@ -1,10 +1,11 @@
 import { ProviderMark } from "@/components/icons";
+import type { ProviderMarkName } from "@/lib/providers/definition";
 import { PendingButton } from "@/components/pending-button";
 
 import { linkProvider, unlinkProviderAction } from "./actions";
 
 /** "Link <Provider>" for each configured provider this person has not linked yet. */
-export function LinkProviderButtons({ providers }: { providers: { id: string; name: string }[] }) {
+export function LinkProviderButtons({ providers }: { providers: readonly { id: string; name: string; mark: ProviderMarkName }[] }) {
   if (providers.length === 0) return null;
   return (
     <section className="stack" aria-labelledby="link-heading">
@@ -17,7 +18,7 @@ export function LinkProviderButtons({ providers }: { providers: { id: string; na
               <PendingButton
                 className="button button-provider"
                 pendingLabel={`Connecting to ${provider.name}…`}
-                icon={<ProviderMark provider={provider.id} />}
+                icon={<ProviderMark mark={provider.mark} />}
               >
                 {`Link ${provider.name}`}
               </PendingButton>

@@ -5,9 +5,8 @@ import { ProviderProfilePanel } from "@/components/provider-profile-panel";
 import { ReconnectButton } from "@/components/reconnect-button";
 import type { AccountConnection } from "@/lib/providers/tokens/store";
 import { requireUser } from "@/lib/dal";
-import { getEnv } from "@/lib/config/env";
-import { liveProviderProfile, providerConnections } from "@/lib/provider-tokens";
-import { providerName, providerSummaries } from "@/lib/providers/authjs";
+import { providerById, providerName } from "@/lib/providers/registry";
+import { getEnv, providerTokens } from "@/lib/services";
 import { retryAfterFromQuery } from "@/lib/security/rate-limits/apply";
 
 import { LinkNotice, LinkProviderButtons, UnlinkButton } from "./link-controls";
@@ -32,9 +31,10 @@ export default async function LinkedAccountsPage({ searchParams }: { searchParam
   const nameOf = (id: string) => providerName(env, id) ?? id;
   // The live call first: it may refresh the token, or find the grant revoked, and the list below
   // must show the state it left behind.
-  const live = user.provider ? await liveProviderProfile(user.id, user.provider) : null;
-  const connections = await providerConnections(user.id);
-  const linkable = providerSummaries(env).filter((p) => !connections.some((c) => c.provider === p.id));
+  const tokens = await providerTokens();
+  const live = user.provider ? await tokens.liveProfile(user.id, user.provider) : null;
+  const connections = await tokens.connections(user.id);
+  const linkable = env.providers.filter((p) => !connections.some((c) => c.provider === p.id));
 
   return (
     <div className="card stack">
@@ -50,7 +50,7 @@ export default async function LinkedAccountsPage({ searchParams }: { searchParam
           return (
             <li key={connection.provider} className="connection" data-testid={`connection-${connection.provider}`}>
               <div className="connection-head">
-                <ProviderMark provider={connection.provider} />
+                <ProviderMark mark={providerById(env, connection.provider)?.mark} />
                 <strong>{name}</strong>{" "}
                 {connection.state === "connected" ? (
                   <span className="badge badge-ok">Connected</span>

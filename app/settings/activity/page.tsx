@@ -2,9 +2,8 @@ import type { Metadata } from "next";
 
 import { UtcTime } from "@/components/utc-time";
 import { requireUser } from "@/lib/dal";
-import { db } from "@/lib/db";
-import { getEnv } from "@/lib/config/env";
-import { providerName } from "@/lib/providers/authjs";
+import { db, getEnv } from "@/lib/services";
+import { providerName } from "@/lib/providers/registry";
 import { ACTIVITY_PAGE_SIZE, describeSignInResult, listSignInActivity } from "@/lib/auth/activity";
 import { describeUserAgent } from "@/lib/session/device";
 

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 
 import { requireUser } from "@/lib/dal";
-import { db } from "@/lib/db";
+import { db } from "@/lib/services";
 import { parseDisplayName } from "@/lib/display-name";
 import { forgetAllSessions } from "@/lib/session/cache";
 

@@ -4,10 +4,8 @@ import { DevicesIcon } from "@/components/icons";
 import { PendingButton } from "@/components/pending-button";
 import { UtcTime } from "@/components/utc-time";
 import { requireUser } from "@/lib/dal";
-import { db } from "@/lib/db";
-import { getEnv } from "@/lib/config/env";
-import { providerName } from "@/lib/providers/authjs";
-import { sessionPolicy } from "@/lib/config/session-policy";
+import { db, getEnv } from "@/lib/services";
+import { providerName } from "@/lib/providers/registry";
 import { listActiveSessions } from "@/lib/session/registry";
 import { describeUserAgent } from "@/lib/session/device";
 
@@ -20,7 +18,7 @@ const PATH = "/settings/sessions";
 export default async function SessionsPage() {
   const user = await requireUser(PATH);
   const env = getEnv();
-  const listed = await listActiveSessions(db, user.id, sessionPolicy(), new Date());
+  const listed = await listActiveSessions(db, user.id, env.sessionPolicy, new Date());
   // This device first, then the others by last use.
   const sessions = [...listed.filter((s) => s.id === user.sessionId), ...listed.filter((s) => s.id !== user.sessionId)];
   const others = sessions.length - 1;

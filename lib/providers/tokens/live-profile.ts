@@ -23,7 +23,7 @@ export interface LiveProfileDeps {
 }
 
 function toProfile(client: ProviderClient, claims: Record<string, unknown>, subject: string): StoredProfile {
-  const profile = client.config.kind === "github" ? profileFromGitHubUser(claims) : profileFromOidcClaims(claims);
+  const profile = client.config.profile(claims);
   // OIDC Core §5.3.2: userinfo about anyone but the account's subject is a substituted token.
   if (profile.id !== subject) throw new ProfileError("userinfo is about another subject");
   return profile;

@@ -1,7 +1,6 @@
 import { jsonError } from "@/lib/http/responses";
-import { logoutTokenIssuer } from "@/lib/auth/logout-issuers";
 import { handleBackchannelLogout } from "@/lib/auth/backchannel-logout";
-import { db } from "@/lib/db";
+import { db, logoutTokenIssuer, now } from "@/lib/services";
 
 /**
  * POST /api/auth/backchannel-logout: OIDC Back-Channel Logout 1.0, called by the provider (not a
@@ -11,7 +10,7 @@ import { db } from "@/lib/db";
  */
 export async function POST(request: Request): Promise<Response> {
   try {
-    return await handleBackchannelLogout(request, { db, issuerFor: logoutTokenIssuer, now: () => new Date() });
+    return await handleBackchannelLogout(request, { db, issuerFor: logoutTokenIssuer, now });
   } catch (error) {
     // The provider's keys could not be fetched, or the database failed: not the token's fault.
     console.error(`[backchannel-logout] failed: ${(error as Error)?.name ?? "error"}: ${(error as Error)?.message ?? ""}`);

@@ -1,7 +1,7 @@
 import { NO_STORE } from "@/lib/http/responses";
 import { appOrigin } from "@/lib/security/origin";
 import { verifySession } from "@/lib/dal";
-import { getEnv } from "@/lib/config/env";
+import { getEnv } from "@/lib/services";
 import { loginPath, safeCallbackPath } from "@/lib/auth/redirects";
 import { cookiesOf } from "@/lib/session/claims";
 import { hasSessionCookie, sessionCookieDeletions } from "@/lib/session/cookie";

@@ -1,7 +1,7 @@
 import { apiCallerRefused, jsonError, NO_STORE } from "@/lib/http/responses";
 import { apiRoute } from "@/lib/http/api-route";
 import { verifyApiCaller } from "@/lib/dal";
-import { liveProviderProfile } from "@/lib/provider-tokens";
+import { providerTokens } from "@/lib/services";
 
 /**
  * GET /api/provider/profile: what the session's provider says about the person right now, read
@@ -17,7 +17,7 @@ export const GET = apiRoute(async () => {
   if (!caller.ok) return apiCallerRefused(caller);
   const { user } = caller;
   if (!user.provider) return jsonError(404, "not_connected");
-  const result = await liveProviderProfile(user.id, user.provider);
+  const result = await (await providerTokens()).liveProfile(user.id, user.provider);
   switch (result.status) {
     case "ok": {
       const { id, name, email, image } = result.profile;

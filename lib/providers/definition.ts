@@ -1,0 +1,79 @@
+import type { Provider as AuthjsProvider } from "@auth/core/providers";
+
+import type { EnvSource, Mode, Problems } from "@/lib/config/variables";
+import type { StoredProfile } from "@/lib/providers/profile";
+
+/**
+ * What the app knows about one sign-in provider, in one place per provider
+ * (lib/providers/definitions/): the variables that configure it, its button, how Auth.js talks to
+ * it, how server code reaches it later, and what the browser may be sent to. lib/providers/registry.ts
+ * lists them; adding a provider is a file here, its entry there, and its test.
+ */
+
+export type ProviderKind = "google" | "github" | "oidc" | "dev-idp";
+
+/** Which mark its button wears (components/icons.tsx). */
+export type ProviderMarkName = "google" | "github" | "dev-idp" | "openid";
+
+/** A provider the environment configured (lib/config/env.ts keeps them, in the login page's order). */
+export interface ProviderConfig {
+  /** In the callback URL (/api/auth/callback/<id>) and in Account.provider. */
+  id: string;
+  kind: ProviderKind;
+  /** On its button: "Continue with <name>". */
+  name: string;
+  mark: ProviderMarkName;
+  clientId: string;
+  clientSecret: string;
+  /** OpenID providers found by discovery: the issuer as configured (lib/providers/discovery.ts). */
+  issuer?: string;
+  /** Whether an address sent without `email_verified` counts as verified (lib/providers/profile.ts). */
+  trustEmail: boolean;
+}
+
+export interface ReadContext {
+  mode: Mode;
+  problems: Problems;
+  /** The providers read before this one (the Dev IdP shows only when nothing real is configured). */
+  configured: readonly ProviderConfig[];
+}
+
+export interface AuthjsContext {
+  /** The issuer Auth.js is given: the published one once this process discovered it. */
+  issuerFor(configured: string): string;
+  requireHttps: boolean;
+}
+
+/** Endpoints of a provider that publishes no discovery document (or whose are fixed). */
+export interface FixedEndpoints {
+  issuer: string | undefined;
+  token: string;
+  userinfo: string | undefined;
+  revocation: string | undefined;
+  endSession: string | undefined;
+  jwks: string | undefined;
+}
+
+export interface ProviderDefinition {
+  kind: ProviderKind;
+  /** Every variable it reads. */
+  variables: readonly string[];
+  /** The provider if the environment configures it; problems go to `context.problems`. */
+  read(source: EnvSource, context: ReadContext): ProviderConfig | undefined;
+  /** The provider as Auth.js runs it for a sign-in. */
+  authjs(config: ProviderConfig, context: AuthjsContext): AuthjsProvider;
+  /** What the provider says about a person, as we store it. */
+  profile(claims: Record<string, unknown>, config: ProviderConfig): StoredProfile;
+  /** Fixed endpoints; without them the provider is discovered from its issuer. */
+  endpoints?: FixedEndpoints;
+  /** A userinfo request of its own (GitHub: the address from its emails API). */
+  userinfo?(accessToken: string, fetchImpl: typeof fetch): Promise<Record<string, unknown>>;
+  /** The `iss` of its ID tokens as configured; none for plain OAuth 2.0. */
+  idTokenIssuer(config: ProviderConfig): string | undefined;
+  /** Where the sign-in form may send the browser (CSP form-action). */
+  formActionOrigin(config: ProviderConfig): string;
+  /** Origins its pictures come from besides any https one (the Dev IdP serves its own over http). */
+  imageOrigins(config: ProviderConfig): string[];
+  /** Whether it may publish an end-session endpoint (the header then offers "Sign out of <name> too"). */
+  offersLogout: boolean;
+}
