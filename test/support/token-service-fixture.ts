@@ -11,8 +11,9 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 
 import { startDevIdp, type DevIdp } from "@/idp/provider";
 import { createTokenKeyring } from "@/lib/encryption/keyring";
-import { fetchWithTimeout } from "@/lib/providers/authjs";
 import { createProviderClient, type ProviderClient } from "@/lib/providers/client";
+import { fetchWithTimeout } from "@/lib/providers/fetch";
+import { profileFromOidcClaims } from "@/lib/providers/profile";
 import { createProviderTokenService, type ProviderTokenServiceDeps } from "@/lib/providers/tokens/refresh";
 import { readAccountTokens } from "@/lib/providers/tokens/store";
 import { AppClient, signInAs, testAuthConfig } from "@/test/support/auth-client";
@@ -95,7 +96,14 @@ export class TokenIdp {
   /** The app's client for the Dev IdP, or for another issuer with its client id and secret. */
   devIdpClient = (fetchImpl: typeof fetch, issuer = this.idp.issuer): ProviderClient =>
     createProviderClient(
-      { id: "dev-idp", name: "Dev IdP", kind: "oidc", issuer, clientId: this.idp.client.clientId, clientSecret: this.idp.client.clientSecret },
+      {
+        id: "dev-idp",
+        name: "Dev IdP",
+        issuer,
+        clientId: this.idp.client.clientId,
+        clientSecret: this.idp.client.clientSecret,
+        profile: (claims) => profileFromOidcClaims(claims),
+      },
       fetchImpl,
     );
 
