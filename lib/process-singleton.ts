@@ -11,6 +11,11 @@ export function processSingleton<T>(name: string, create: () => T): T {
   return holder[key] as T;
 }
 
+/** The instance if one was created, without creating it. */
+export function existingProcessSingleton<T>(name: string): T | undefined {
+  return (globalThis as typeof globalThis & Record<symbol, unknown>)[Symbol.for(`oauth-next-app.${name}`)] as T | undefined;
+}
+
 /** For shutdown and tests: forget the instance (the next caller creates a new one). */
 export function forgetProcessSingleton(name: string): void {
   delete (globalThis as typeof globalThis & Record<symbol, unknown>)[Symbol.for(`oauth-next-app.${name}`)];

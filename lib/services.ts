@@ -6,7 +6,7 @@ import { suspectDatabase } from "@/lib/db/availability";
 import { openChangeFeed, transportFor, type ChangeFeed } from "@/lib/db/change-feed";
 import { parseDatabaseUrl } from "@/lib/db/database-url";
 import { createTokenKeyring, type TokenKeyring } from "@/lib/encryption/keyring";
-import { forgetProcessSingleton, processSingleton } from "@/lib/process-singleton";
+import { existingProcessSingleton, forgetProcessSingleton, processSingleton } from "@/lib/process-singleton";
 import type { SigningKeyStore } from "@/lib/api-tokens/signing-keys";
 import type { LogoutTokenIssuer } from "@/lib/auth/backchannel-logout";
 import { logoutIssuerLookup } from "@/lib/auth/logout-issuers";
@@ -59,7 +59,7 @@ export function sessionCache(): SessionCache | undefined {
 /** For /api/health: off, idle (no session checked yet), live (answers may come from memory) or waiting. */
 export function sessionCacheState(): "off" | "idle" | "live" | "waiting" {
   if (!getEnv().sessionCheckCache) return "off";
-  const current = (globalThis as Record<symbol, { cache: SessionCache } | undefined>)[Symbol.for("oauth-next-app.services.session-cache")];
+  const current = existingProcessSingleton<{ cache: SessionCache }>("services.session-cache");
   if (!current) return "idle";
   return current.cache.live() ? "live" : "waiting";
 }
@@ -123,7 +123,7 @@ export function rateLimits(): RateLimitDeps & { secret: string | string[] } {
 
 /** Shutdown: close the change feed's connection (for PGlite, its hold on the data folder), then the database. */
 export async function closeServices(): Promise<void> {
-  const current = (globalThis as Record<symbol, { feed: ChangeFeed } | undefined>)[Symbol.for("oauth-next-app.services.session-cache")];
+  const current = existingProcessSingleton<{ feed: ChangeFeed }>("services.session-cache");
   forgetProcessSingleton("services.session-cache");
   await current?.feed.close().catch(() => {});
   await db.$disconnect();

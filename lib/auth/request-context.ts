@@ -2,6 +2,7 @@ import "server-only";
 
 import { AsyncLocalStorage } from "node:async_hooks";
 
+import { processSingleton } from "@/lib/process-singleton";
 import { clientAddress } from "@/lib/security/client-address";
 
 /**
@@ -26,10 +27,8 @@ export function clientInfoFrom(headers: Headers, hops: number): ClientInfo {
   return { ip: clientAddress(headers, hops), userAgent: userAgent || null };
 }
 
-// Shared by every bundle of the process (route handlers, actions), like lib/config/env.ts's cache.
-const STORE_KEY = Symbol.for("oauth-next-app.current-request");
-const holder = globalThis as typeof globalThis & { [STORE_KEY]?: AsyncLocalStorage<Request> };
-const store = (holder[STORE_KEY] ??= new AsyncLocalStorage<Request>());
+// Shared by every bundle of the process (route handlers, actions).
+const store = processSingleton("current-request", () => new AsyncLocalStorage<Request>());
 
 /** Wraps a route handler so that code it calls can read the request (`currentRequest`). */
 export function withCurrentRequest<R extends Request>(handler: (request: R) => Promise<Response>): (request: R) => Promise<Response> {

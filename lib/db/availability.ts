@@ -5,6 +5,8 @@
 // No 'server-only' and no database import: the proxy uses this without loading Prisma. The app
 // registers how to ask the database (instrumentation.ts); anything that meets an outage reports it.
 
+import { processSingleton } from "../process-singleton";
+
 /** Prisma's codes for "could not talk to the server" (P1001 unreachable, P1002 timeout, P1008 operation timeout, P1017 closed, P2024 pool timeout). */
 const PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
 /** Driver adapter error kinds (@prisma/driver-adapter-utils) that mean the same. */
@@ -56,9 +58,7 @@ interface State {
   last?: { at: number; ok: Promise<boolean> };
 }
 
-const KEY = Symbol.for("oauth-next-app.database-availability");
-const holder = globalThis as typeof globalThis & { [KEY]?: State };
-const state: State = (holder[KEY] ??= { suspect: false });
+const state = processSingleton("database-availability", (): State => ({ suspect: false }));
 
 /** The app's way of asking the database (a `SELECT 1`), registered at start-up. */
 export function registerDatabaseProbe(probe: () => Promise<unknown>): void {

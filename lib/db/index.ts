@@ -8,6 +8,7 @@ import "server-only";
 import type { PrismaClient } from "../../prisma/generated/client";
 import { createPrismaClient } from "./client";
 import { parseDatabaseUrl } from "./database-url";
+import { processSingleton } from "../process-singleton";
 
 export type { PrismaClient } from "../../prisma/generated/client";
 /** The type of `db` (and of test databases' `db`), for code that takes a client as a parameter. */
@@ -17,17 +18,15 @@ export type Database = PrismaClient;
 // reload and bundles the proxy separately from the app; without a shared
 // cache each copy would build its own client (and its own pool). Keyed by
 // the URL so that editing DATABASE_URL in .env (which dev reloads) takes effect.
-const CACHE_KEY = Symbol.for("oauth-next-app.db.prisma-client");
 type Cached = { url: string | undefined; client: PrismaClient };
-const cacheHolder = globalThis as typeof globalThis & { [CACHE_KEY]?: Cached };
 
 function getDb(): PrismaClient {
   const url = process.env.DATABASE_URL;
-  const cached = cacheHolder[CACHE_KEY];
-  if (cached && cached.url === url) return cached.client;
+  const cached = processSingleton("db.prisma-client", (): { current?: Cached } => ({}));
+  if (cached.current && cached.current.url === url) return cached.current.client;
   const client = createPrismaClient(parseDatabaseUrl(url));
-  if (cached) void cached.client.$disconnect().catch(() => {});
-  cacheHolder[CACHE_KEY] = { url, client };
+  if (cached.current) void cached.current.client.$disconnect().catch(() => {});
+  cached.current = { url, client };
   return client;
 }
 

@@ -16,6 +16,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { acquirePGliteLock, type PGliteLock } from "./pglite-lock";
 import { createEmptyMemoryPGlite } from "./pglite-memory";
+import { processSingleton } from "../process-singleton";
 
 export interface PGliteHandle {
   readonly pglite: PGlite;
@@ -33,12 +34,10 @@ interface Entry {
   closing: Promise<void> | null;
 }
 
-const REGISTRY_KEY = Symbol.for("oauth-next-app.db.pglite-instances");
 type Registry = Map<string, Entry>;
 
 function registry(): Registry {
-  const g = globalThis as typeof globalThis & { [REGISTRY_KEY]?: Registry };
-  return (g[REGISTRY_KEY] ??= new Map());
+  return processSingleton("db.pglite-instances", (): Registry => new Map());
 }
 
 /**

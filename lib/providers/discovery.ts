@@ -1,3 +1,4 @@
+import { processSingleton } from "@/lib/process-singleton";
 import { ProviderUnavailableError } from "@/lib/providers/errors";
 
 /**
@@ -86,9 +87,7 @@ interface Entry {
 }
 
 // One cache per process: the proxy and the app's route bundles are separate module graphs.
-const CACHE_KEY = Symbol.for("oauth-next-app.oidc-discovery");
-const holder = globalThis as typeof globalThis & { [CACHE_KEY]?: { done: Map<string, Entry>; inflight: Map<string, Promise<Entry>> } };
-const cache = (holder[CACHE_KEY] ??= { done: new Map(), inflight: new Map() });
+const cache = processSingleton("oidc-discovery", () => ({ done: new Map<string, Entry>(), inflight: new Map<string, Promise<Entry>>() }));
 
 async function load(configured: string, options: DiscoveryOptions): Promise<Entry> {
   const provider = hostOf(configured);

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from "jose";
 
+import { processSingleton } from "@/lib/process-singleton";
 import { ProviderUnavailableError } from "@/lib/providers/errors";
 
 /**
@@ -30,9 +31,7 @@ interface KeySetState {
   inflight?: Promise<JWTVerifyGetKey>;
 }
 
-const STATE_KEY = Symbol.for("oauth-next-app.provider-keys");
-const holder = globalThis as typeof globalThis & { [STATE_KEY]?: Map<string, KeySetState> };
-const states = (holder[STATE_KEY] ??= new Map());
+const states = processSingleton("provider-keys", () => new Map<string, KeySetState>());
 
 async function fetchKeySet(url: string, fetchImpl: typeof fetch): Promise<JWTVerifyGetKey> {
   const provider = new URL(url).host;

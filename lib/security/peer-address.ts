@@ -2,6 +2,7 @@ import { subscribe } from "node:diagnostics_channel";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 
+import { processSingleton } from "@/lib/process-singleton";
 import { PEER_ADDRESS_HEADER } from "@/lib/security/client-address";
 
 /**
@@ -15,8 +16,6 @@ import { PEER_ADDRESS_HEADER } from "@/lib/security/client-address";
  * overwritten. Installed once per process, from instrumentation.ts.
  */
 
-const INSTALLED = Symbol.for("oauth-next-app.peer-address");
-
 interface RequestStart {
   request: IncomingMessage;
   socket: Socket;
@@ -29,8 +28,5 @@ export function stampPeerAddress({ request, socket }: RequestStart): void {
 }
 
 export function installPeerAddressHeader(): void {
-  const holder = globalThis as typeof globalThis & { [INSTALLED]?: true };
-  if (holder[INSTALLED]) return;
-  holder[INSTALLED] = true;
-  subscribe("http.server.request.start", (message) => stampPeerAddress(message as RequestStart));
+  processSingleton("peer-address", () => subscribe("http.server.request.start", (message) => stampPeerAddress(message as RequestStart)));
 }

@@ -1,6 +1,7 @@
 import "server-only";
 
 import type { ChangeFeed, SessionChange } from "@/lib/db/change-feed";
+import { processSingleton } from "@/lib/process-singleton";
 
 /**
  * The answer of a session check (lib/session/registry.ts), kept in memory for a few seconds, so that
@@ -71,10 +72,8 @@ const VOID_TICKET = -1;
 
 // Every cache in this process, so that a revocation written here clears them all at once
 // (the proxy and the app are separate bundles, with separate copies of this module).
-const CACHES_KEY = Symbol.for("oauth-next-app.session-caches");
 function processCaches(): Set<SessionCache> {
-  const g = globalThis as typeof globalThis & { [CACHES_KEY]?: Set<SessionCache> };
-  return (g[CACHES_KEY] ??= new Set());
+  return processSingleton("session-caches", () => new Set<SessionCache>());
 }
 
 /** A revocation (or other session change) was written by this process: no cached answer survives it. */

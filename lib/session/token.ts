@@ -1,58 +1,62 @@
 import "server-only";
 
-import { createDecipheriv, createHash, createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+import { hkdfSync } from "node:crypto";
 
-import { EncryptJWT } from "jose";
+import { base64url, calculateJwkThumbprint, EncryptJWT, jwtDecrypt, type JWTDecryptGetKey } from "jose";
 import type { JWT, JWTDecodeParams, JWTEncodeParams } from "next-auth/jwt";
-import { decode as authjsDecode } from "next-auth/jwt";
+
+import { processSingleton } from "@/lib/process-singleton";
 
 /**
  * The session cookie's token, exactly as Auth.js makes it (a JWE: `dir`, A256CBC-HS512, a key
  * derived from AUTH_SECRET with HKDF-SHA256 and the cookie name as salt, `kid` = the key's RFC 7638
  * thumbprint), so either side reads the other's tokens. Installed as Auth.js's `jwt.encode/decode`
- * and used by lib/session/claims.ts.
+ * and read by lib/session/claims.ts.
  *
- * Why not Auth.js's own: it derives the key (HKDF) and its thumbprint again for every token, and
- * jose decrypts A256CBC-HS512 through WebCrypto with two key imports, two HMACs and a decrypt, each
- * a trip through Node's crypto thread pool. The proxy and the data-access layer each read the
- * cookie on every request, so that was a large part of what a signed-in request cost. Here keys
- * are derived once per (secret, cookie name) and decryption is the same RFC 7518 §5.2.2.2 steps
- * with node:crypto's synchronous primitives, and a token already verified is not decrypted again
- * (its times are). Every check jose makes on these tokens is made here too (header, key id, tag in
- * constant time, claims with the same 15 s clock tolerance); anything other than `dir` +
- * A256CBC-HS512 goes to Auth.js's own decoder, unchanged.
+ * Two things differ from Auth.js's own: keys (and their thumbprints) are derived once per secret
+ * and cookie name instead of for every token, and a token already decrypted is not decrypted again
+ * (its times are checked again on every read). The proxy and the data-access layer both read the
+ * cookie on every request, and an API client sends the same one with every call, so that saves a
+ * key derivation and a WebCrypto decryption on nearly every request. Decryption itself is jose's
+ * `jwtDecrypt` with Auth.js's options.
  */
 
-const ALG = "dir";
-const ENC = "A256CBC-HS512";
 /** Auth.js's: a cookie a few seconds past `exp` on a skewed clock is still read. */
 const CLOCK_TOLERANCE_SECONDS = 15;
 const DEFAULT_MAX_AGE_SECONDS = 30 * 24 * 60 * 60;
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const ENC = "A256CBC-HS512";
 
 interface DerivedKey {
-  /** 64 bytes: the first half is the HMAC-SHA-512 key, the second the AES-256-CBC key (RFC 7518 §5.2.2.1). */
   key: Uint8Array;
   kid: string;
 }
 
-const keys = new Map<string, DerivedKey>();
+const keys = processSingleton("session-token.keys", () => new Map<string, Promise<DerivedKey>>());
+
+/** HKDF-SHA256 as Auth.js derives it (64 bytes for A256CBC-HS512, 32 for A256GCM), and its RFC 7638 thumbprint. */
+export function derivedSessionKey(secret: string, salt: string, enc: string = ENC): Promise<DerivedKey> {
+  const cacheKey = `${enc}\0${salt}\0${secret}`;
+  let derived = keys.get(cacheKey);
+  if (!derived) {
+    const length = enc === ENC ? 64 : 32;
+    const key = new Uint8Array(hkdfSync("sha256", secret, salt, `Auth.js Generated Encryption Key (${salt})`, length));
+    derived = calculateJwkThumbprint({ kty: "oct", k: base64url.encode(key) }, "sha512").then((kid) => ({ key, kid }));
+    keys.set(cacheKey, derived);
+  }
+  return derived;
+}
 
 /**
  * Payloads of tokens already decrypted and verified, by the whole token, with the secret and cookie
- * name they were verified under (a hit under any other is a miss): the proxy and the page
- * (separate bundles, so the cache lives on globalThis) read the same cookie, and an API client
- * sends it again with every call, and a token's payload never changes. Time is checked again on
- * every read; only the decryption is saved. Bounded: the oldest entry goes when it is full.
+ * name they were verified under (a hit under any other is a miss). Time is checked again on every
+ * read; only the decryption is saved. Bounded: the oldest entry goes when it is full.
  */
-const VERIFIED_KEY = Symbol.for("oauth-next-app.session-token.verified.v2");
-const VERIFIED_MAX = 1000;
 interface Verified {
   scope: string;
   payload: Readonly<Record<string, unknown>>;
 }
-const verifiedHolder = globalThis as typeof globalThis & { [VERIFIED_KEY]?: Map<string, Verified> };
-const verified = (verifiedHolder[VERIFIED_KEY] ??= new Map());
+const VERIFIED_MAX = 1000;
+const verified = processSingleton("session-token.verified", () => new Map<string, Verified>());
 
 function remember(token: string, entry: Verified): void {
   if (verified.size >= VERIFIED_MAX && !verified.has(token)) {
@@ -62,58 +66,26 @@ function remember(token: string, entry: Verified): void {
   verified.set(token, entry);
 }
 
-/** HKDF-SHA256 as Auth.js derives it, and its RFC 7638 thumbprint (SHA-512 of {"k","kty"}). */
-export function derivedSessionKey(secret: string, salt: string): DerivedKey {
-  const cacheKey = `${salt}\0${secret}`;
-  let derived = keys.get(cacheKey);
-  if (!derived) {
-    const key = new Uint8Array(hkdfSync("sha256", secret, salt, `Auth.js Generated Encryption Key (${salt})`, 64));
-    const jwk = `{"k":"${Buffer.from(key).toString("base64url")}","kty":"oct"}`;
-    derived = { key, kid: createHash("sha512").update(jwk).digest("base64url") };
-    keys.set(cacheKey, derived);
-  }
-  return derived;
-}
-
 export class SessionTokenError extends Error {
   override name = "SessionTokenError";
 }
 
 const secretsOf = (secret: string | string[]) => (Array.isArray(secret) ? secret : [secret]);
+const scopeOf = (secret: string | string[], salt: string) => `${salt}\0${secretsOf(secret).join("\0")}`;
 
 /** Auth.js's `jwt.encode`: the same token, with the key derived once. */
 export async function encodeSessionToken(params: JWTEncodeParams): Promise<string> {
   const { token = {}, secret, maxAge = DEFAULT_MAX_AGE_SECONDS, salt } = params;
   const first = secretsOf(secret)[0];
   if (!first) throw new SessionTokenError("no secret");
-  const { key, kid } = derivedSessionKey(first, salt);
+  const { key, kid } = await derivedSessionKey(first, salt);
   const now = Math.floor(Date.now() / 1000);
   return new EncryptJWT(token)
-    .setProtectedHeader({ alg: ALG, enc: ENC, kid })
+    .setProtectedHeader({ alg: "dir", enc: ENC, kid })
     .setIssuedAt(now)
     .setExpirationTime(now + maxAge)
     .setJti(crypto.randomUUID())
     .encrypt(key);
-}
-
-function fail(reason: string): never {
-  throw new SessionTokenError(reason);
-}
-
-function part(value: string, what: string): Buffer {
-  if (!BASE64URL.test(value)) fail(`${what} is not base64url`);
-  return Buffer.from(value, "base64url");
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function numericDate(payload: Readonly<Record<string, unknown>>, claim: string): number | undefined {
-  const value = payload[claim];
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value)) fail(`"${claim}" is not a number`);
-  return value;
 }
 
 /**
@@ -135,8 +107,21 @@ export async function verifiedSessionPayload(params: JWTDecodeParams, at?: Date)
   if (!token) return null;
   const remembered = rememberedSessionPayload(params, at);
   if (remembered) return remembered;
-  const payload = await decryptAndVerify(params, at?.getTime() ?? Date.now());
-  if (!payload) return null;
+  const candidates = secretsOf(secret);
+  // The key named by the token's `kid`, among the configured secrets' (rotation); the first without one.
+  const getKey: JWTDecryptGetKey = async ({ kid, enc }) => {
+    for (const candidate of candidates) {
+      const derived = await derivedSessionKey(candidate, salt, enc);
+      if (kid === undefined || derived.kid === kid) return derived.key;
+    }
+    throw new SessionTokenError("no matching decryption secret");
+  };
+  const { payload } = await jwtDecrypt(token, getKey, {
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    keyManagementAlgorithms: ["dir"],
+    contentEncryptionAlgorithms: [ENC, "A256GCM"],
+    currentDate: at,
+  });
   const frozen = deepFreeze(structuredClone(payload) as Record<string, unknown>);
   remember(token, { scope: scopeOf(secret, salt), payload: frozen });
   return frozen;
@@ -157,8 +142,6 @@ export function rememberedSessionPayload(params: JWTDecodeParams, at?: Date): Re
   return known.payload;
 }
 
-const scopeOf = (secret: string | string[], salt: string) => `${salt}\0${secretsOf(secret).join("\0")}`;
-
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
     for (const inner of Object.values(value)) deepFreeze(inner);
@@ -167,61 +150,10 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** jose's time checks, again, for a remembered payload (same tolerance). */
 function checkTimes(payload: Readonly<Record<string, unknown>>, nowMs: number): void {
   const seconds = Math.floor(nowMs / 1000);
-  numericDate(payload, "iat");
-  const nbf = numericDate(payload, "nbf");
-  if (nbf !== undefined && nbf > seconds + CLOCK_TOLERANCE_SECONDS) fail("not yet valid");
-  const exp = numericDate(payload, "exp");
-  if (exp !== undefined && exp <= seconds - CLOCK_TOLERANCE_SECONDS) fail("expired");
-}
-
-async function decryptAndVerify(params: JWTDecodeParams, now: number): Promise<JWT | null> {
-  const { secret, salt } = params;
-  const token = params.token ?? "";
-  const parts = token.split(".");
-  if (parts.length !== 5) fail("not a compact JWE");
-  const [headerPart = "", encryptedKey = "", ivPart = "", ciphertextPart = "", tagPart = ""] = parts;
-  let header: unknown;
-  try {
-    header = JSON.parse(part(headerPart, "header").toString("utf8"));
-  } catch (error) {
-    if (error instanceof SessionTokenError) throw error;
-    fail("unreadable header");
-  }
-  if (!isObject(header)) fail("header is not an object");
-  // Another algorithm (A256GCM, which Auth.js also reads): its own decoder, unchanged.
-  if (header.alg === ALG && header.enc !== ENC) return authjsDecode(params);
-  if (header.alg !== ALG || encryptedKey !== "") fail("not a direct-key JWE");
-  // jose refuses these too: no compression, no extensions anyone must understand.
-  if (header.zip !== undefined || header.crit !== undefined) fail("unsupported header parameter");
-
-  const candidates = secretsOf(secret).map((s) => derivedSessionKey(s, salt));
-  const { kid } = header;
-  const chosen = kid === undefined ? candidates[0] : candidates.find((c) => c.kid === kid);
-  if (!chosen) fail("no matching decryption secret");
-
-  const iv = part(ivPart, "iv");
-  const ciphertext = part(ciphertextPart, "ciphertext");
-  const tag = part(tagPart, "tag");
-  if (iv.length !== 16 || tag.length !== 32 || ciphertext.length === 0 || ciphertext.length % 16 !== 0) fail("wrong lengths");
-  const aad = Buffer.from(headerPart, "ascii");
-  const aadBits = Buffer.alloc(8);
-  aadBits.writeBigUInt64BE(BigInt(aad.length) * 8n);
-  const expected = createHmac("sha512", chosen.key.subarray(0, 32)).update(aad).update(iv).update(ciphertext).update(aadBits).digest().subarray(0, 32);
-  if (!timingSafeEqual(expected, tag)) fail("authentication tag mismatch");
-  let payload: unknown;
-  try {
-    const decipher = createDecipheriv("aes-256-cbc", chosen.key.subarray(32), iv);
-    payload = JSON.parse(Buffer.concat([decipher.update(ciphertext), decipher.final()]).toString("utf8"));
-  } catch {
-    fail("unreadable payload");
-  }
-  if (!isObject(payload)) fail("payload is not an object");
-
-  checkTimes(payload, now);
-  for (const claim of ["iss", "sub", "aud"] as const) {
-    if (header[claim] !== undefined && JSON.stringify(header[claim]) !== JSON.stringify(payload[claim])) fail(`replicated "${claim}" mismatch`);
-  }
-  return payload as JWT;
+  const { nbf, exp } = payload;
+  if (typeof nbf === "number" && nbf > seconds + CLOCK_TOLERANCE_SECONDS) throw new SessionTokenError("not yet valid");
+  if (typeof exp === "number" && exp <= seconds - CLOCK_TOLERANCE_SECONDS) throw new SessionTokenError("expired");
 }

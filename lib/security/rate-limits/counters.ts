@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 
 import type { Database } from "@/lib/db";
+import { processSingleton } from "@/lib/process-singleton";
 
 /**
  * Rate limits kept in the database, so every instance behind the load balancer counts the same
@@ -138,14 +139,11 @@ export async function sweepRateLimits(db: Database, now: Date = new Date()): Pro
 }
 
 const SWEEP_EVERY_MS = 5 * 60_000;
-const SWEEP_KEY = Symbol.for("oauth-next-app.rate-limit-sweep");
-const sweepState = globalThis as typeof globalThis & { [SWEEP_KEY]?: number };
-
 /** At most one sweep per process every few minutes, off the request's path; a failure only logs. */
 function scheduleSweep(db: Database, now: Date): void {
-  const last = sweepState[SWEEP_KEY] ?? 0;
-  if (now.getTime() - last < SWEEP_EVERY_MS && now.getTime() >= last) return;
-  sweepState[SWEEP_KEY] = now.getTime();
+  const sweep = processSingleton("rate-limit-sweep", () => ({ last: 0 }));
+  if (now.getTime() - sweep.last < SWEEP_EVERY_MS && now.getTime() >= sweep.last) return;
+  sweep.last = now.getTime();
   sweepRateLimits(db, now).catch((error: unknown) => {
     console.warn(`[rate-limit] sweep failed: ${(error as Error)?.name ?? "error"}`);
   });
