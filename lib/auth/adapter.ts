@@ -3,12 +3,10 @@ import "server-only";
 import { PrismaAdapter } from "@auth/prisma-adapter";
 import type { Adapter, AdapterAccount, AdapterUser } from "next-auth/adapters";
 
-import { encryptedTokenColumns } from "@/lib/providers/tokens/store";
 import { LinkNotRequestedError, ProviderAccountMismatchError } from "@/lib/auth/errors";
 import type { Database } from "@/lib/db";
 import { forgetAllSessions } from "@/lib/session/cache";
-import { currentRequest } from "@/lib/auth/request-context";
-import type { TokenKeyring } from "@/lib/encryption/keyring";
+import { authContext } from "@/lib/auth/request-context";
 
 /**
  * Auth.js's Prisma adapter, with first sign-in made atomic.
@@ -20,8 +18,9 @@ import type { TokenKeyring } from "@/lib/encryption/keyring";
  * both rows exist, or neither does. Two first sign-ins of the same provider account racing each
  * other both succeed, as the one user the first of them created.
  *
- * The provider tokens Auth.js hands to `linkAccount` are encrypted before they reach the database
- * (lib/encryption/ciphertext.ts): no plaintext token is ever written, not even on the first sign-in.
+ * `linkAccount` writes who the account is (provider, subject, user) and nothing of the tokens
+ * Auth.js hands it: every sign-in's tokens, the first one's included, are stored in one place, the
+ * jwt callback (lib/auth/with-database.ts), encrypted (lib/providers/tokens/store.ts).
  */
 
 // Auth.js calls linkAccount right after createUser, in the same request; a reservation that is not
@@ -41,7 +40,6 @@ function isUniqueViolation(error: unknown): boolean {
  */
 export function createAuthAdapter(
   db: Database,
-  keyring: () => Promise<TokenKeyring>,
   guardLink: (userId: string, provider: string) => Promise<void> = async (_userId, provider) => {
     throw new LinkNotRequestedError(provider);
   },
@@ -50,14 +48,13 @@ export function createAuthAdapter(
   // but has the same models, which is what the adapter touches.
   const base = PrismaAdapter(db as unknown as Parameters<typeof PrismaAdapter>[0]);
   const reserved = new Map<string, AdapterUser>();
-  // The provider account each sign-in request asked about (getUserByAccount comes first).
-  const accountAskedFor = new WeakMap<Request, { provider: string; providerAccountId: string }>();
 
   return {
     ...base,
     async getUserByAccount(providerAccount) {
-      const request = currentRequest();
-      if (request) accountAskedFor.set(request, { provider: providerAccount.provider, providerAccountId: providerAccount.providerAccountId });
+      // Remembered for getUserByEmail below, which Auth.js calls next in the same request.
+      const context = authContext();
+      if (context) context.accountAskedFor = { provider: providerAccount.provider, providerAccountId: providerAccount.providerAccountId };
       return base.getUserByAccount!(providerAccount);
     },
     async getUserByEmail(email) {
@@ -66,8 +63,7 @@ export function createAuthAdapter(
       // the address's user now holds that very account, a concurrent first sign-in of the same
       // person created both in between. Not an "account exists with this address" refusal: this
       // sign-in goes on to createUser and linkAccount, which continue as that user (below).
-      const request = currentRequest();
-      const asked = request && accountAskedFor.get(request);
+      const asked = authContext()?.accountAskedFor;
       if (user && asked) {
         const owner = await db.account.findUnique({ where: { provider_providerAccountId: asked }, select: { userId: true } });
         if (owner?.userId === user.id) return null;
@@ -89,13 +85,8 @@ export function createAuthAdapter(
     },
     async linkAccount(account: AdapterAccount) {
       const pending = reserved.get(account.userId);
-      const { userId, ...plainData } = account;
-      const tokens = await encryptedTokenColumns(
-        await keyring(),
-        { provider: account.provider, providerAccountId: account.providerAccountId },
-        { access_token: account.access_token, refresh_token: account.refresh_token, id_token: account.id_token },
-      );
-      const accountData = { ...plainData, ...tokens };
+      const { userId, type, provider, providerAccountId } = account;
+      const accountData = { type, provider, providerAccountId };
       if (!pending) {
         // Signed in and linking, which is how a provider is reconnected: one account per provider
         // per person. Coming back from the provider as somebody else must not attach their

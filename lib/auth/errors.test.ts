@@ -1,6 +1,7 @@
 import { AccessDenied, CallbackRouteError, InvalidCheck, OAuthAccountNotLinked, OAuthCallbackError } from "@auth/core/errors";
 import { describe, expect, it } from "vitest";
 
+import { withAuthContext } from "@/lib/auth/request-context";
 import {
   describeAuthError,
   LinkNotRequestedError,
@@ -114,22 +115,22 @@ describe("describeAuthError", () => {
 
 describe("withSignInErrorCodes", () => {
   it("answers Auth.js's error endpoint (a relative Location) with our code only, never the text it was given", async () => {
-    const handler = withSignInErrorCodes(async (_request: Request) => {
+    const handler = withAuthContext(withSignInErrorCodes(async (_request: Request) => {
       return new Response(null, { status: 302, headers: { location: "/login?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E" } });
-    });
+    }));
     const response = await handler(new Request("http://localhost:3000/api/auth/error?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E"));
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=signin_failed");
   });
 
   it("rewrites Auth.js's /login?error=Configuration with the code of the error it logged", async () => {
-    const handler = withSignInErrorCodes(async (_request: Request) => {
+    const handler = withAuthContext(withSignInErrorCodes(async (_request: Request) => {
       recordAuthError(new InvalidCheck("pkceCodeVerifier value could not be parsed"));
       const headers = new Headers({ location: "http://localhost:3000/login?error=Configuration" });
       headers.append("set-cookie", "a=1; Path=/");
       headers.append("set-cookie", "b=2; Path=/");
       return new Response(null, { status: 302, headers });
-    });
+    }));
     const response = await handler(new Request("http://localhost:3000/api/auth/callback/dev-idp?code=x&state=y"));
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=state_mismatch");
@@ -138,14 +139,14 @@ describe("withSignInErrorCodes", () => {
 
   it("leaves successful responses alone", async () => {
     const ok = new Response(null, { status: 302, headers: { location: "http://localhost:3000/dashboard" } });
-    expect(await withSignInErrorCodes(async () => ok)(new Request("http://localhost:3000/api/auth/callback/x"))).toBe(ok);
+    expect(await withAuthContext(withSignInErrorCodes(async () => ok))(new Request("http://localhost:3000/api/auth/callback/x"))).toBe(ok);
   });
 
   it("reads access_denied from the callback URL", async () => {
-    const handler = withSignInErrorCodes(async (_request: Request) => {
+    const handler = withAuthContext(withSignInErrorCodes(async (_request: Request) => {
       recordAuthError(callbackErrorForRoute());
       return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=OAuthCallbackError" } });
-    });
+    }));
     const response = await handler(
       new Request("http://localhost:3000/api/auth/callback/dev-idp?error=access_denied&error_description=%3Cb%3E&state=s"),
     );
@@ -157,12 +158,12 @@ describe("withSignInErrorCodes", () => {
       ["slow", new InvalidCheck("x")],
       ["fast", callbackRouteError(networkFailure("ECONNREFUSED"))],
     ]);
-    const handler = withSignInErrorCodes(async (request: Request) => {
+    const handler = withAuthContext(withSignInErrorCodes(async (request: Request) => {
       const which = new URL(request.url).searchParams.get("which")!;
       recordAuthError(errors.get(which));
       await new Promise((resolve) => setTimeout(resolve, which === "slow" ? 30 : 1));
       return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=Configuration" } });
-    });
+    }));
     const [slow, fast] = await Promise.all([
       handler(new Request("http://localhost:3000/api/auth/callback/x?which=slow")),
       handler(new Request("http://localhost:3000/api/auth/callback/x?which=fast")),
@@ -174,10 +175,10 @@ describe("withSignInErrorCodes", () => {
   const outage = () => Object.assign(new Error("Can't reach database server"), { name: "PrismaClientKnownRequestError", code: "P1001" });
 
   it("answers a session read that met a database outage 503, without the cookie deletion Auth.js would send", async () => {
-    const handler = withSignInErrorCodes(async (_request: Request) => {
+    const handler = withAuthContext(withSignInErrorCodes(async (_request: Request) => {
       recordAuthError(Object.assign(new Error("JWTSessionError"), { type: "JWTSessionError", cause: outage() }));
       return new Response("null", { status: 200, headers: { "set-cookie": "authjs.session-token=; Max-Age=0; Path=/" } });
-    });
+    }));
     const response = await handler(new Request("http://localhost:3000/api/auth/session"));
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("5");
@@ -186,10 +187,10 @@ describe("withSignInErrorCodes", () => {
   });
 
   it("sends a callback that met a database outage to /login with 'briefly unavailable'", async () => {
-    const handler = withSignInErrorCodes(async (_request: Request) => {
+    const handler = withAuthContext(withSignInErrorCodes(async (_request: Request) => {
       recordAuthError(callbackRouteError(outage()));
       return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=Configuration" } });
-    });
+    }));
     const response = await handler(new Request("http://localhost:3000/api/auth/callback/dev-idp?code=x&state=y"));
     expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=unavailable");
   });

@@ -1,7 +1,6 @@
 import "server-only";
 
-import { AsyncLocalStorage } from "node:async_hooks";
-
+import { authContext } from "@/lib/auth/request-context";
 import { jsonError } from "@/lib/http/responses";
 import { isDatabaseUnavailable, reportDatabaseError } from "@/lib/db/availability";
 
@@ -189,19 +188,17 @@ export function describeAuthError(error: unknown): string {
   return (parts.length ? parts.join(" <- ") : String(error)).replace(/[\r\n]+/g, " ").slice(0, 500);
 }
 
-const currentRequest = new AsyncLocalStorage<{ error?: unknown }>();
-
 /** Called from the Auth.js logger: remembers the first error of the request being handled. */
 export function recordAuthError(error: unknown): void {
-  const store = currentRequest.getStore();
-  if (store && store.error === undefined) store.error = error;
+  const context = authContext();
+  if (context && context.error === undefined) context.error = error;
 }
 
 /** Told about every sign-in that ended on /login?error=…: which request, and our code for it. */
 export type SignInFailureListener = (request: Request, code: SignInErrorCode) => Promise<void>;
 
 /**
- * Wraps an Auth.js route handler so that its redirects to `/login?error=...` carry our precise code,
+ * Wraps an Auth.js route handler, inside its request's context (lib/auth/request-context.ts), so that its redirects to `/login?error=...` carry our precise code,
  * and tells `onFailure` (sign-in activity, lib/auth/activity.ts) about each one. A listener that
  * fails is logged and never changes the response.
  */
@@ -210,19 +207,19 @@ export function withSignInErrorCodes<R extends Request>(
   options: { onFailure?: SignInFailureListener } = {},
 ): (request: R) => Promise<Response> {
   return async (request) => {
-    const store: { error?: unknown } = {};
-    const response = await currentRequest.run(store, () => handler(request));
+    const response = await handler(request);
+    const error = authContext()?.error;
     const location = response.headers.get("location");
     // Auth.js answers a failed session read by deleting the cookie: an outage must not sign anyone out.
-    if (!location && store.error !== undefined && reportDatabaseError(store.error)) return jsonError(503, "unavailable", { "Retry-After": "5" });
+    if (!location && error !== undefined && reportDatabaseError(error)) return jsonError(503, "unavailable", { "Retry-After": "5" });
     if (!location) return response;
     // Auth.js's own error endpoint (/api/auth/error?error=…) answers with a relative Location.
     const url = new URL(location, request.url);
     if (url.pathname !== "/login" || !url.searchParams.has("error")) return response;
     const code: SignInErrorCode =
-      store.error === undefined
+      error === undefined
         ? (signInErrorFromQuery(url.searchParams.get("error") ?? undefined) ?? "signin_failed")
-        : signInErrorCode(store.error, new URL(request.url).searchParams.get("error"));
+        : signInErrorCode(error, new URL(request.url).searchParams.get("error"));
     // Only our own code travels on, never the text that came in.
     url.search = new URLSearchParams({ error: code }).toString();
     const headers = new Headers(response.headers);

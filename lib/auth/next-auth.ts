@@ -11,7 +11,7 @@ import { failedSignInRecorder, failureListener, withDatabase, type FailedSignIn 
 import { authConfig } from "@/lib/auth/config";
 import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers/registry";
 import { withBodyLimit } from "@/lib/security/request-body";
-import { withCurrentRequest } from "@/lib/auth/request-context";
+import { withAuthContext } from "@/lib/auth/request-context";
 import { db, getEnv, now, rateLimits, tokenKeyring } from "@/lib/services";
 
 /**
@@ -58,5 +58,5 @@ export const onFailedSignIn = failureListener(recordFailedSignIn);
  * recorded as sign-in activity.
  */
 export function authRoute(handler: (request: NextRequest) => Promise<Response>): (request: NextRequest) => Promise<Response> {
-  return withBodyLimit(withAuthRateLimits(guardAuthRequests(withCurrentRequest(withSignInErrorCodes(handler, { onFailure: onFailedSignIn }))), rateLimits));
+  return withBodyLimit(withAuthRateLimits(guardAuthRequests(withAuthContext(withSignInErrorCodes(handler, { onFailure: onFailedSignIn }))), rateLimits));
 }

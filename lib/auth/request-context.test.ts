@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { clientInfoFrom, currentRequest, withCurrentRequest } from "@/lib/auth/request-context";
+import { authContext, clientInfoFrom, currentRequest, withAuthContext } from "@/lib/auth/request-context";
 
 function headers(init: Record<string, string>): Headers {
   return new Headers(init);
@@ -13,11 +13,12 @@ describe("clientInfoFrom", () => {
   });
 });
 
-describe("withCurrentRequest", () => {
+describe("withAuthContext", () => {
   it("makes the request visible to what the handler calls, and only there", async () => {
     const request = new Request("http://localhost/api/auth/callback/dev-idp");
-    const seen = await withCurrentRequest(async () => new Response(currentRequest()?.url))(request);
+    const seen = await withAuthContext(async () => new Response(currentRequest()?.url))(request);
     expect(await seen.text()).toBe(request.url);
     expect(currentRequest()).toBeUndefined();
+    expect(authContext()).toBeUndefined();
   });
 });

@@ -6,12 +6,15 @@ import { processSingleton } from "@/lib/process-singleton";
 import { clientAddress } from "@/lib/security/client-address";
 
 /**
- * Where a request came from, for the sessions and activity pages: the client's IP address and
+ * The request Auth.js is handling, for the code it calls back: Auth.js passes our callbacks, its
+ * logger and the adapter no request, so the route handler runs inside a context (`withAuthContext`,
+ * lib/auth/next-auth.ts) that they read (`authContext`). The one context holds all they share about
+ * that request: the request itself (who is signed in, where from), the first error Auth.js logged
+ * (lib/auth/errors.ts) and the provider account it looked up first (lib/auth/adapter.ts).
+ *
+ * Also where a request came from, for the sessions and activity pages: the client's IP address and
  * User-Agent. Shown to the person, never used to decide anything (both are whatever the client and
  * the proxies in between say).
- *
- * Auth.js calls our callbacks without the request, so the route handler is wrapped
- * (`withCurrentRequest`) and the callbacks read it back from here (`currentRequest`).
  */
 
 export interface ClientInfo {
@@ -27,14 +30,26 @@ export function clientInfoFrom(headers: Headers, hops: number): ClientInfo {
   return { ip: clientAddress(headers, hops), userAgent: userAgent || null };
 }
 
-// Shared by every bundle of the process (route handlers, actions).
-const store = processSingleton("current-request", () => new AsyncLocalStorage<Request>());
+export interface AuthRequestContext {
+  readonly request: Request;
+  /** The first error Auth.js logged while handling the request. */
+  error?: unknown;
+  /** The provider account Auth.js looked up first (a first sign-in's race check). */
+  accountAskedFor?: { provider: string; providerAccountId: string };
+}
 
-/** Wraps a route handler so that code it calls can read the request (`currentRequest`). */
-export function withCurrentRequest<R extends Request>(handler: (request: R) => Promise<Response>): (request: R) => Promise<Response> {
-  return (request) => store.run(request, () => handler(request));
+// Shared by every bundle of the process (route handlers, actions).
+const store = processSingleton("auth-request-context", () => new AsyncLocalStorage<AuthRequestContext>());
+
+/** Runs a route handler in a context of its own, which everything it calls can read (`authContext`). */
+export function withAuthContext<R extends Request>(handler: (request: R) => Promise<Response>): (request: R) => Promise<Response> {
+  return (request) => store.run({ request }, () => handler(request));
+}
+
+export function authContext(): AuthRequestContext | undefined {
+  return store.getStore();
 }
 
 export function currentRequest(): Request | undefined {
-  return store.getStore();
+  return store.getStore()?.request;
 }

@@ -124,7 +124,7 @@ export function withDatabase(
 
   return {
     ...config,
-    adapter: createAuthAdapter(db, keyring, linkGuard({ db, secret, policy: sessions.policy, now: sessions.now })),
+    adapter: createAuthAdapter(db, linkGuard({ db, secret, policy: sessions.policy, now: sessions.now })),
     jwt: { ...config.jwt, decode: decodeLiveSession },
     callbacks: {
       ...config.callbacks,

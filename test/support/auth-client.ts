@@ -17,7 +17,7 @@ import { withSignInErrorCodes } from "@/lib/auth/errors";
 import type { Database } from "@/lib/db";
 import { parseEnv, type AppEnv } from "@/lib/config/env";
 import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers/registry";
-import { withCurrentRequest } from "@/lib/auth/request-context";
+import { withAuthContext } from "@/lib/auth/request-context";
 import { DEFAULT_SESSION_POLICY } from "@/lib/config/session-policy";
 import type { TokenKeyring } from "@/lib/encryption/keyring";
 
@@ -85,7 +85,7 @@ export class AppClient {
     this.#headers = options.headers ?? {};
     const sessions = options.sessions ?? { policy: DEFAULT_SESSION_POLICY, now: () => new Date() };
     const onFailure = options.db ? failureListener(failedSignInRecorder(config, options.db, sessions)) : undefined;
-    this.handler = withCurrentRequest(withSignInErrorCodes(authHandler(config), { onFailure }));
+    this.handler = withAuthContext(withSignInErrorCodes(authHandler(config), { onFailure }));
   }
 
   /** The jar's cookies for the app, as lib/session/authenticate.ts takes them. */
