@@ -113,7 +113,7 @@ describe.each(integrationTargets())("applyMigrations on $name", ({ url }) => {
       `SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1`,
     );
     expect(tables.map((r) => r.t)).toEqual(
-      expect.arrayContaining(["Account", "Session", "User", "VerificationToken", "_prisma_migrations"]),
+      expect.arrayContaining(["Account", "User", "UserSession", "VerificationToken", "_prisma_migrations"]),
     );
   });
 

@@ -100,7 +100,7 @@ async function deploy(tokenEncryptionKeys: string) {
       return handleTokenRequest(new Request(`${TEST_APP}/api/token`, { method: "POST", headers }), { ...deps, keys });
     },
     /** What GET /api/provider/profile answers from: the provider's userinfo with the stored (refreshed when due) token. */
-    profile: (userId: string) => loadLiveProviderProfile({ tokens, client }, userId, "dev-idp"),
+    profile: (userId: string) => loadLiveProviderProfile({ accessToken: tokens.getAccessToken, client }, userId, "dev-idp"),
     /** Shutdown: on PGlite, frees the folder for the next process. */
     stop: () => db.$disconnect(),
   };

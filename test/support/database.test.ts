@@ -42,7 +42,7 @@ describe.each(integrationTargets())("createTestDatabase on $name", ({ name, url 
   it("starts empty after a previous test database was used and closed", async () => {
     const first = await createTestDatabase({ url });
     await first.db.user.create({
-      data: { email: "left-over@example.com", sessions: { create: { sessionToken: "s", expires: new Date() } } },
+      data: { email: "left-over@example.com", userSessions: { create: { id: "s", provider: "dev-idp" } } },
     });
     await first.db.$executeRawUnsafe(`SET TIME ZONE 'Pacific/Kiritimati'`);
     await first.close();
@@ -51,7 +51,7 @@ describe.each(integrationTargets())("createTestDatabase on $name", ({ name, url 
     const second = await createTestDatabase({ url });
     try {
       expect(await second.db.user.count()).toBe(0);
-      expect(await second.db.session.count()).toBe(0);
+      expect(await second.db.userSession.count()).toBe(0);
       const [tz] = await second.db.$queryRawUnsafe<{ tz: string }[]>(`SELECT current_setting('TimeZone') AS tz`);
       expect(tz?.tz).not.toBe("Pacific/Kiritimati");
     } finally {

@@ -17,7 +17,8 @@ export type LiveProfileResult =
   | { status: "not_connected"; provider: string };
 
 export interface LiveProfileDeps {
-  tokens: ProviderTokenService;
+  /** The documented way server code gets a person's access token (ProviderTokens.accessToken, lib/providers/tokens/service.ts). */
+  accessToken: ProviderTokenService["getAccessToken"];
   client: (provider: string) => ProviderClient | undefined;
   log?: Pick<Console, "warn">;
 }
@@ -34,7 +35,7 @@ export async function loadLiveProviderProfile(deps: LiveProfileDeps, userId: str
   const client = deps.client(provider);
   if (!client) return { status: "not_connected", provider };
   try {
-    let token = await deps.tokens.getAccessToken(userId, provider);
+    let token = await deps.accessToken(userId, provider);
     let claims: Record<string, unknown>;
     try {
       claims = await client.userinfo(token.value);
@@ -42,7 +43,7 @@ export async function loadLiveProviderProfile(deps: LiveProfileDeps, userId: str
       if (!isAccessTokenRejected(error)) throw error;
       // Revoked or expired early at the provider although our clock says it is still valid: one
       // refresh (shared with any concurrent caller), one more try, and no further retries.
-      token = await deps.tokens.getAccessToken(userId, provider, { rejected: token.value });
+      token = await deps.accessToken(userId, provider, { rejected: token.value });
       claims = await client.userinfo(token.value);
     }
     return { status: "ok", provider, profile: toProfile(client, claims, token.providerAccountId) };

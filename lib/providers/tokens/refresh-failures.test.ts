@@ -87,7 +87,8 @@ describe.each(integrationTargets())("provider token refresh failures on $name", 
   it("the live profile refreshes a token the provider revoked early, then asks for a reconnect", async () => {
     const { sent, fetchImpl } = countingFetch();
     const client = devIdpClient(fetchImpl);
-    const deps = { tokens: service(client), client: () => client, log: quiet };
+    const tokens = service(client);
+    const deps = { accessToken: tokens.getAccessToken, client: () => client, log: quiet };
     expect(await loadLiveProviderProfile(deps, account.userId, "dev-idp")).toMatchObject({
       status: "ok",
       profile: { id: ALICE.sub, email: ALICE.email, name: "Alice Example" },

@@ -40,9 +40,11 @@ export function createProviderTokens(deps: { db: Database; keyring: () => Promis
   const clients = new Map(providerClientConfigs(deps.env).map((config) => [config.id, createProviderClient(config, fetchWithTimeout)]));
   const client = (provider: string) => clients.get(provider);
   const service = createProviderTokenService({ db, keyring, client, inflight: new Map() });
+  const accessToken: ProviderTokens["accessToken"] = (userId, provider, options) => service.getAccessToken(userId, provider, options);
   return {
-    accessToken: (userId, provider, options) => service.getAccessToken(userId, provider, options),
-    liveProfile: (userId, provider) => loadLiveProviderProfile({ tokens: service, client }, userId, provider),
+    accessToken,
+    // A feature built on the documented way to call a provider's API (GET /api/provider/profile, the accounts page).
+    liveProfile: (userId, provider) => loadLiveProviderProfile({ accessToken, client }, userId, provider),
     endGrant: (userId, provider) => endProviderGrant({ db, keyring, client }, userId, provider),
     connections: (userId) => listAccountConnections(db, userId),
     async endSessionUrl(provider, idTokenHint, postLogoutRedirectUri) {
