@@ -1,33 +1,25 @@
 import Link from "next/link";
-import type { ReactNode } from "react";
 
-import { ActivityIcon, DevicesIcon, LinkIcon, ProviderMark, UserIcon } from "@/components/icons";
-import type { ProviderMarkName } from "@/lib/providers/definition";
+import { ProviderMark } from "@/components/icons";
+import { SETTINGS_LINKS } from "@/components/settings-links";
 import { SignOutButton, SignOutOfProviderChoice } from "@/components/sign-out-button";
 import { UserAvatar } from "@/components/user-avatar";
+import type { ProviderMarkName } from "@/lib/providers/definition";
 import type { CurrentUser } from "@/lib/session/authenticate";
-
-const TILES: { href: string; icon: ReactNode; title: string; text: string; prefetch?: boolean }[] = [
-  { href: "/settings/profile", icon: <UserIcon />, title: "Profile", text: "Change your display name." },
-  // Not prefetched: rendering that page calls the provider with the person's token.
-  { href: "/settings/accounts", icon: <LinkIcon />, title: "Linked accounts", text: "Providers you sign in with, and what they say about you.", prefetch: false },
-  { href: "/settings/sessions", icon: <DevicesIcon />, title: "Sessions", text: "Where you are signed in; sign out other devices." },
-  { href: "/settings/activity", icon: <ActivityIcon />, title: "Activity", text: "Your recent sign-ins and failed attempts." },
-];
 
 export type DashboardPerson = Pick<CurrentUser, "name" | "email" | "image" | "provider">;
 
-/**
- * What /dashboard shows, given who is signed in. Kept apart from the page so the page is only
- * "check the session, then render", and so the benchmark can render the same view on a public
- * route of its own build (bench/README.md, scenario 1b).
- */
 /** The session's provider as the dashboard shows it: its name and its mark. */
 export interface DashboardProvider {
   name: string;
   mark: ProviderMarkName | undefined;
 }
 
+/**
+ * What /dashboard shows, given who is signed in. Kept apart from the page so the page is only
+ * "check the session, then render", and so the benchmark can render the same view on a public
+ * route of its own build (bench/README.md, scenario 1b).
+ */
 export function DashboardView({ user, provider, logoutProvider }: { user: DashboardPerson; provider: DashboardProvider; logoutProvider?: string }) {
   return (
     <div className="container page-stack">
@@ -49,14 +41,14 @@ export function DashboardView({ user, provider, logoutProvider }: { user: Dashbo
           Your account
         </h2>
         <ul className="tile-grid">
-          {TILES.map((tile) => (
+          {SETTINGS_LINKS.map((tile) => (
             <li key={tile.href}>
               <Link href={tile.href} className="tile" prefetch={tile.prefetch}>
                 <span className="tile-title">
                   {tile.icon}
-                  {tile.title}
+                  {tile.label}
                 </span>
-                <span className="tile-text">{tile.text}</span>
+                <span className="tile-text">{tile.description}</span>
               </Link>
             </li>
           ))}

@@ -1,8 +1,9 @@
 import Link from "next/link";
 
 import { AccountMenu } from "@/components/account-menu";
-import { ActivityIcon, ChevronDown, DevicesIcon, HomeIcon, LinkIcon, LogoMark, ProviderMark, SignOutIcon, UserIcon } from "@/components/icons";
+import { ChevronDown, HomeIcon, LogoMark, ProviderMark, SignOutIcon } from "@/components/icons";
 import { NavLink } from "@/components/nav-link";
+import { SettingsLinkItems } from "@/components/settings-links";
 import { SignOutButton, SignOutOfProviderButton } from "@/components/sign-out-button";
 import { UserAvatar } from "@/components/user-avatar";
 import { verifySession } from "@/lib/dal";
@@ -65,31 +66,7 @@ export async function SiteHeader() {
                         Dashboard
                       </NavLink>
                     </li>
-                    <li>
-                      <NavLink href="/settings/profile" className="menu-item">
-                        <UserIcon />
-                        Profile
-                      </NavLink>
-                    </li>
-                    <li>
-                      {/* Not prefetched: rendering that page calls the provider with the person's token. */}
-                      <NavLink href="/settings/accounts" className="menu-item" prefetch={false}>
-                        <LinkIcon />
-                        Linked accounts
-                      </NavLink>
-                    </li>
-                    <li>
-                      <NavLink href="/settings/sessions" className="menu-item">
-                        <DevicesIcon />
-                        Sessions
-                      </NavLink>
-                    </li>
-                    <li>
-                      <NavLink href="/settings/activity" className="menu-item">
-                        <ActivityIcon />
-                        Activity
-                      </NavLink>
-                    </li>
+                    <SettingsLinkItems className="menu-item" />
                   </ul>
                 </nav>
                 <div className="menu-separator" />

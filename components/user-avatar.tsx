@@ -1,5 +1,5 @@
 /**
- * The sizes the design uses: each has a class in globals.css, because a `style` attribute would
+ * The sizes the design uses: each has a class in app/styles/surfaces.css, because a `style` attribute would
  * need 'unsafe-inline' in the Content-Security-Policy.
  */
 export type AvatarSize = 32 | 56 | 72;
