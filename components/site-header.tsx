@@ -1,25 +1,14 @@
 import Link from "next/link";
 
 import { AccountMenu } from "@/components/account-menu";
+import { headerUser } from "@/components/header-user";
 import { ChevronDown, HomeIcon, LogoMark, ProviderMark, SignOutIcon } from "@/components/icons";
 import { NavLink } from "@/components/nav-link";
 import { SettingsLinkItems } from "@/components/settings-links";
 import { SignOutButton, SignOutOfProviderButton } from "@/components/sign-out-button";
 import { UserAvatar } from "@/components/user-avatar";
-import { verifySession } from "@/lib/dal";
-import { isDatabaseUnavailable } from "@/lib/db/availability";
 import { getEnv } from "@/lib/services";
 import { providerById, providerName, providerOffersLogout } from "@/lib/providers/registry";
-
-/** The signed-in user, or "unknown" while the database cannot be reached (the page itself says so). */
-async function headerUser() {
-  try {
-    return await verifySession();
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) return "unknown" as const;
-    throw error;
-  }
-}
 
 export async function SiteHeader() {
   const known = await headerUser();

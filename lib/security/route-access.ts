@@ -8,6 +8,7 @@ import { RETRY_AFTER_SECONDS } from "@/lib/http/api-route";
 import { appOrigin } from "@/lib/security/origin";
 import { databaseAvailable, databaseSuspected } from "@/lib/db/availability";
 import { getEnv } from "@/lib/config/env";
+import { PUBLIC_PATHS } from "@/lib/security/public-paths";
 import { pageBodyRefusal } from "@/lib/security/request-body";
 import { loginPath } from "@/lib/auth/redirects";
 import { isCrossSiteWrite } from "@/lib/security/same-origin";
@@ -24,8 +25,6 @@ import { appSessionCookieOptions, checkSessionCookie, type SessionCookieCheck, t
  */
 
 export type Access = "public" | "page" | "api";
-
-const PUBLIC_PATHS = new Set(["/", "/login", "/api/health", "/favicon.ico", "/robots.txt", "/.well-known/jwks.json"]);
 
 export function classifyPath(pathname: string): Access {
   if (PUBLIC_PATHS.has(pathname) || pathname.startsWith("/api/auth/")) return "public";
