@@ -1,5 +1,5 @@
 import { PendingButton } from "@/components/pending-button";
-import { startSignIn } from "@/lib/auth/actions";
+import { startSignIn } from "@/lib/auth/sign-in";
 
 /**
  * Restarts the authorization flow for one provider. Signed in, Auth.js links the result to the

@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
 
 import { PendingButton } from "@/components/pending-button";
-import { signOutOfProvider, signOutUser } from "@/lib/auth/actions";
+import { signOutOfProvider, signOutUser } from "@/lib/auth/sign-out";
 
 /** Signs out of this app only (the provider's tokens are revoked either way). */
 export function SignOutButton({ className = "button button-secondary", icon }: { className?: string; icon?: ReactNode }) {

@@ -5,13 +5,15 @@ import { redirect } from "next/navigation";
 import { cache } from "react";
 
 import { sessionChecks } from "@/lib/services";
-import { authenticateApiRequest, authenticateSession, type ApiCaller, type CurrentUser, type RequestCredentials } from "@/lib/session/authenticate";
+import type { ApiCaller } from "@/lib/api-tokens/caller";
+import { authenticateSession, type CurrentUser, type RequestCredentials } from "@/lib/session/authenticate";
 import { databaseAnswered, DatabaseUnavailableError, reportDatabaseError } from "@/lib/db/availability";
 import { loginPath } from "@/lib/auth/redirects";
 import { cookiesOf } from "@/lib/session/claims";
 import { hasSessionCookie, sessionEndedPath } from "@/lib/session/cookie";
 
-export type { ApiCaller, CurrentUser } from "@/lib/session/authenticate";
+export type { ApiCaller } from "@/lib/api-tokens/caller";
+export type { CurrentUser } from "@/lib/session/authenticate";
 
 /**
  * The data-access layer: the one place that decides who is signed in.
@@ -59,7 +61,7 @@ export const verifySession = cache(async (): Promise<CurrentUser | null> => {
   // Request data first: it marks the render dynamic, so a prerender at build time (which has no
   // secrets in its environment) stops here instead of reading the configuration.
   const credentials = await requestCredentials();
-  return checked(authenticateSession(sessionChecks(), credentials));
+  return checked(sessionChecks().then((deps) => authenticateSession(deps, credentials)));
 });
 
 /**
@@ -68,7 +70,10 @@ export const verifySession = cache(async (): Promise<CurrentUser | null> => {
  */
 export const verifyApiCaller = cache(async (): Promise<ApiCaller> => {
   const credentials = await requestCredentials();
-  return checked(authenticateApiRequest(sessionChecks(), credentials));
+  // Loaded with the first API call (then from the module cache): pages never load the bearer
+  // token's verification, its rate limits or the signing keys.
+  const { authenticateApiRequest } = await import("@/lib/api-tokens/caller");
+  return checked(sessionChecks().then((deps) => authenticateApiRequest(deps, credentials)));
 });
 
 /**

@@ -3,27 +3,27 @@ import "server-only";
 import { getEnv } from "@/lib/config/env";
 import { db } from "@/lib/db";
 import { suspectDatabase } from "@/lib/db/availability";
-import { openChangeFeed, transportFor, type ChangeFeed } from "@/lib/db/change-feed";
+import type { ChangeFeed } from "@/lib/db/change-feed";
 import { parseDatabaseUrl } from "@/lib/db/database-url";
 import { createTokenKeyring, type TokenKeyring } from "@/lib/encryption/keyring";
 import { existingProcessSingleton, forgetProcessSingleton, processSingleton } from "@/lib/process-singleton";
+import type { ApiCallerDeps } from "@/lib/api-tokens/caller";
 import type { SigningKeyStore } from "@/lib/api-tokens/signing-keys";
 import type { LogoutTokenIssuer } from "@/lib/auth/backchannel-logout";
-import { logoutIssuerLookup } from "@/lib/auth/logout-issuers";
 import { fetchWithTimeout } from "@/lib/providers/fetch";
 import { providerClientConfigs } from "@/lib/providers/registry";
 import type { ProviderTokens } from "@/lib/providers/tokens/service";
 import type { RateLimitDeps } from "@/lib/security/rate-limits/apply";
-import type { AuthDeps } from "@/lib/session/authenticate";
 import { createSessionCache, type SessionCache } from "@/lib/session/cache";
 
 /**
  * The one place the app's services are built, each once per process (lib/process-singleton.ts):
- * the configuration, the database, the clock, the session checks and their cache, the rate limits,
- * the keys that encrypt secrets at rest, and, loaded only when something first needs them, the API
- * signing keys and the provider-token services. Pages, actions and route handlers import the
- * accessor they use; none of them builds a service, and a page's session check loads neither the
- * signing keys nor the provider-token modules.
+ * the configuration, the database, the clock, the rate limits and the keys that encrypt secrets at
+ * rest; and, with their modules loaded only when something first needs them, the session cache
+ * and its change feed, the API signing keys, the provider-token services and the back-channel
+ * logout issuers. Pages, actions and route handlers import the accessor they use; none of them
+ * builds a service, and none loads the modules of a service it does not use
+ * (docs/architecture.md counts them).
  */
 
 export { db };
@@ -35,31 +35,41 @@ export { getEnv };
 export const now = (): Date => new Date();
 
 /**
- * The session cache (lib/session/cache.ts) and the change feed that keeps it honest. The feed
- * connects on the first request that checks a session, never at import (`next build` imports this).
+ * The session cache (lib/session/cache.ts) and the change feed that keeps it honest: the feed's
+ * module is loaded, and its connection opened, by the first request that checks a session; never
+ * at import (`next build` imports this), never by requests that check none (an OAuth callback).
  */
-function sessionCacheAndFeed(): { feed: ChangeFeed; cache: SessionCache } | undefined {
-  if (!getEnv().sessionCheckCache) return undefined;
-  return processSingleton("services.session-cache", () => {
-    const feed = openChangeFeed(transportFor(parseDatabaseUrl(process.env.DATABASE_URL)), {
-      onTrouble: (message) => {
-        console.warn(`[sessions] ${message}`);
-        // A lost listening connection is often the first sign of an outage: the next page asks first.
-        suspectDatabase();
-      },
-    });
-    return { feed, cache: createSessionCache(feed) };
-  });
+interface SessionCacheService {
+  /** Set once loaded: what /api/health reports and shutdown closes. */
+  ready?: { feed: ChangeFeed; cache: SessionCache };
+  loading: Promise<{ feed: ChangeFeed; cache: SessionCache }>;
 }
 
-export function sessionCache(): SessionCache | undefined {
-  return sessionCacheAndFeed()?.cache;
+async function loadSessionCache(): Promise<{ feed: ChangeFeed; cache: SessionCache }> {
+  const { openChangeFeed, transportFor } = await import("@/lib/db/change-feed");
+  const feed = openChangeFeed(transportFor(parseDatabaseUrl(process.env.DATABASE_URL)), {
+    onTrouble: (message) => {
+      console.warn(`[sessions] ${message}`);
+      // A lost listening connection is often the first sign of an outage: the next page asks first.
+      suspectDatabase();
+    },
+  });
+  return { feed, cache: createSessionCache(feed) };
+}
+
+export async function sessionCache(): Promise<SessionCache | undefined> {
+  if (!getEnv().sessionCheckCache) return undefined;
+  const service = processSingleton("services.session-cache", (): SessionCacheService => {
+    const created: SessionCacheService = { loading: loadSessionCache().then((loaded) => (created.ready = loaded)) };
+    return created;
+  });
+  return service.ready?.cache ?? (await service.loading).cache;
 }
 
 /** For /api/health: off, idle (no session checked yet), live (answers may come from memory) or waiting. */
 export function sessionCacheState(): "off" | "idle" | "live" | "waiting" {
   if (!getEnv().sessionCheckCache) return "off";
-  const current = existingProcessSingleton<{ cache: SessionCache }>("services.session-cache");
+  const current = existingProcessSingleton<SessionCacheService>("services.session-cache")?.ready;
   if (!current) return "idle";
   return current.cache.live() ? "live" : "waiting";
 }
@@ -90,16 +100,17 @@ export function providerTokens(): Promise<ProviderTokens> {
   });
 }
 
-/** Which provider a back-channel logout token comes from, and its keys (lib/auth/logout-issuers.ts). */
-export function logoutTokenIssuer(iss: string): Promise<LogoutTokenIssuer | null> {
-  const lookup = processSingleton("services.logout-issuers", () =>
-    logoutIssuerLookup(providerClientConfigs(getEnv()), async (id) => (await providerTokens()).client(id), fetchWithTimeout),
-  );
+/** Which provider a back-channel logout token comes from, and its keys (lib/auth/logout-issuers.ts, loaded with the first logout token). */
+export async function logoutTokenIssuer(iss: string): Promise<LogoutTokenIssuer | null> {
+  const lookup = await processSingleton("services.logout-issuers", async () => {
+    const { logoutIssuerLookup } = await import("@/lib/auth/logout-issuers");
+    return logoutIssuerLookup(providerClientConfigs(getEnv()), async (id) => (await providerTokens()).client(id), fetchWithTimeout);
+  });
   return lookup(iss);
 }
 
-/** Who is calling (lib/session/authenticate.ts), bound to the app's database, configuration and clock. */
-export function sessionChecks(): AuthDeps {
+/** Who is calling (lib/session/authenticate.ts, lib/api-tokens/caller.ts), bound to the app's database, configuration and clock. */
+export async function sessionChecks(): Promise<ApiCallerDeps> {
   const config = getEnv();
   return {
     db,
@@ -109,7 +120,7 @@ export function sessionChecks(): AuthDeps {
     now,
     rateLimits: config.rateLimits,
     proxyHops: config.trustedProxyHops,
-    sessionCache: sessionCache(),
+    sessionCache: await sessionCache(),
     // Only a bearer token asks for a key: the store is loaded then, not for every session check.
     keys: { verificationKey: async (kid, at) => (await signingKeys()).verificationKey(kid, at) },
   };
@@ -123,8 +134,9 @@ export function rateLimits(): RateLimitDeps & { secret: string | string[] } {
 
 /** Shutdown: close the change feed's connection (for PGlite, its hold on the data folder), then the database. */
 export async function closeServices(): Promise<void> {
-  const current = existingProcessSingleton<{ feed: ChangeFeed }>("services.session-cache");
+  const current = existingProcessSingleton<SessionCacheService>("services.session-cache");
   forgetProcessSingleton("services.session-cache");
-  await current?.feed.close().catch(() => {});
+  const loaded = await current?.loading.catch(() => undefined);
+  await loaded?.feed.close().catch(() => {});
   await db.$disconnect();
 }

@@ -10,7 +10,7 @@ import nextEnv from "@next/env";
 import { createAdapterFactory } from "../lib/db/adapter-factory";
 import { DatabaseUrlError, describeDatabaseTarget, parseDatabaseUrl } from "../lib/db/database-url";
 import { applyMigrations, createMigration, MigrationError } from "../lib/db/migrations";
-import { PGliteLockedError } from "../lib/db/pglite-lock";
+import { PGliteLockedError } from "../lib/db/pglite/lock";
 
 const { loadEnvConfig } = nextEnv;
 

@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 
 import { AlertIcon, LogoMark, ProviderMark } from "@/components/icons";
 import { PendingButton } from "@/components/pending-button";
-import { startSignIn } from "@/lib/auth/actions";
+import { startSignIn } from "@/lib/auth/sign-in";
 import { SIGN_IN_ERRORS, signInErrorFromQuery } from "@/lib/auth/errors";
 import { retryAfterFromQuery } from "@/lib/security/rate-limits/apply";
 import { verifySession } from "@/lib/dal";

@@ -9,7 +9,7 @@ import { NextRequest } from "next/server";
  *   settings *and then every query parameter of the sign-in request* (@auth/core
  *   getAuthorizationUrl spreads `query` last), so `POST /api/auth/signin/google?redirect_uri=…
  *   &scope=…&prompt=none` would rewrite our request to the provider. Our own sign-in
- *   (lib/auth/actions.ts) never sends a query, and the callback URL travels in the body.
+ *   (lib/auth/sign-in.ts) never sends a query, and the callback URL travels in the body.
  * - A callback URL, in the query or the `authjs.callback-url` cookie, that is not an http(s) URL.
  *   Auth.js answers every request carrying one with a 500 "server configuration" error, so a
  *   cookie planted by a sibling subdomain (or a link with `?callbackUrl=javascript:…`) would lock

@@ -18,6 +18,9 @@ const ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "Sock
  */
 const SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300"]);
 
+/** How long a client is asked to wait during an outage (Retry-After of the 503 page and API answers). */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** The page's and the API's error for an outage; the digest tells app/error.tsx which message to show. */
 export class DatabaseUnavailableError extends Error {
   override name = "DatabaseUnavailableError";

@@ -19,7 +19,6 @@ import { randomBytes } from "node:crypto";
 import type { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import type { DatabaseTarget } from "./database-url";
-import { acquirePGlite } from "./pglite-instances";
 
 export const CHANGE_CHANNEL = "session_changes";
 export const PING_INTERVAL_MS = 2_000;
@@ -292,8 +291,14 @@ export function transportFor(target: DatabaseTarget): OpenTransport {
     case "postgres":
       return postgresTransport(target.url, target.connectTimeoutMs);
     case "pglite":
-      return pgliteTransport(() => acquirePGlite(target.dataDir));
+      return pgliteTransport(() => acquirePGliteLazily(target.dataDir));
     case "pglite-memory":
-      return pgliteTransport(() => acquirePGlite("memory"));
+      return pgliteTransport(() => acquirePGliteLazily("memory"));
   }
+}
+
+/** PGlite is loaded only where DATABASE_URL names it (lib/db/adapter-factory.ts does the same). */
+async function acquirePGliteLazily(location: string | "memory") {
+  const { acquirePGlite } = await import("./pglite/instances");
+  return acquirePGlite(location);
 }

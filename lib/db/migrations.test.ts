@@ -6,10 +6,11 @@ import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAdapterFactory, pgliteAdapterFactoryFor } from "./adapter-factory";
+import { createAdapterFactory } from "./adapter-factory";
+import { pgliteAdapterFactoryFor } from "./pglite/adapter";
 import { parseDatabaseUrl, type DatabaseTarget } from "./database-url";
 import { applyMigrations, createMigration, diffMigrationsToSchema, MigrationError } from "./migrations";
-import { createEmptyMemoryPGlite } from "./pglite-memory";
+import { createEmptyMemoryPGlite } from "./pglite/memory";
 import { createServerDatabase } from "../../test/support/database";
 import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "../../test/support/database-targets";
 

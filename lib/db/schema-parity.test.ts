@@ -17,9 +17,10 @@
 import type { PGlite } from "@electric-sql/pglite";
 import type { SqlDriverAdapter } from "@prisma/driver-adapter-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAdapterFactory, pgliteAdapterFactoryFor } from "./adapter-factory";
+import { createAdapterFactory } from "./adapter-factory";
+import { pgliteAdapterFactoryFor } from "./pglite/adapter";
 import { applyMigrations } from "./migrations";
-import { createEmptyMemoryPGlite } from "./pglite-memory";
+import { createEmptyMemoryPGlite } from "./pglite/memory";
 import { testDatabaseTarget } from "../../test/support/database";
 import { integrationTargets, POSTGRES_TODO, postgresNotConfigured } from "../../test/support/database-targets";
 

@@ -16,11 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { startDevIdp, type DevIdp } from "@/idp/provider";
 import { AppClient, signInAs, TEST_APP, testAuthConfig } from "@/test/support/auth-client";
-import { createAdapterFactory, pgliteAdapterFactoryFor } from "@/lib/db/adapter-factory";
+import { createAdapterFactory } from "@/lib/db/adapter-factory";
+import { pgliteAdapterFactoryFor } from "@/lib/db/pglite/adapter";
 import { createPrismaClient } from "@/lib/db/client";
 import { parseDatabaseUrl } from "@/lib/db/database-url";
 import { applyMigrations } from "@/lib/db/migrations";
-import { emptyClusterSnapshot } from "@/lib/db/pglite-memory";
+import { emptyClusterSnapshot } from "@/lib/db/pglite/memory";
 import { createServerDatabase, type ServerDatabase } from "@/test/support/database";
 import { parseEnv } from "@/lib/config/env";
 import { loadLiveProviderProfile } from "@/lib/providers/tokens/live-profile";

@@ -1,7 +1,7 @@
 import "server-only";
 
 import { jsonError } from "@/lib/http/responses";
-import { reportDatabaseError } from "@/lib/db/availability";
+import { reportDatabaseError, RETRY_AFTER_SECONDS } from "@/lib/db/availability";
 
 /**
  * Wraps a route handler under /api so that a failure is an answer an API client can act on, never
@@ -9,7 +9,6 @@ import { reportDatabaseError } from "@/lib/db/availability";
  * Retry-After (and the proxy then checks the database before serving pages, lib/security/route-access.ts);
  * anything else is logged by name and answered 500 `{"error":"server_error"}`, nothing more.
  */
-export const RETRY_AFTER_SECONDS = 5;
 
 export function apiRoute<R extends Request>(handler: (request: R) => Promise<Response>): (request: R) => Promise<Response> {
   return async (request) => {

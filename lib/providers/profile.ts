@@ -91,7 +91,7 @@ export function profileFromOidcClaims(claims: Record<string, unknown>, options: 
   };
 }
 
-/** GitHub's REST `/user` object, its `email` replaced by the verified address (lib/providers/github.ts). */
+/** GitHub's REST `/user` object, its `email` replaced by the verified address (lib/providers/definitions/github.ts). */
 export function profileFromGitHubUser(user: Record<string, unknown>): StoredProfile {
   return {
     id: subject(user.id),

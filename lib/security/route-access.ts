@@ -4,9 +4,8 @@ import type { NextAuthRequest, NextAuthResult } from "next-auth";
 import { NextRequest, NextResponse, type NextFetchEvent, type NextMiddleware } from "next/server";
 
 import { jsonError, unauthorizedJson } from "@/lib/http/responses";
-import { RETRY_AFTER_SECONDS } from "@/lib/http/api-route";
 import { appOrigin } from "@/lib/security/origin";
-import { databaseAvailable, databaseSuspected } from "@/lib/db/availability";
+import { databaseAvailable, databaseSuspected, RETRY_AFTER_SECONDS } from "@/lib/db/availability";
 import { getEnv } from "@/lib/config/env";
 import { PUBLIC_PATHS } from "@/lib/security/public-paths";
 import { pageBodyRefusal } from "@/lib/security/request-body";

@@ -49,7 +49,6 @@ function deps(): AuthDeps {
     policy: DEFAULT_SESSION_POLICY,
     secret: SECRET,
     authUrl: TEST_APP,
-    keys: { verificationKey: async () => null },
     now: () => new Date(),
   };
 }

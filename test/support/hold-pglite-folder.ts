@@ -8,7 +8,7 @@
 //   exit   open, print "ready", then process.exit(0) without releasing
 //
 // Errors go to stderr as "<ErrorName>: <message>" with exit code 3.
-import { acquirePGlite } from "../../lib/db/pglite-instances";
+import { acquirePGlite } from "../../lib/db/pglite/instances";
 
 const [dataDir, mode = "hold"] = process.argv.slice(2);
 

@@ -2,8 +2,8 @@
 // "shadow database"): always an in-memory PGlite, whatever DATABASE_URL says.
 import type { PGlite } from "@electric-sql/pglite";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
-import { PGliteAdapterFactory } from "../adapter-factory";
-import { createEmptyMemoryPGlite } from "../pglite-memory";
+import { PGliteAdapterFactory } from "../pglite/adapter";
+import { createEmptyMemoryPGlite } from "../pglite/memory";
 
 let scratch: { pglite: Promise<PGlite>; used?: boolean; closeTimer?: NodeJS.Timeout } | undefined;
 let scratchQueue: Promise<void> = Promise.resolve();

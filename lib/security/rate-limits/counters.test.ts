@@ -4,11 +4,11 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import { pgliteAdapterFactoryFor } from "@/lib/db/adapter-factory";
+import { pgliteAdapterFactoryFor } from "@/lib/db/pglite/adapter";
 import { createPrismaClient, createPrismaClientWithAdapter } from "@/lib/db/client";
 import { parseDatabaseUrl } from "@/lib/db/database-url";
 import { applyMigrations } from "@/lib/db/migrations";
-import { createEmptyMemoryPGlite } from "@/lib/db/pglite-memory";
+import { createEmptyMemoryPGlite } from "@/lib/db/pglite/memory";
 import { createTestDatabase } from "@/test/support/database";
 import { integrationTargets } from "@/test/support/database-targets";
 import type { Database } from "@/lib/db";

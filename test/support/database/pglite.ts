@@ -8,11 +8,11 @@
 // keeps it for the next call in the same process (~10 ms), see pglite-recycling.ts.
 import { createHash } from "node:crypto";
 import path from "node:path";
-import { pgliteAdapterFactoryFor } from "../../../lib/db/adapter-factory";
+import { pgliteAdapterFactoryFor } from "../../../lib/db/pglite/adapter";
 import { pgliteTransport } from "../../../lib/db/change-feed";
 import { createPrismaClientWithAdapter } from "../../../lib/db/client";
 import { applyMigrations, readMigrationsList } from "../../../lib/db/migrations";
-import { cachedSnapshot, createEmptyMemoryPGlite, createMemoryPGliteFrom } from "../../../lib/db/pglite-memory";
+import { cachedSnapshot, createEmptyMemoryPGlite, createMemoryPGliteFrom } from "../../../lib/db/pglite/memory";
 import { schemaFingerprint, userTableRowCounts } from "./pglite-catalog";
 import { addIdle, recycleOrClose, takeIdle } from "./pglite-recycling";
 import { once, type TestDatabase } from "./test-database";

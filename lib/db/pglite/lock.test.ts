@@ -5,13 +5,13 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { PGlite } from "@electric-sql/pglite";
-import { createPrismaClient } from "./client";
-import { parseDatabaseUrl } from "./database-url";
-import { acquirePGlite, openPGliteLocations } from "./pglite-instances";
-import { emptyClusterSnapshot } from "./pglite-memory";
-import { acquirePGliteLock, lockPathFor, PGliteLockedError, type LockOwner } from "./pglite-lock";
+import { createPrismaClient } from "../client";
+import { parseDatabaseUrl } from "../database-url";
+import { acquirePGlite, openPGliteLocations } from "./instances";
+import { emptyClusterSnapshot } from "./memory";
+import { acquirePGliteLock, lockPathFor, PGliteLockedError, type LockOwner } from "./lock";
 
-const FIXTURE = path.join(import.meta.dirname, "..", "..", "test", "support", "hold-pglite-folder.ts");
+const FIXTURE = path.join(import.meta.dirname, "..", "..", "..", "test", "support", "hold-pglite-folder.ts");
 let tmp: string;
 let template: string;
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -188,9 +188,9 @@ describe("within one process", () => {
   it("shares it between separately loaded copies of the module (hot reload, proxy bundle)", async () => {
     const dir = freshFolder("copies");
     vi.resetModules();
-    const copy1 = await import("./pglite-instances");
+    const copy1 = await import("./instances");
     vi.resetModules();
-    const copy2 = await import("./pglite-instances");
+    const copy2 = await import("./instances");
     expect(copy2.acquirePGlite).not.toBe(copy1.acquirePGlite);
     const a = await copy1.acquirePGlite(dir);
     const b = await copy2.acquirePGlite(dir);

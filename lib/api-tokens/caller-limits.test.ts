@@ -9,7 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
 import { issueAccessToken } from "@/lib/api-tokens/access-token";
 import { apiAudience } from "@/lib/security/origin";
-import { authenticateApiRequest, type ApiCaller, type AuthDeps } from "@/lib/session/authenticate";
+import { authenticateApiRequest, type ApiCaller, type ApiCallerDeps } from "@/lib/api-tokens/caller";
 import { createTestDatabase, type TestDatabase } from "@/test/support/database";
 import { DEFAULT_RATE_LIMITS, type RateLimits } from "@/lib/security/rate-limits/counters";
 import { DEFAULT_SESSION_POLICY } from "@/lib/config/session-policy";
@@ -31,7 +31,7 @@ let bob: { userId: string; sessionId: string };
 
 const rule = (limit: number) => ({ limit, windowSeconds: WINDOW_SECONDS });
 
-function deps(limits: Partial<RateLimits>): AuthDeps {
+function deps(limits: Partial<RateLimits>): ApiCallerDeps {
   return {
     db: database.db,
     policy: DEFAULT_SESSION_POLICY,
@@ -44,7 +44,7 @@ function deps(limits: Partial<RateLimits>): AuthDeps {
 }
 
 /** A request whose nearest proxy (TRUSTED_PROXY_HOPS=1, the default) saw `ip`. */
-function call(d: AuthDeps, ip: string, token: string): Promise<ApiCaller> {
+function call(d: ApiCallerDeps, ip: string, token: string): Promise<ApiCaller> {
   return authenticateApiRequest(d, { headers: new Headers({ authorization: `Bearer ${token}`, "x-forwarded-for": ip }), cookies: [] });
 }
 

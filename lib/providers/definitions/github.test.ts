@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 
 import { AppClient, TEST_APP, testAuthConfigFor } from "@/test/support/auth-client";
 import { createTestDatabase, type TestDatabase } from "@/test/support/database";
-import { verifiedGitHubEmail } from "@/lib/providers/github";
+import { verifiedGitHubEmail } from "@/lib/providers/definitions/github";
 import { PROVIDER_TIMEOUT_MS } from "@/lib/providers/fetch";
 import { createTokenKeyring } from "@/lib/encryption/keyring";
 

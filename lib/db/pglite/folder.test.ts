@@ -6,13 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { PGlite } from "@electric-sql/pglite";
-import { createAdapterFactory, pgliteAdapterFactoryFor } from "./adapter-factory";
-import { createPrismaClient } from "./client";
-import { parseDatabaseUrl } from "./database-url";
-import { applyMigrations } from "./migrations";
-import { openPGliteLocations } from "./pglite-instances";
-import { lockPathFor } from "./pglite-lock";
-import { emptyClusterSnapshot } from "./pglite-memory";
+import { createAdapterFactory } from "../adapter-factory";
+import { pgliteAdapterFactoryFor } from "./adapter";
+import { createPrismaClient } from "../client";
+import { parseDatabaseUrl } from "../database-url";
+import { applyMigrations } from "../migrations";
+import { openPGliteLocations } from "./instances";
+import { lockPathFor } from "./lock";
+import { emptyClusterSnapshot } from "./memory";
 
 let tmp: string;
 let migratedTemplate: string;
@@ -83,9 +84,9 @@ describe("db (lib/db/index.ts)", () => {
     const dir = path.join(tmp, "index-db");
     process.env.DATABASE_URL = `pglite:${dir}`;
     vi.resetModules();
-    const { db: first } = await import("./index");
+    const { db: first } = await import("../index");
     vi.resetModules();
-    const { db: again } = await import("./index");
+    const { db: again } = await import("../index");
     // A hot reload (or the proxy's separate bundle) gets the same client.
     expect(again).toBe(first);
     expect(fs.existsSync(dir)).toBe(false);
@@ -95,7 +96,7 @@ describe("db (lib/db/index.ts)", () => {
 
     process.env.DATABASE_URL = `pglite:${path.join(tmp, "index-db-2")}`;
     vi.resetModules();
-    const { db: other } = await import("./index");
+    const { db: other } = await import("../index");
     expect(other).not.toBe(first);
     await first.$disconnect();
     await vi.waitFor(() => expect(openPGliteLocations()).not.toContain(dir));
@@ -104,7 +105,7 @@ describe("db (lib/db/index.ts)", () => {
   it("fails on import, clearly, when DATABASE_URL is malformed", async () => {
     process.env.DATABASE_URL = "mysql://root:hunter2@db/app";
     vi.resetModules();
-    const error = await import("./index").catch((e: unknown) => e);
+    const error = await import("../index").catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/^DATABASE_URL is not a supported database URL \(mysql:\/\/root:\*\*\*@db\/app\)/);
   });
 });

@@ -14,9 +14,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { acquirePGliteLock, type PGliteLock } from "./pglite-lock";
-import { createEmptyMemoryPGlite } from "./pglite-memory";
-import { processSingleton } from "../process-singleton";
+import { acquirePGliteLock, type PGliteLock } from "./lock";
+import { createEmptyMemoryPGlite } from "./memory";
+import { processSingleton } from "../../process-singleton";
 
 export interface PGliteHandle {
   readonly pglite: PGlite;
