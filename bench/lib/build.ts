@@ -3,21 +3,23 @@
  * it reuses is current.
  *
  * The working tree is read once (tracked and untracked files that git does not ignore, under the
- * folders the app is built from, plus the generated Prisma client), hashed, and written to
- * bench/out/.build-<variant>/: "app" as it is, "no-proxy" with proxy.ts's matcher emptied (as
- * e2e/support/app-server.ts does), "empty-proxy" with a proxy that lets everything through on the
- * same matcher (what Next.js charges for running any proxy at all). Every variant also gets the
- * public twin of /dashboard (bench/dashboard-twin/, scenario 1b). The variants therefore come from
+ * folders the app is built from, plus the generated Prisma client and the bench's own build files),
+ * hashed, and written to bench/out/.build-<variant>/: "app" as it is, "no-proxy" with proxy.ts's
+ * matcher emptied, "empty-proxy" with a proxy that lets everything through on the same matcher
+ * (what Next.js charges for running any proxy at all). The variants differ only by files of the
+ * bench's own (bench/lib/variants.ts: proxy.ts from bench/variants/, and tsconfig paths for the
+ * seams every variant replaces); no app source is rewritten. Every variant also gets the public
+ * twin of /dashboard (bench/dashboard-twin/, scenario 1b). The variants therefore come from
  * byte-identical sources, and other people editing the working tree during a build cannot change
  * what is being built.
  *
  * Each snapshot is built with `next build` into its own distDir (NEXT_DIST_DIR) with a tsconfig of
  * its own (NEXT_TSCONFIG_PATH). After a successful build, .bench-build.json records the sources'
  * fingerprint (every file's path and SHA-256, the package-lock, Next.js's version, the build
- * environment). A later run reuses the build only when the working tree hashes to the same
- * fingerprint, the snapshot's files still hash to what was recorded and the build's BUILD_ID is
- * there; anything else is rebuilt. Builds this bench did not make (.next, .next-e2e-*) are never
- * reused: nothing proves what they were built from.
+ * environment, the variant's proxy.ts and tsconfig). A later run reuses the build only when the
+ * working tree hashes to the same fingerprint, the snapshot's files still hash to what was recorded
+ * and the build's BUILD_ID is there; anything else is rebuilt. Builds this bench did not make
+ * (.next, .next-e2e-*) are never reused: nothing proves what they were built from.
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -26,6 +28,9 @@ import { createRequire } from "node:module";
 import path from "node:path";
 
 import { run } from "./proc";
+import { benchFileTarget, benchTsconfig, proxyFor, type Variant } from "./variants";
+
+export type { Variant } from "./variants";
 
 const require = createRequire(import.meta.url);
 export const NEXT_BIN = require.resolve("next/dist/bin/next");
@@ -34,7 +39,7 @@ const NEXT_VERSION = (JSON.parse(readFileSync(require.resolve("next/package.json
 export const DIST_DIR = ".next-bench";
 const TSCONFIG = "tsconfig.bench.json";
 const STAMP = ".bench-build.json";
-const STAMP_VERSION = 3;
+const STAMP_VERSION = 4;
 
 /** Folders the app is built from. */
 const SOURCE_DIRS = ["app", "components", "lib", "idp", "prisma", "public"];
@@ -47,15 +52,6 @@ const SOURCE_FILES = new Set(["scripts/db-migrate.ts", "test/support/idp-browser
 /** Root files that are not part of the app build. */
 const ROOT_FILES_LEFT_OUT = new Set(["vitest.config.ts", "playwright.config.ts", "package-lock.json"]);
 const ROOT_FILE = /\.(ts|tsx|mjs|js|cjs|json)$/;
-
-export type Variant = "app" | "no-proxy" | "empty-proxy";
-
-/** Where the bench's own route (bench/dashboard-twin/) lives in a snapshot, and its public path. */
-const TWIN_SOURCE_DIR = "bench/dashboard-twin";
-const TWIN_APP_DIR = "app/bench/dashboard-twin";
-export const DASHBOARD_TWIN_PATH = "/bench/dashboard-twin";
-/** Sent by the bench with its twin requests only: the snapshot's site header then shows the twin's person. */
-export const DASHBOARD_TWIN_HEADER = "x-bench-dashboard-twin";
 
 export interface SourceFile {
   path: string;
@@ -118,7 +114,7 @@ export function readSources(root: string, buildEnv: Record<string, string>): Sou
   })
     .split("\0")
     .filter(Boolean);
-  const names = new Set(listed.filter((file) => isSourceFile(file) || (file.startsWith(`${TWIN_SOURCE_DIR}/`) && /\.tsx?$/.test(file))));
+  const names = new Set(listed.filter((file) => isSourceFile(file) || benchFileTarget(file)));
   // The generated Prisma client is git-ignored but part of what gets built.
   if (existsSync(path.join(root, "prisma/generated"))) for (const file of walk("prisma/generated", root)) names.add(file);
 
@@ -131,8 +127,7 @@ export function readSources(root: string, buildEnv: Record<string, string>): Sou
       if ((error as NodeJS.ErrnoException).code === "ENOENT") continue; // tracked, deleted in the working tree
       throw error;
     }
-    const target = name.startsWith(`${TWIN_SOURCE_DIR}/`) ? `${TWIN_APP_DIR}/${name.slice(TWIN_SOURCE_DIR.length + 1)}` : name;
-    files.push({ path: target, content, sha256: sha256(content) });
+    files.push({ path: benchFileTarget(name) ?? name, content, sha256: sha256(content) });
   }
   const hash = createHash("sha256");
   hash.update(`bench-build-v${STAMP_VERSION}\nnext ${NEXT_VERSION}\n`);
@@ -142,43 +137,19 @@ export function readSources(root: string, buildEnv: Record<string, string>): Sou
   return { files, fingerprint: hash.digest("hex") };
 }
 
-const EMPTIED_MATCHER = `matcher: ["/__proxy-matcher-emptied__"]`;
-
-/** Replaces `pattern` in a source file, or fails: a bench variant must never be built unchanged. */
-function rewrite(file: SourceFile, pattern: RegExp, replacement: string, marker: string): Buffer {
-  const rewritten = file.content.toString("utf8").replace(pattern, replacement);
-  if (!rewritten.includes(marker)) throw new Error(`could not rewrite ${file.path} for the bench (${pattern})`);
-  return Buffer.from(rewritten);
+/** The files that make the variant: its proxy.ts and its tsconfig (bench/lib/variants.ts). */
+function variantFiles(variant: Variant, sources: Sources): { proxy: Buffer; tsconfig: string } {
+  const byPath = new Map(sources.files.map((file) => [file.path, file.content]));
+  const read = (file: string) => {
+    const content = byPath.get(file);
+    if (!content) throw new Error(`the bench's snapshot has no ${file}`);
+    return content;
+  };
+  return { proxy: proxyFor(variant, read), tsconfig: benchTsconfig(read("tsconfig.json").toString("utf8"), byPath) };
 }
 
-const EMPTY_PROXY = `import { NextResponse } from "next/server";
-
-// The bench's "empty-proxy" variant: Next.js runs this on the same paths as the app's proxy, and it
-// decides nothing. What remains is the framework's own cost of running a proxy.
-export default function proxy() {
-  return NextResponse.next();
-}
-
-`;
-
-function contentFor(variant: Variant, file: SourceFile): Buffer {
-  if (file.path === "lib/security/route-access.ts") {
-    // The twin is a public page in every variant (it is only ever requested without a session).
-    return rewrite(file, /const PUBLIC_PATHS = new Set\(\[/, `const PUBLIC_PATHS = new Set(["${DASHBOARD_TWIN_PATH}", `, `"${DASHBOARD_TWIN_PATH}", `);
-  }
-  if (file.path === "components/site-header.tsx") {
-    // The twin's header shows the signed-in menu for its fixed person, as /dashboard's does.
-    const person = rewrite(file, /const known = await headerUser\(\);/, `const known = (await headers()).has("${DASHBOARD_TWIN_HEADER}") ? dashboardTwinPerson() : await headerUser();`, DASHBOARD_TWIN_HEADER);
-    return Buffer.concat([Buffer.from(`import { headers } from "next/headers";\nimport { dashboardTwinPerson } from "@/${TWIN_APP_DIR}/person";\n`), person]);
-  }
-  if (file.path !== "proxy.ts") return file.content;
-  if (variant === "no-proxy") return rewrite(file, /matcher:\s*\[[^\]]*\]/, EMPTIED_MATCHER, EMPTIED_MATCHER);
-  if (variant === "empty-proxy") return rewrite(file, /^[\s\S]*?(?=export const config)/, EMPTY_PROXY, EMPTY_PROXY);
-  return file.content;
-}
-
-function variantFingerprint(sources: Sources, variant: Variant): string {
-  return sha256(`${sources.fingerprint}\nvariant ${variant}\n`);
+function variantFingerprint(sources: Sources, variant: Variant, files: { proxy: Buffer; tsconfig: string }): string {
+  return sha256(`${sources.fingerprint}\nvariant ${variant}\nproxy.ts ${sha256(files.proxy)}\n${TSCONFIG} ${sha256(files.tsconfig)}\n`);
 }
 
 /** Why an existing build may not be reused, or undefined when it may. */
@@ -206,21 +177,21 @@ function staleness(dir: string, variant: Variant, fingerprint: string): string |
   return undefined;
 }
 
-function writeSnapshot(root: string, dir: string, variant: Variant, sources: Sources): Record<string, string> {
+function writeSnapshot(root: string, dir: string, sources: Sources, variant: { proxy: Buffer; tsconfig: string }): Record<string, string> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const written: Record<string, string> = {};
   for (const file of sources.files) {
     const target = path.join(dir, file.path);
     mkdirSync(path.dirname(target), { recursive: true });
-    const content = contentFor(variant, file);
+    const content = file.path === "proxy.ts" ? variant.proxy : file.content;
     writeFileSync(target, content);
     written[file.path] = sha256(content);
   }
   symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
-  // Next.js adds its distDir's types to the tsconfig it is given: this one is the build's own.
-  const tsconfig = { extends: "./tsconfig.json", include: ["next-env.d.ts", "**/*.ts", "**/*.tsx"] };
-  writeFileSync(path.join(dir, TSCONFIG), `${JSON.stringify(tsconfig, null, 2)}\n`);
+  // Next.js adds its distDir's types to the tsconfig it is given: this one is the build's own
+  // (so it is not among the files the stamp checks).
+  writeFileSync(path.join(dir, TSCONFIG), variant.tsconfig);
   return written;
 }
 
@@ -248,7 +219,8 @@ export async function ensureBuild(options: {
 }): Promise<BuildInfo> {
   const { root, outDir, variant, sources, env, force, log } = options;
   const dir = path.join(outDir, `.build-${variant}`);
-  const fingerprint = variantFingerprint(sources, variant);
+  const files = variantFiles(variant, sources);
+  const fingerprint = variantFingerprint(sources, variant, files);
   const stale = force ? "--rebuild" : staleness(dir, variant, fingerprint);
   if (!stale) {
     const stamp = JSON.parse(readFileSync(path.join(dir, STAMP), "utf8")) as Stamp;
@@ -265,14 +237,14 @@ export async function ensureBuild(options: {
     };
   }
   log(`${variant}: building (${stale}); log in ${path.relative(root, path.join(outDir, "logs", `build-${variant}.log`))}`);
-  const files = writeSnapshot(root, dir, variant, sources);
+  const written = writeSnapshot(root, dir, sources, files);
   const started = Date.now();
   const logFile = path.join(outDir, "logs", `build-${variant}.log`);
   rmSync(logFile, { force: true });
   await run(`next build (${variant})`, process.execPath, [NEXT_BIN, "build"], { cwd: dir, env: buildEnv(env), logFile });
   const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
   const builtAt = new Date().toISOString();
-  const stamp: Stamp = { version: STAMP_VERSION, variant, fingerprint, builtAt, buildSeconds, nextVersion: NEXT_VERSION, files };
+  const stamp: Stamp = { version: STAMP_VERSION, variant, fingerprint, builtAt, buildSeconds, nextVersion: NEXT_VERSION, files: written };
   writeFileSync(path.join(dir, STAMP), `${JSON.stringify(stamp, null, 1)}\n`);
   log(`${variant}: built in ${buildSeconds} s`);
   return { variant, dir, distDir: path.join(dir, DIST_DIR), fingerprint, reused: false, reason: stale, buildSeconds, builtAt };

@@ -5,7 +5,7 @@ import { DashboardView } from "@/components/dashboard-view";
 import { getEnv } from "@/lib/services";
 import { providerById, providerName, providerOffersLogout } from "@/lib/providers/registry";
 
-import { dashboardTwinPerson } from "./person";
+import { dashboardTwinPerson } from "@/bench/dashboard-twin/person";
 
 export const metadata: Metadata = { title: "Dashboard" };
 

@@ -1,0 +1,59 @@
+/** The bench's fixed settings: where things are, ports, the people it signs in, the targets. */
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+import { BENCH_DEV_IDP_CLIENT_SECRET } from "./idp-users";
+import type { Credentials } from "./signin";
+
+export const BENCH_DIR = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+export const ROOT = path.dirname(BENCH_DIR);
+export const OUT = path.join(BENCH_DIR, "out");
+export const RESULTS = path.join(BENCH_DIR, "results.json");
+export const HEAP_PROBE = path.join(BENCH_DIR, "lib", "heap-probe.cjs");
+
+const PORT_BASE = Number(process.env.BENCH_PORT_BASE ?? 6100);
+export const APP_PORT = PORT_BASE + 1;
+export const NO_PROXY_PORT = PORT_BASE + 2;
+export const PROFILE_PORT = PORT_BASE + 3;
+export const EMPTY_PROXY_PORT = PORT_BASE + 4;
+export const FRESH_APP_PORT = PORT_BASE + 5;
+export const IDP_PORT = PORT_BASE + 10;
+export const IDP_ISSUER = `http://127.0.0.1:${IDP_PORT}`;
+export const appUrl = (port: number) => `http://localhost:${port}`;
+
+/**
+ * The Dev IdP issues access tokens for 65 s and the app refreshes 60 s before expiry: a token is due
+ * 5 s after it was issued. (With 61 s, a token refreshed at the start of a burst is due again 1 s
+ * later, and on a slow machine the same burst legitimately refreshes it a second time.)
+ */
+export const ACCESS_TOKEN_TTL_SECONDS = 65;
+export const APP_REFRESH_SKEW_SECONDS = 60;
+export const AUTH_SECRET = "bench-only-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+
+export const ALICE: Credentials = { email: "alice@example.com", password: "alice-password" };
+export const BOB: Credentials = { email: "bob@example.com", password: "bob-password" };
+export const EVE: Credentials = { email: "eve@example.com", password: "eve-password" };
+
+export const TARGETS = {
+  authOverhead: 0.9,
+  pageOverhead: 0.85,
+  proxyOverhead: 0.95,
+  callbackP95Ms: 60,
+  refreshes: 1,
+  rssGrowth: 0.1,
+  overBareBytes: 5_000,
+};
+
+export const RATE_LIMIT_VARIABLES = ["RATE_LIMIT_SIGN_IN_IP", "RATE_LIMIT_SIGN_IN_ACCOUNT", "RATE_LIMIT_CALLBACK_IP", "RATE_LIMIT_BEARER_IP", "RATE_LIMIT_BEARER_ACCOUNT"];
+
+/** The build's env: what `next build` sees (fingerprinted with the sources). */
+export const BUILD_ENV: Record<string, string> = {
+  AUTH_SECRET,
+  AUTH_URL: appUrl(APP_PORT),
+  AUTH_DEV_IDP: "1",
+  DEV_IDP_ISSUER: IDP_ISSUER,
+  DEV_IDP_CLIENT_SECRET: BENCH_DEV_IDP_CLIENT_SECRET,
+};
+
+export const log = (line: string) => console.log(`[bench] ${line}`);
+export const sleep = (msDelay: number) => new Promise((resolve) => setTimeout(resolve, msDelay));

@@ -1,0 +1,79 @@
+/** The command line of `npm run bench`, and the settings of the scenarios it gives. */
+import path from "node:path";
+
+import { RESULTS } from "./config";
+
+const HELP = `npm run bench [-- options]
+
+  --quick            short runs (for trying the harness; figures are rough)
+  --only=1,3,7       run only these scenarios (1-7)
+  --rebuild          build even when the existing bench build is current
+  --profile          CPU-profile the throughput scenarios even when they meet their targets
+  --no-profile       no profiling pass, even for missed targets
+  --connections=N    concurrency of the throughput runs (default 10)
+  --seconds=N        length of each measured run (default 5)
+  --rounds=N         paired rounds per ratio (default 4)
+  --results=FILE     where to write the results (default bench/results.json)
+
+Ports: BENCH_PORT_BASE (default 6100): app +1, no-proxy copy +2, profiled app +3, empty-proxy copy +4,
+a fresh app for scenario 2 +5, Dev IdP +10;
+PostgreSQL from PG_PORT (default 6150).`;
+
+export type Settings = ReturnType<typeof settingsFor>;
+
+export interface Options {
+  help: boolean;
+  quick: boolean;
+  only: Set<string>;
+  rebuild: boolean;
+  /** --profile: profile every throughput scenario; --no-profile: none. */
+  profile: "missed" | "all" | "none";
+  resultsFile: string;
+  settings: Settings;
+}
+
+function settingsFor(quick: boolean, numberOption: (name: string, fallback: number) => number) {
+  return {
+    connections: numberOption("connections", 10),
+    seconds: numberOption("seconds", quick ? 2 : 5),
+    rounds: numberOption("rounds", quick ? 2 : 4),
+    // The server is still getting faster after 3 s at ~700 requests/s (JIT): the first round's ratio
+    // came out 0.4-0.55 where the next three agreed on 0.85-1.0.
+    warmupSeconds: quick ? 1 : 10,
+    signIns: quick ? 20 : 100,
+    signInWarmup: quick ? 3 : 10,
+    refreshConcurrency: 50,
+    refreshRounds: quick ? 1 : 3,
+    firstLogins: quick ? 40 : 200,
+    firstLoginConcurrency: 20,
+    memoryRequests: quick ? 4_000 : 20_000,
+    profileSeconds: quick ? 4 : 10,
+  };
+}
+
+export function parseOptions(argv: string[]): Options {
+  const flag = (name: string) => argv.includes(`--${name}`);
+  const option = (name: string) => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const numberOption = (name: string, fallback: number) => {
+    const raw = option(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a positive number`);
+    return value;
+  };
+  const help = flag("help") || flag("h");
+  const quick = flag("quick");
+  return {
+    help,
+    quick,
+    only: new Set((option("only") ?? "1,2,3,4,5,6,7").split(",").map((s) => s.trim())),
+    rebuild: flag("rebuild"),
+    profile: flag("no-profile") ? "none" : flag("profile") ? "all" : "missed",
+    resultsFile: path.resolve(option("results") ?? RESULTS),
+    settings: help ? settingsFor(quick, (_name, fallback) => fallback) : settingsFor(quick, numberOption),
+  };
+}
+
+export function printHelp(): void {
+  console.log(HELP);
+}

@@ -1,0 +1,112 @@
+/**
+ * Scenario 1: what authentication costs. 1a, 1c, 1d: a signed-in API call against the health
+ * probe; 1b: /dashboard against its public twin (bench/dashboard-twin/).
+ */
+import { DASHBOARD_TWIN_HEADER, DASHBOARD_TWIN_PATH } from "../dashboard-twin/twin";
+import { ALICE, TARGETS } from "../lib/config";
+import { compare } from "../lib/load";
+import { kB, type Row } from "../lib/report";
+
+import { ratioRow, raw, reportedRatioRow, type Context, type Raw, type Scenario } from "./helpers";
+
+async function apiOverhead(ctx: Context): Promise<Row[]> {
+  const cookie = { cookie: ctx.aliceCookie };
+  const me = await raw(`${ctx.app.url}/api/me`, cookie);
+  if (me.status !== 200 || !me.body.includes(ALICE.email)) throw new Error(`GET /api/me with the session answered ${me.status}: ${me.body.slice(0, 200)}`);
+  const apiMe = { label: "GET /api/me (signed in)", url: `${ctx.app.url}/api/me`, headers: cookie, serverPid: ctx.app.serverPid };
+  const apiComparison = await compare(apiMe, { label: "GET /api/health?live=1", url: `${ctx.app.url}/api/health?live=1`, serverPid: ctx.app.serverPid }, ctx.settings);
+  const rows = [
+    ratioRow("1a", "Auth overhead: /api/me ÷ /api/health?live=1", apiComparison, TARGETS.authOverhead, {
+      meResponseSetsCookies: me.setsCookies,
+    }),
+  ];
+  rows[0]!.note = "The probe is sent without a cookie, as a load balancer sends it; Next.js's own handling of a request's cookies is on the /api/me side only (1c takes it out).";
+  // The same request headers on both sides: what is left is what authentication does with the cookie.
+  const sameCookie = await compare(
+    apiMe,
+    { label: "GET /api/health?live=1 (same cookie, unread)", url: `${ctx.app.url}/api/health?live=1`, headers: cookie, serverPid: ctx.app.serverPid },
+    ctx.settings,
+  );
+  rows.push(
+    reportedRatioRow(
+      "1c",
+      "Auth overhead, same request: /api/me ÷ /api/health?live=1, both with the cookie",
+      sameCookie,
+      "Both requests carry Alice's session cookie; the probe ignores it. Next.js parses a request's cookies for every route handler " +
+        "(its response cookie store, the draft-mode check) whether the handler reads them or not: 1a ÷ 1c is that cost, 1c is ours.",
+    ),
+  );
+  // What the cookie alone costs in Next.js: the best 1a any handler that receives it could reach.
+  const cookieFloor = await compare(
+    { label: "GET /api/health?live=1 (with the cookie, unread)", url: `${ctx.app.url}/api/health?live=1`, headers: cookie, serverPid: ctx.app.serverPid },
+    { label: "GET /api/health?live=1", url: `${ctx.app.url}/api/health?live=1`, serverPid: ctx.app.serverPid },
+    ctx.settings,
+  );
+  rows.push(
+    reportedRatioRow(
+      "1d",
+      "Cookie floor: /api/health?live=1 with Alice's cookie (unread) ÷ without",
+      cookieFloor,
+      "The same route, the same code: Next.js's own cost of a request that carries the session cookie. No route a signed-in browser calls can do better than this ratio in 1a.",
+    ),
+  );
+  return rows;
+}
+
+/** The name the site header's account menu shows, if the page has that menu. */
+const accountMenuName = (html: string) => /<span class="account-summary-name">([^<]*)<\/span>/.exec(html)?.[1];
+
+/**
+ * /dashboard signed in and its twin anonymous, refused unless they are the same page: the twin is
+ * public and shows the same signed-in header (proof that the bench's tsconfig seams took effect)
+ * and sends the same HTML, give or take the nonce and the build's per-route chunk names.
+ */
+async function dashboardAndTwin(ctx: Context, twinHeaders: Record<string, string>): Promise<{ dashboard: Raw; twin: Raw }> {
+  const dashboard = await raw(`${ctx.app.url}/dashboard`, { cookie: ctx.aliceCookie });
+  const twin = await raw(`${ctx.app.url}${DASHBOARD_TWIN_PATH}`, twinHeaders);
+  if (dashboard.status !== 200 || !dashboard.body.includes("Signed in as")) {
+    throw new Error(`GET /dashboard with the session answered ${dashboard.status} ${dashboard.location ?? ""}`);
+  }
+  if (twin.status !== 200 || !twin.body.includes(`Signed in as <strong data-testid="signed-in-email">${ALICE.email}`)) {
+    throw new Error(`GET ${DASHBOARD_TWIN_PATH} (the public twin of /dashboard) answered ${twin.status} ${twin.location ?? ""}`);
+  }
+  const names = { dashboard: accountMenuName(dashboard.body), twin: accountMenuName(twin.body) };
+  if (!names.dashboard || names.twin !== names.dashboard) {
+    throw new Error(`the site header's account menu shows ${JSON.stringify(names.twin)} on the twin and ${JSON.stringify(names.dashboard)} on /dashboard`);
+  }
+  const sizeDifference = Math.abs(dashboard.bodyBytes - twin.bodyBytes) / dashboard.bodyBytes;
+  if (sizeDifference > 0.02) {
+    throw new Error(`the twin sends ${twin.bodyBytes} bytes of HTML and /dashboard ${dashboard.bodyBytes}: not the same page any more`);
+  }
+  return { dashboard, twin };
+}
+
+async function pageOverhead(ctx: Context): Promise<Row> {
+  const twinHeaders = { [DASHBOARD_TWIN_HEADER]: "1" };
+  // "A public page of the same size".
+  const { dashboard, twin } = await dashboardAndTwin(ctx, twinHeaders);
+  const pageComparison = await compare(
+    { label: "GET /dashboard (signed in)", url: `${ctx.app.url}/dashboard`, headers: { cookie: ctx.aliceCookie }, serverPid: ctx.app.serverPid },
+    { label: `GET ${DASHBOARD_TWIN_PATH} (anonymous)`, url: `${ctx.app.url}${DASHBOARD_TWIN_PATH}`, headers: twinHeaders, serverPid: ctx.app.serverPid },
+    ctx.settings,
+  );
+  const sizes = {
+    dashboardBodyBytes: dashboard.bodyBytes,
+    twinBodyBytes: twin.bodyBytes,
+    dashboardHeaderBytes: dashboard.headerBytes,
+    twinHeaderBytes: twin.headerBytes,
+    dashboardSetsCookies: dashboard.setsCookies,
+  };
+  const row = ratioRow("1b", "Page overhead: /dashboard ÷ its public twin", pageComparison, TARGETS.pageOverhead, sizes);
+  row.note =
+    `/dashboard sends ${kB(dashboard.bodyBytes)} of HTML, its twin ${kB(twin.bodyBytes)} (uncompressed). The twin is the bench's own public ` +
+    "route (bench/dashboard-twin/): the same view (components/dashboard-view.tsx) and the same signed-in header under the same kind of " +
+    "segment, rendered per request for a fixed person. Both go through the proxy; the difference is the proxy's session gate and the session checks.";
+  return row;
+}
+
+export const authOverhead: Scenario = {
+  id: "1",
+  name: "auth overhead",
+  run: async (ctx) => [...(await apiOverhead(ctx)), await pageOverhead(ctx)],
+};

@@ -1,0 +1,111 @@
+/** What every scenario gets (the context), and the helpers they share: plain requests, rows, a pool. */
+import { request as httpRequest } from "node:http";
+
+import type { BuildInfo } from "../lib/build";
+import type { PairedComparison } from "../lib/load";
+import type { Settings } from "../lib/options";
+import type { Row, Status } from "../lib/report";
+import type { App, Idp } from "../lib/servers";
+
+export interface Context {
+  settings: Settings;
+  app: App;
+  appBuild: BuildInfo;
+  noProxyBuild: BuildInfo | undefined;
+  emptyProxyBuild: BuildInfo | undefined;
+  idp: Idp;
+  databaseUrl: string;
+  aliceCookie: string;
+}
+
+/** A scenario: its id (--only), its name, and what it measures. */
+export interface Scenario {
+  id: string;
+  name: string;
+  run(ctx: Context): Promise<Row[]>;
+}
+
+export interface Raw {
+  status: number;
+  headerBytes: number;
+  bodyBytes: number;
+  body: string;
+  location: string | undefined;
+  /** Names of the cookies the response sets. */
+  setsCookies: string[];
+}
+
+/** One plain HTTP request, uncompressed, to see exactly what the server sends. */
+export function raw(url: string, headers: Record<string, string> = {}): Promise<Raw> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers: { "accept-encoding": "identity", ...headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        const body = Buffer.concat(chunks);
+        // "Name: value\r\n" per header, plus the status line and the blank line, roughly.
+        const headerBytes = res.rawHeaders.reduce((sum, h) => sum + Buffer.byteLength(h) + 2, 0) + 19;
+        resolve({
+          status: res.statusCode ?? 0,
+          headerBytes,
+          bodyBytes: body.length,
+          body: body.toString("utf8"),
+          location: res.headers.location,
+          setsCookies: (res.headers["set-cookie"] ?? []).map((c) => c.slice(0, c.indexOf("="))),
+        });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.setTimeout(30_000, () => req.destroy(new Error(`timeout: ${url}`)));
+    req.end();
+  });
+}
+
+export const status = (pass: boolean): Status => (pass ? "pass" : "miss");
+
+export function ratioRow(id: string, scenario: string, comparison: PairedComparison, target: number, extra: Record<string, unknown> = {}): Row {
+  return {
+    id,
+    scenario,
+    // The target is on requests/s, as the issue defines it; the CPU ratio beside it is the same
+    // comparison measured as the server's own CPU per request, which other load disturbs far less.
+    figure: `${comparison.ratio.toFixed(3)}${comparison.cpuRatio === undefined ? "" : ` (CPU ${comparison.cpuRatio.toFixed(3)})`}`,
+    target: `≥ ${target.toFixed(2)}`,
+    status: status(comparison.ratio >= target),
+    details: {
+      ...extra,
+      cpuRatio: comparison.cpuRatio,
+      cpuRatiosPerRound: comparison.cpuRatios,
+      [`${comparison.a.label} rps (median)`]: comparison.a.medianRps,
+      [`${comparison.b.label} rps (median)`]: comparison.b.medianRps,
+      ratiosPerRound: comparison.ratios,
+      connections: comparison.connections,
+      secondsPerRun: comparison.secondsPerRun,
+      runs: { [comparison.a.label]: comparison.a.runs, [comparison.b.label]: comparison.b.runs },
+    },
+  };
+}
+
+/** A ratio shown for context (a floor, the same comparison with one cause taken out): no target. */
+export function reportedRatioRow(id: string, scenario: string, comparison: PairedComparison, note: string): Row {
+  return { ...ratioRow(id, scenario, comparison, 0), target: "(reported)", status: "reported", note };
+}
+
+export async function pool<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<{ results: T[]; errors: string[] }> {
+  const results: T[] = [];
+  const errors: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        try {
+          results.push(await task(i));
+        } catch (error) {
+          errors.push(`#${i}: ${(error as Error).message}`);
+        }
+      }
+    }),
+  );
+  return { results, errors };
+}

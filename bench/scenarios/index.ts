@@ -1,0 +1,13 @@
+/** Every scenario, in the order a run measures them. */
+import { authOverhead } from "./auth-overhead";
+import { clientWeightScenario } from "./client-weight";
+import { firstLogins } from "./first-logins";
+import type { Scenario } from "./helpers";
+import { memory } from "./memory";
+import { proxyOverhead } from "./proxy-overhead";
+import { refreshCoalescing } from "./refresh-coalescing";
+import { signInLatency } from "./sign-in-latency";
+
+export const SCENARIOS: readonly Scenario[] = [clientWeightScenario, authOverhead, memory, proxyOverhead, signInLatency, refreshCoalescing, firstLogins];
+
+export type { Context, Scenario } from "./helpers";
