@@ -15,7 +15,7 @@ export interface HealthDeps {
   /** Resolves when the database answers; rejects (or hangs) when it does not. */
   ping(): Promise<unknown>;
   details: boolean;
-  /** lib/app-session-cache.ts's state, shown with the details. */
+  /** The session cache's state (lib/services.ts `sessionCacheState`), shown with the details. */
   sessionCacheState(): string;
   now?: () => number;
 }

@@ -5,7 +5,7 @@
  *
  * Recognise them with the `is…` guards below, not `instanceof`: Next.js bundles pages, route
  * handlers and actions separately, so one process can hold several copies of these classes, and
- * the in-flight refreshes are shared per process (lib/provider-tokens.ts). An error made by one
+ * the in-flight refreshes are shared per process (lib/providers/tokens/service.ts). An error made by one
  * copy fails `instanceof` against another; its `name` (a string literal, so minification keeps it)
  * does not.
  */
