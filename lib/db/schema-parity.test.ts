@@ -129,7 +129,7 @@ describe.runIf(postgres)("migrations build the same schema on PGlite and Postgre
 
   it("describes what the migrations create (so an empty comparison cannot pass)", async () => {
     const description = await describeSchema(pgliteQuery);
-    for (const table of ["User", "Account", "Session", "VerificationToken", "_prisma_migrations"]) {
+    for (const table of ["User", "Account", "UserSession", "VerificationToken", "_prisma_migrations"]) {
       expect(description).toContain(`relation ${table} kind=r persistence=p rls=f`);
     }
     expect(description).toEqual(
