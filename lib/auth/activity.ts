@@ -47,6 +47,7 @@ const RESULT_LABELS: Record<SignInResult, string> = {
   invalid_response: "Failed: the provider's answer did not verify",
   account_not_linked: "Failed: the email belongs to another account",
   link_not_requested: "Failed: another account came back while signed in",
+  account_not_allowed: "Refused: this account may not sign in here",
   rate_limited: "Failed: too many attempts",
   provider_account_mismatch: "Failed: a different provider account",
   session_expired: "Failed: session expired",

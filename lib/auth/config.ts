@@ -6,7 +6,7 @@ import { describeAuthError, recordAuthError } from "@/lib/auth/errors";
 import { getEnv, type AppEnv } from "@/lib/config/env";
 import { IdTokenRejectedError, verifyIdTokenSignature } from "@/lib/auth/id-token";
 import { fetchWithTimeout } from "@/lib/providers/fetch";
-import { authjsProviders, idTokenIssuers, type IssuerFor } from "@/lib/providers/registry";
+import { authjsProviders, definitionOf, idTokenIssuers, providerById, type IssuerFor } from "@/lib/providers/registry";
 import { safeCallbackPath } from "@/lib/auth/redirects";
 import type { SessionPolicy } from "@/lib/config/session-policy";
 import { decodeSessionToken, encodeSessionToken } from "@/lib/session/token";
@@ -54,14 +54,19 @@ export function createAuthConfig(env: AppEnv, policy: SessionPolicy = env.sessio
     jwt: { encode: encodeSessionToken, decode: decodeSessionToken },
     pages: { signIn: "/login", error: "/login" },
     callbacks: {
-      // Runs after the code exchange and before any database write: a refused ID token creates
-      // no user, links no account and issues no session.
+      // Runs after the code exchange and before any database write: a refused ID token, or a
+      // person the provider's settings keep out (its `admit`), creates no user, links no account
+      // and issues no session.
       async signIn({ account }) {
-        const issuer = account ? issuers.get(account.provider) : undefined;
+        if (!account) return true;
+        const issuer = issuers.get(account.provider);
+        let idTokenClaims: Record<string, unknown> | undefined;
         if (issuer) {
-          if (typeof account?.id_token !== "string") throw new IdTokenRejectedError("the provider sent no ID token");
-          await verifyIdTokenSignature(account.id_token, issuer, verifyOptions);
+          if (typeof account.id_token !== "string") throw new IdTokenRejectedError("the provider sent no ID token");
+          idTokenClaims = await verifyIdTokenSignature(account.id_token, issuer, verifyOptions);
         }
+        const provider = providerById(env, account.provider);
+        if (provider) await definitionOf(provider).admit?.({ idTokenClaims, accessToken: account.access_token, fetch: fetchWithTimeout }, provider);
         return true;
       },
       jwt({ token, user, account }) {

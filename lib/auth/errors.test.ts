@@ -2,6 +2,7 @@ import { AccessDenied, CallbackRouteError, InvalidCheck, OAuthAccountNotLinked, 
 import { describe, expect, it } from "vitest";
 
 import { withAuthContext } from "@/lib/auth/request-context";
+import { AccountNotAllowedError } from "@/lib/providers/errors";
 import {
   describeAuthError,
   LinkNotRequestedError,
@@ -42,6 +43,13 @@ describe("signInErrorCode", () => {
   it("reports other provider errors without echoing them", () => {
     expect(signInErrorCode(callbackError(), "server_error")).toBe("provider_error");
     expect(signInErrorCode(callbackError(), null)).toBe("provider_error");
+  });
+
+  it("tells a person an operator's setting keeps out that their account is not allowed, not that they cancelled", () => {
+    // Auth.js wraps whatever the signIn callback throws in AccessDenied (its types admit only a string).
+    const refused = new (AccessDenied as unknown as new (cause: unknown) => Error)(new AccountNotAllowedError("google", "not a Workspace account"));
+    expect(signInErrorCode(refused)).toBe("account_not_allowed");
+    expect(SIGN_IN_ERRORS.account_not_allowed).not.toMatch(/Workspace|google/i);
   });
 
   it("treats a missing or foreign state, PKCE or nonce cookie as a stale attempt", () => {

@@ -36,6 +36,8 @@ export const SIGN_IN_ERRORS = {
   session_expired: "Your session has ended or is no longer valid. Please sign in again.",
   link_not_requested:
     "You are already signed in, so nothing was changed. To add another way to sign in, use Link on the Linked accounts page.",
+  account_not_allowed:
+    "This app only accepts accounts from certain organisations, and the account you chose is not one of them. Try again with another account.",
   rate_limited: "Too many attempts. Please wait a moment, then try again.",
   unavailable: "The service is briefly unavailable, so you are not signed in. Nothing is lost; please try again in a moment.",
   signin_failed: GENERIC_FAILURE,
@@ -137,6 +139,8 @@ export function signInErrorCode(error: unknown, providerError?: string | null): 
   for (const e of causeChain(error)) {
     const name = (e as { name?: string } | null)?.name;
     if (name === "IdTokenRejectedError" || name === "DiscoveryError" || name === "KeySetError") return "invalid_response";
+    // Thrown from the signIn callback, which Auth.js wraps in AccessDenied ("you cancelled").
+    if (name === "AccountNotAllowedError") return "account_not_allowed";
   }
   for (const e of causeChain(error)) {
     if (typeof e !== "object" || e === null) continue;

@@ -1,6 +1,6 @@
 import "server-only";
 
-import { errors, jwtVerify } from "jose";
+import { errors, jwtVerify, type JWTPayload } from "jose";
 
 import { discover } from "@/lib/providers/discovery";
 import { isProviderUnavailable } from "@/lib/providers/errors";
@@ -36,13 +36,15 @@ export interface IdTokenVerifyOptions {
   requireHttps?: boolean;
 }
 
-export async function verifyIdTokenSignature(idToken: string, expected: IdTokenIssuer, options: IdTokenVerifyOptions = {}): Promise<void> {
+/** The token's claims once its signature, issuer and audience check out. */
+export async function verifyIdTokenSignature(idToken: string, expected: IdTokenIssuer, options: IdTokenVerifyOptions = {}): Promise<JWTPayload> {
   const fetchImpl = options.fetch ?? fetch;
   try {
     const metadata = await discover(expected.issuer, { fetch: fetchImpl, requireHttps: options.requireHttps });
     if (!metadata.jwks_uri) throw new IdTokenRejectedError("discovery has no jwks_uri");
     const keys = providerKeySet(metadata.jwks_uri, fetchImpl);
-    await jwtVerify(idToken, keys, { issuer: metadata.issuer, audience: expected.clientId, algorithms: ID_TOKEN_ALGORITHMS });
+    const { payload } = await jwtVerify(idToken, keys, { issuer: metadata.issuer, audience: expected.clientId, algorithms: ID_TOKEN_ALGORITHMS });
+    return payload;
   } catch (error) {
     // A provider that does not answer is not a forged token: the person is told to try again.
     if (error instanceof IdTokenRejectedError || isProviderUnavailable(error)) throw error;

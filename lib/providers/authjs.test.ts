@@ -62,7 +62,8 @@ afterEach(() => {
 });
 
 describe("Google authorization request (offline)", () => {
-  const env = envWith({ AUTH_GOOGLE_ID: "google-client-id.apps.googleusercontent.com", AUTH_GOOGLE_SECRET: "google-secret" });
+  const GOOGLE = { AUTH_GOOGLE_ID: "google-client-id.apps.googleusercontent.com", AUTH_GOOGLE_SECRET: "google-secret" };
+  const env = envWith(GOOGLE);
 
   it("goes to Google's authorization endpoint with our client id, redirect URI and scopes", async () => {
     const { url } = await startSignIn(env, "google");
@@ -96,6 +97,12 @@ describe("Google authorization request (offline)", () => {
     for (const param of ["code_challenge", "state", "nonce"]) {
       expect(first.get(param)).not.toBe(second.get(param));
     }
+  });
+
+  it("sends AUTH_GOOGLE_HOSTED_DOMAIN as the hd hint only when it is set", async () => {
+    expect((await startSignIn(env, "google")).url.searchParams.has("hd")).toBe(false);
+    const workspace = envWith({ ...GOOGLE, AUTH_GOOGLE_HOSTED_DOMAIN: "example.com" });
+    expect((await startSignIn(workspace, "google")).url.searchParams.get("hd")).toBe("example.com");
   });
 
   it("talks to nothing but Google's discovery document before the redirect", async () => {

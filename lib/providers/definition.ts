@@ -29,6 +29,16 @@ export interface ProviderConfig {
   issuer?: string;
   /** Whether an address sent without `email_verified` counts as verified (lib/providers/profile.ts). */
   trustEmail: boolean;
+  /** Google: the one Workspace domain whose accounts may sign in (AUTH_GOOGLE_HOSTED_DOMAIN). */
+  hostedDomain?: string;
+}
+
+/** What a provider's `admit` check is shown of a sign-in, after the code exchange and before any write. */
+export interface SignInAttempt {
+  /** The ID token's claims, its signature, issuer and audience verified; none for plain OAuth 2.0. */
+  idTokenClaims: Record<string, unknown> | undefined;
+  accessToken: string | undefined;
+  fetch: typeof fetch;
 }
 
 export interface ReadContext {
@@ -62,6 +72,11 @@ export interface ProviderDefinition {
   read(source: EnvSource, context: ReadContext): ProviderConfig | undefined;
   /** The provider as Auth.js runs it for a sign-in. */
   authjs(config: ProviderConfig, context: AuthjsContext): AuthjsProvider;
+  /**
+   * Refuses a person the operator's settings keep out (a Workspace domain, an organisation) by
+   * throwing AccountNotAllowedError (lib/providers/errors.ts); nothing is stored for them.
+   */
+  admit?(attempt: SignInAttempt, config: ProviderConfig): Promise<void>;
   /** What the provider says about a person, as we store it. */
   profile(claims: Record<string, unknown>, config: ProviderConfig): StoredProfile;
   /** Fixed endpoints; without them the provider is discovered from its issuer. */

@@ -63,6 +63,21 @@ export class NotConnectedError extends Error {
   }
 }
 
+/**
+ * The provider vouched for the person, but the operator admits only some of its accounts (a Google
+ * Workspace domain, GitHub organisations, Entra tenants). `detail` is for the log only: the
+ * person is told no more than that this account may not sign in here.
+ */
+export class AccountNotAllowedError extends Error {
+  override name = "AccountNotAllowedError";
+  constructor(
+    readonly provider: string,
+    detail: string,
+  ) {
+    super(`${provider}: account not allowed (${detail})`);
+  }
+}
+
 export const isProviderUnavailable = guard<ProviderUnavailableError>("ProviderUnavailableError");
 export const isInvalidGrant = guard<InvalidGrantError>("InvalidGrantError");
 export const isAccessTokenRejected = guard<AccessTokenRejectedError>("AccessTokenRejectedError");
