@@ -123,6 +123,12 @@ describe("GitHub authorization request (offline)", () => {
     expect(url.searchParams.get("state")).toBeTruthy();
     expect(requested).toEqual([]);
   });
+
+  it("asks for read:org only when AUTH_GITHUB_ALLOWED_ORGS needs membership checked", async () => {
+    const env = envWith({ AUTH_GITHUB_ID: "gh-client", AUTH_GITHUB_SECRET: "gh-secret", AUTH_GITHUB_ALLOWED_ORGS: "acme-corp" });
+    const { url } = await startSignIn(env, "github");
+    expect(url.searchParams.get("scope")).toBe("read:user user:email read:org");
+  });
 });
 
 describe("the provider's discovery document", () => {

@@ -182,16 +182,16 @@ describe("userinfo, revocation and end-session", () => {
 
   it("revokes with token and token_type_hint (RFC 7009) and client authentication", async () => {
     const { fetchStub, seen } = oidcProvider(() => new Response(null, { status: 200 }));
-    expect(await createProviderClient(OIDC, fetchStub).revoke("rt-1", "refresh_token")).toBe(true);
+    expect(await createProviderClient(OIDC, fetchStub).revoke({ accessToken: "at-1", refreshToken: "rt-1" })).toBe("refresh_token");
     const post = seen.at(-1)!;
     expect(post.url).toBe(`${ISSUER}/revoke`);
     expect(post.headers.get("authorization")).toBe(clientSecretBasic("client-1", "s3cret"));
     expect(Object.fromEntries(new URLSearchParams(post.body))).toEqual({ token: "rt-1", token_type_hint: "refresh_token" });
   });
 
-  it("a provider without a revocation endpoint (GitHub) answers false without a request", async () => {
+  it("a provider with no way to revoke answers null without a request", async () => {
     const { fetchStub, seen } = stubFetch(() => json({}));
-    expect(await createProviderClient(GITHUB, fetchStub).revoke("gho_x", "access_token")).toBe(false);
+    expect(await createProviderClient({ ...GITHUB, revokeGrant: undefined }, fetchStub).revoke({ accessToken: "gho_x", refreshToken: null })).toBeNull();
     expect(seen).toEqual([]);
   });
 

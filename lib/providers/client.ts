@@ -33,6 +33,8 @@ export interface ProviderClientConfig {
   requireHttps?: boolean;
   /** A userinfo request of the provider's own (GitHub's address comes from its emails API). */
   userinfo?(accessToken: string, fetchImpl: typeof fetch): Promise<Record<string, unknown>>;
+  /** Ends the grant the provider's own way instead of RFC 7009 (GitHub, with the access token). */
+  revokeGrant?(accessToken: string, fetchImpl: typeof fetch): Promise<void>;
   /** The provider's claims about a person, as stored (its definition's mapping, lib/providers/profile.ts). */
   profile(claims: Record<string, unknown>): StoredProfile;
 }
@@ -55,8 +57,12 @@ export interface ProviderClient {
   endpoints(): Promise<ProviderEndpoints>;
   /** Spends `refreshToken`. `subject` is the account's providerAccountId (checked against a new ID token). */
   refresh(refreshToken: string, subject: string): Promise<RefreshedTokens>;
-  /** False when the provider has no RFC 7009 endpoint; throws ProviderUnavailableError when it fails. */
-  revoke(token: string, hint: "refresh_token" | "access_token"): Promise<boolean>;
+  /**
+   * Ends the grant: the provider's own way, else RFC 7009 on the refresh token (the access token
+   * without one). Says what was revoked, null when the provider offers no way; throws
+   * ProviderUnavailableError when it fails.
+   */
+  revoke(tokens: { accessToken: string | null; refreshToken: string | null }): Promise<"grant" | "refresh_token" | "access_token" | null>;
   /** The provider's claims about the person; throws AccessTokenRejectedError on 401. */
   userinfo(accessToken: string): Promise<Record<string, unknown>>;
   /** Null when the provider offers no end-session endpoint. */
@@ -192,14 +198,20 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
       };
     },
 
-    async revoke(value, hint) {
+    async revoke({ accessToken, refreshToken }) {
+      if (config.revokeGrant) {
+        if (!accessToken) return null;
+        await config.revokeGrant(accessToken, fetchImpl);
+        return "grant";
+      }
       const { revocation } = await endpoints();
-      if (!revocation) return false;
+      const [value, hint] = refreshToken ? [refreshToken, "refresh_token" as const] : [accessToken, "access_token" as const];
+      if (!revocation || !value) return null;
       const response = await clientPost(revocation, { token: value, token_type_hint: hint }, "revocation");
       // RFC 7009 §2.2: 200 also for a token the provider no longer knows; anything else is a failure.
       if (response.status !== 200) throw new ProviderUnavailableError(provider, `revocation: HTTP ${response.status}`);
       await response.body?.cancel();
-      return true;
+      return hint;
     },
 
     async userinfo(accessToken) {

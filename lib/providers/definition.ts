@@ -31,6 +31,8 @@ export interface ProviderConfig {
   trustEmail: boolean;
   /** Google: the one Workspace domain whose accounts may sign in (AUTH_GOOGLE_HOSTED_DOMAIN). */
   hostedDomain?: string;
+  /** GitHub: the organisations whose members may sign in (AUTH_GITHUB_ALLOWED_ORGS). */
+  allowedOrgs?: readonly string[];
 }
 
 /** What a provider's `admit` check is shown of a sign-in, after the code exchange and before any write. */
@@ -83,6 +85,8 @@ export interface ProviderDefinition {
   endpoints?: FixedEndpoints;
   /** A userinfo request of its own (GitHub: the address from its emails API). */
   userinfo?(accessToken: string, fetchImpl: typeof fetch): Promise<Record<string, unknown>>;
+  /** Ends the grant its own way instead of RFC 7009 (GitHub: deletes the app's authorization). */
+  revokeGrant?(accessToken: string, config: ProviderConfig, fetchImpl: typeof fetch): Promise<void>;
   /** The `iss` of its ID tokens as configured; none for plain OAuth 2.0. */
   idTokenIssuer(config: ProviderConfig): string | undefined;
   /** Where the sign-in form may send the browser (CSP form-action). */

@@ -131,6 +131,7 @@ export function providerClientConfigs(env: ProvidersOf): ProviderClientConfig[] 
       issuer: definition.endpoints ? undefined : config.issuer,
       requireHttps: env.mode === "production",
       userinfo: definition.userinfo,
+      revokeGrant: definition.revokeGrant && ((accessToken, fetchImpl) => definition.revokeGrant!(accessToken, config, fetchImpl)),
       profile: (claims) => definition.profile(claims, config),
     };
   });

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 
 import { AppClient, TEST_APP, testAuthConfigFor } from "@/test/support/auth-client";
 import { createTestDatabase, type TestDatabase } from "@/test/support/database";
-import { verifiedGitHubEmail } from "@/lib/providers/definitions/github";
+import { github, verifiedGitHubEmail } from "@/lib/providers/definitions/github";
 import { PROVIDER_TIMEOUT_MS } from "@/lib/providers/fetch";
 import { createTokenKeyring } from "@/lib/encryption/keyring";
 
@@ -101,4 +101,104 @@ describe("signing in with GitHub", () => {
       expect(await database.db.user.count()).toBe(0);
     });
   }
+});
+
+describe("GitHub's definition", () => {
+  const problemsOf = () => ({ errors: [] as string[], warnings: [] as string[] });
+  const CLIENT = { AUTH_GITHUB_ID: "Iv1.client", AUTH_GITHUB_SECRET: "github-secret" };
+
+  function configWith(extra: Record<string, string> = {}) {
+    const problems = problemsOf();
+    const config = github.read({ ...CLIENT, ...extra }, { mode: "production", problems, configured: [] });
+    return { config, problems };
+  }
+
+  /** GitHub's membership API at the HTTP edge: `answers` by organisation. */
+  function membershipApi(answers: Record<string, Response | Error>) {
+    const seen: string[] = [];
+    const fetchStub: typeof fetch = async (input, init) => {
+      const url = String(input);
+      seen.push(`${init?.method ?? "GET"} ${url} ${new Headers(init?.headers).get("authorization")}`);
+      const org = /\/user\/memberships\/orgs\/([^/]+)$/.exec(url)?.[1] ?? "";
+      const answer = answers[org] ?? Response.json({ message: "Not Found" }, { status: 404 });
+      if (answer instanceof Error) throw answer;
+      return answer;
+    };
+    return { fetchStub, seen };
+  }
+
+  it("reads AUTH_GITHUB_ALLOWED_ORGS as lower-case logins and refuses anything else at start", () => {
+    expect(configWith({ AUTH_GITHUB_ALLOWED_ORGS: " Acme-Corp , other " }).config?.allowedOrgs).toEqual(["acme-corp", "other"]);
+    expect(configWith().config?.allowedOrgs).toBeUndefined();
+    for (const bad of ["https://github.com/acme", "acme corp", "-acme", "acme/team"]) {
+      const { config, problems } = configWith({ AUTH_GITHUB_ALLOWED_ORGS: bad });
+      expect(config).toBeUndefined();
+      expect(problems.errors.join("\n")).toMatch(/AUTH_GITHUB_ALLOWED_ORGS must list organisation logins/);
+    }
+    const problems = problemsOf();
+    github.read({ AUTH_GITHUB_ALLOWED_ORGS: "acme" }, { mode: "production", problems, configured: [] });
+    expect(problems.errors.join("\n")).toMatch(/AUTH_GITHUB_ALLOWED_ORGS is set but GitHub is not configured/);
+  });
+
+  it("admits an active member of any allowed organisation, asking with the person's token", async () => {
+    const { config } = configWith({ AUTH_GITHUB_ALLOWED_ORGS: "acme-corp,other" });
+    const { fetchStub, seen } = membershipApi({ other: Response.json({ state: "active", role: "member" }) });
+    await expect(github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!)).resolves.toBeUndefined();
+    expect(seen).toEqual([
+      "GET https://api.github.com/user/memberships/orgs/acme-corp Bearer gho_person",
+      "GET https://api.github.com/user/memberships/orgs/other Bearer gho_person",
+    ]);
+  });
+
+  it("refuses a pending invitation, a non-member (404) and an organisation that hides itself from the app (403)", async () => {
+    const { config } = configWith({ AUTH_GITHUB_ALLOWED_ORGS: "acme-corp" });
+    for (const answer of [
+      Response.json({ state: "pending", role: "member" }),
+      Response.json({ message: "Not Found" }, { status: 404 }),
+      Response.json({ message: "Resource not accessible by integration" }, { status: 403 }),
+    ]) {
+      const { fetchStub } = membershipApi({ "acme-corp": answer });
+      await expect(github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!)).rejects.toMatchObject({
+        name: "AccountNotAllowedError",
+      });
+    }
+  });
+
+  it("reports a GitHub that fails (5xx, unreachable) as unavailable, not as 'not allowed'", async () => {
+    const { config } = configWith({ AUTH_GITHUB_ALLOWED_ORGS: "acme-corp" });
+    for (const answer of [new Response("oops", { status: 502 }), new TypeError("fetch failed")]) {
+      const { fetchStub } = membershipApi({ "acme-corp": answer });
+      await expect(github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!)).rejects.toMatchObject({
+        name: "ProviderUnavailableError",
+      });
+    }
+  });
+
+  it("admits everyone GitHub signs in when no organisation is set, without asking GitHub anything", async () => {
+    const { config } = configWith();
+    const { fetchStub, seen } = membershipApi({});
+    await expect(github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!)).resolves.toBeUndefined();
+    expect(seen).toEqual([]);
+  });
+
+  it("revokes by deleting the app's authorization with the client's Basic credentials and the access token", async () => {
+    const { config } = configWith();
+    const requests: { url: string; method: string | undefined; authorization: string | null; body: unknown }[] = [];
+    const answer = (status: number): typeof fetch => async (input, init) => {
+      requests.push({ url: String(input), method: init?.method, authorization: new Headers(init?.headers).get("authorization"), body: JSON.parse(String(init?.body)) });
+      return new Response(null, { status });
+    };
+    await github.revokeGrant!("gho_person", config!, answer(204));
+    expect(requests).toEqual([
+      {
+        url: "https://api.github.com/applications/Iv1.client/grant",
+        method: "DELETE",
+        authorization: `Basic ${Buffer.from("Iv1.client:github-secret").toString("base64")}`,
+        body: { access_token: "gho_person" },
+      },
+    ]);
+    // Already gone is done; anything else is a failure the sign-out logs.
+    await expect(github.revokeGrant!("gho_person", config!, answer(404))).resolves.toBeUndefined();
+    await expect(github.revokeGrant!("gho_person", config!, answer(500))).rejects.toMatchObject({ name: "ProviderUnavailableError" });
+  });
 });

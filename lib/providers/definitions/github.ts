@@ -1,9 +1,9 @@
 import { customFetch } from "@auth/core";
 import GitHub from "@auth/core/providers/github";
 
-import { clientPair } from "@/lib/config/variables";
-import type { ProviderDefinition } from "@/lib/providers/definition";
-import { AccessTokenRejectedError, ProviderUnavailableError } from "@/lib/providers/errors";
+import { clientPair, value } from "@/lib/config/variables";
+import type { ProviderConfig, ProviderDefinition } from "@/lib/providers/definition";
+import { AccessTokenRejectedError, AccountNotAllowedError, ProviderUnavailableError } from "@/lib/providers/errors";
 import { fetchWithTimeout } from "@/lib/providers/fetch";
 import { profileFromGitHubUser } from "@/lib/providers/profile";
 
@@ -94,22 +94,89 @@ export async function fetchGitHubUser(accessToken: string, options: { fetch: typ
 }
 
 /**
- * GitHub (OAuth 2.0, not OpenID Connect: no ID token, no discovery, no RFC 7009 revocation; its
- * grant-deletion API is a different thing, so sign-out only forgets the token).
+ * With AUTH_GITHUB_ALLOWED_ORGS, a person is admitted when GitHub says their membership of one of
+ * the organisations is active (a pending invitation is not membership). It needs the `read:org`
+ * scope, asked for only then. 404 is "not a member"; 403 means the organisation restricts what
+ * OAuth apps may see, which admits nobody either.
+ * https://docs.github.com/en/rest/orgs/members#get-an-organization-membership-for-the-authenticated-user
+ */
+async function checkMembership(accessToken: string, orgs: readonly string[], fetchImpl: typeof fetch): Promise<void> {
+  for (const org of orgs) {
+    const response = await get(fetchImpl, `${GITHUB_API}/user/memberships/orgs/${encodeURIComponent(org)}`, accessToken, "membership");
+    if (response.status >= 500 || response.status === 429) {
+      await response.body?.cancel();
+      throw new ProviderUnavailableError("github", `membership: HTTP ${response.status}`);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      continue;
+    }
+    const membership = (await json(response, "membership")) as { state?: unknown } | null;
+    if (membership?.state === "active") return;
+  }
+  throw new AccountNotAllowedError("github", "not an active member of an allowed organisation");
+}
+
+/**
+ * GitHub has no RFC 7009 endpoint: deleting the app's authorization (with the client's credentials
+ * and the access token) ends every token of the grant. 404 means the token is already gone.
+ * https://docs.github.com/en/rest/apps/oauth-applications#delete-an-app-authorization
+ */
+async function deleteGrant(accessToken: string, config: ProviderConfig, fetchImpl: typeof fetch): Promise<void> {
+  const url = `${GITHUB_API}/applications/${encodeURIComponent(config.clientId)}/grant`;
+  let response: Response;
+  try {
+    response = await fetchImpl(url, {
+      method: "DELETE",
+      headers: {
+        ...headers(accessToken),
+        authorization: `Basic ${Buffer.from(`${config.clientId}:${config.clientSecret}`).toString("base64")}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ access_token: accessToken }),
+      redirect: "manual",
+      cache: "no-store",
+    });
+  } catch (error) {
+    throw new ProviderUnavailableError("github", "grant deletion: unreachable", { cause: error });
+  }
+  await response.body?.cancel();
+  if (response.status !== 204 && response.status !== 404) throw new ProviderUnavailableError("github", `grant deletion: HTTP ${response.status}`);
+}
+
+const ORG = /^[a-z0-9](?:[a-z0-9-]{0,38})$/;
+
+/**
+ * GitHub (OAuth 2.0, not OpenID Connect: no ID token, no discovery, no RFC 7009 revocation).
+ * Its tokens may never expire, or (with expiring user tokens enabled for the app) expire with a
+ * refresh token that each refresh replaces; lib/providers/tokens/ handles both.
  * https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
  */
 export const github: ProviderDefinition = {
   kind: "github",
-  variables: ["AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET"],
+  variables: ["AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET", "AUTH_GITHUB_ALLOWED_ORGS"],
   read(source, { problems }) {
     const client = clientPair(source, "AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET", problems);
-    return client && { id: "github", kind: "github", name: "GitHub", mark: "github", ...client, trustEmail: false };
+    const orgs = value(source, "AUTH_GITHUB_ALLOWED_ORGS")
+      ?.split(",")
+      .map((org) => org.trim().toLowerCase())
+      .filter(Boolean);
+    const bad = orgs?.filter((org) => !ORG.test(org)) ?? [];
+    if (bad.length > 0) {
+      problems.errors.push(`AUTH_GITHUB_ALLOWED_ORGS must list organisation logins separated by commas (not "${bad[0]}").`);
+      return undefined;
+    }
+    if (orgs?.length && !client) problems.errors.push("AUTH_GITHUB_ALLOWED_ORGS is set but GitHub is not configured: set AUTH_GITHUB_ID and AUTH_GITHUB_SECRET.");
+    const allowedOrgs = orgs?.length ? orgs : undefined;
+    return client && { id: "github", kind: "github", name: "GitHub", mark: "github", ...client, trustEmail: false, allowedOrgs };
   },
   authjs(config) {
     return GitHub({
       clientId: config.clientId,
       clientSecret: config.clientSecret,
       checks: ["pkce", "state"],
+      // read:org only when membership must be checked: ask for no more than the app uses.
+      authorization: { params: { scope: config.allowedOrgs ? "read:user user:email read:org" : "read:user user:email" } },
       // Auth.js's own request has no timeout and takes an unverified address (fetchGitHubUser above).
       userinfo: {
         url: `${GITHUB_API}/user`,
@@ -119,8 +186,12 @@ export const github: ProviderDefinition = {
       [customFetch]: fetchWithTimeout,
     });
   },
+  async admit({ accessToken, fetch: fetchImpl }, config) {
+    if (config.allowedOrgs) await checkMembership(accessToken ?? "", config.allowedOrgs, fetchImpl);
+  },
   profile: (claims) => profileFromGitHubUser(claims),
   userinfo: (accessToken, fetchImpl) => fetchGitHubUser(accessToken, { fetch: fetchImpl }),
+  revokeGrant: deleteGrant,
   endpoints: {
     issuer: undefined,
     token: "https://github.com/login/oauth/access_token",

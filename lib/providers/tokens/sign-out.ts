@@ -7,8 +7,9 @@ import type { TokenKeyring } from "@/lib/encryption/keyring";
 
 /**
  * Signing out also ends what the app holds at the provider: the stored tokens are forgotten and the
- * refresh token is revoked (RFC 7009), so a copy of the database taken later, or a session in
- * another browser, cannot keep using the person's provider access after they left.
+ * grant is ended (RFC 7009 on the refresh token, or the provider's own way), so a copy of the
+ * database taken later, or a session in another browser, cannot keep using the person's provider
+ * access after they left.
  *
  * Nothing here may keep someone signed in: every failure (provider down, database hiccup) is
  * logged and sign-out goes on.
@@ -33,16 +34,11 @@ export async function endProviderGrant(deps: ProviderSignOutDeps, userId: string
       const tokens = await readAccountTokens(deps.db, keyring, userId, provider);
       if (!tokens) return { idToken: null };
       if (!(await forgetTokens(deps.db, tokens.key, tokens.version))) continue;
-      const revocable = tokens.refreshToken
-        ? { value: tokens.refreshToken, hint: "refresh_token" as const }
-        : tokens.accessToken
-          ? { value: tokens.accessToken, hint: "access_token" as const }
-          : null;
       const client = deps.client(provider);
-      if (revocable && client) {
+      if (client && (tokens.refreshToken || tokens.accessToken)) {
         try {
-          const revoked = await client.revoke(revocable.value, revocable.hint);
-          log.info(`[sign-out] ${provider}: ${revoked ? `${revocable.hint} revoked` : "no revocation endpoint; token forgotten"}`);
+          const revoked = await client.revoke({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
+          log.info(`[sign-out] ${provider}: ${revoked ? `${revoked} revoked` : "no revocation endpoint; token forgotten"}`);
         } catch (error) {
           log.warn(`[sign-out] ${provider}: revocation failed, token forgotten anyway: ${(error as Error)?.message}`);
         }
