@@ -59,6 +59,18 @@ export function GitHubMark() {
   );
 }
 
+/** Microsoft's four squares (its sign-in button guidelines' logo). */
+export function MicrosoftMark() {
+  return (
+    <Svg viewBox="0 0 21 21" className="icon provider-mark">
+      <path fill="#F25022" d="M1 1h9v9H1z" />
+      <path fill="#7FBA00" d="M11 1h9v9h-9z" />
+      <path fill="#00A4EF" d="M1 11h9v9H1z" />
+      <path fill="#FFB900" d="M11 11h9v9h-9z" />
+    </Svg>
+  );
+}
+
 /** The OpenID mark's shape: an upright bar with an arc around it. */
 export function OpenIdMark() {
   return (
@@ -92,6 +104,8 @@ export function ProviderMark({ mark }: { mark: ProviderMarkName | undefined }) {
       return <GoogleMark />;
     case "github":
       return <GitHubMark />;
+    case "microsoft":
+      return <MicrosoftMark />;
     case "dev-idp":
       return <DevIdpMark />;
     default:

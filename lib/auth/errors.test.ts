@@ -24,7 +24,8 @@ function networkFailure(code: string): TypeError {
 }
 
 function operationError(message: string, code: string): Error {
-  return Object.assign(new Error(message), { name: "OperationProcessingError", code });
+  // As a production build leaves it: the class name minified, the code intact.
+  return Object.assign(new Error(message), { name: "e_", code });
 }
 
 function callbackErrorForRoute(): Error {
@@ -67,7 +68,7 @@ describe("signInErrorCode", () => {
   it("refuses an answer that fails verification (wrong iss, bad ID token, replayed code)", () => {
     const iss = operationError('unexpected "iss" (issuer) response parameter value', "OAUTH_INVALID_RESPONSE");
     expect(signInErrorCode(callbackRouteError(iss))).toBe("invalid_response");
-    const grant = Object.assign(new Error("server responded with an error"), { name: "ResponseBodyError", error: "invalid_grant" });
+    const grant = Object.assign(new Error("server responded with an error"), { name: "rU", code: "OAUTH_RESPONSE_BODY_ERROR", error: "invalid_grant" });
     expect(signInErrorCode(callbackRouteError(grant))).toBe("invalid_response");
   });
 

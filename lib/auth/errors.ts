@@ -155,16 +155,14 @@ export function signInErrorCode(error: unknown, providerError?: string | null): 
     // The state/PKCE/nonce cookie is missing, expired or does not match: a stale tab, another
     // browser, or a forged callback (RFC 9700 §4.7).
     if (type === "InvalidCheck") return "state_mismatch";
-    if (name === "OperationProcessingError" && typeof message === "string" && message.includes('"state"')) {
-      return "state_mismatch";
-    }
-    if (name === "ResponseBodyError") return "invalid_response";
-    if (name === "OperationProcessingError") {
-      // A 5xx or non-JSON answer from discovery / the token endpoint is the provider failing.
-      return code === "OAUTH_RESPONSE_IS_NOT_CONFORM" || code === "OAUTH_RESPONSE_IS_NOT_JSON"
-        ? "provider_unreachable"
-        : "invalid_response";
-    }
+    // oauth4webapi's errors, known by their `code` (OAUTH_…): a production build minifies class names.
+    const oauthCode = typeof code === "string" && code.startsWith("OAUTH_") ? code : undefined;
+    if (oauthCode && typeof message === "string" && message.includes('"state"')) return "state_mismatch";
+    // An error response from the token endpoint (RFC 6749 §5.2): a spent or replayed code, a refused client.
+    if (oauthCode === "OAUTH_RESPONSE_BODY_ERROR") return "invalid_response";
+    // A 5xx or non-JSON answer from discovery / the token endpoint is the provider failing.
+    if (oauthCode === "OAUTH_RESPONSE_IS_NOT_CONFORM" || oauthCode === "OAUTH_RESPONSE_IS_NOT_JSON") return "provider_unreachable";
+    if (oauthCode) return "invalid_response";
   }
   return "signin_failed";
 }

@@ -1,8 +1,8 @@
 import "server-only";
 
-import { errors, jwtVerify, type JWTPayload } from "jose";
+import { decodeJwt, errors, jwtVerify, type JWTPayload } from "jose";
 
-import { discover } from "@/lib/providers/discovery";
+import { discover, expectedTokenIssuer } from "@/lib/providers/discovery";
 import { isProviderUnavailable } from "@/lib/providers/errors";
 import { providerKeySet } from "@/lib/providers/keys";
 
@@ -43,7 +43,11 @@ export async function verifyIdTokenSignature(idToken: string, expected: IdTokenI
     const metadata = await discover(expected.issuer, { fetch: fetchImpl, requireHttps: options.requireHttps });
     if (!metadata.jwks_uri) throw new IdTokenRejectedError("discovery has no jwks_uri");
     const keys = providerKeySet(metadata.jwks_uri, fetchImpl);
-    const { payload } = await jwtVerify(idToken, keys, { issuer: metadata.issuer, audience: expected.clientId, algorithms: ID_TOKEN_ALGORITHMS });
+    // The claims are read before the signature is checked only to pick the issuer a template names;
+    // jwtVerify then checks that very `iss` (and `tid` with it) under the signature.
+    const issuer = expectedTokenIssuer(metadata.issuer, decodeJwt(idToken));
+    if (!issuer) throw new IdTokenRejectedError("ID token refused: no tenant for the issuer template");
+    const { payload } = await jwtVerify(idToken, keys, { issuer, audience: expected.clientId, algorithms: ID_TOKEN_ALGORITHMS });
     return payload;
   } catch (error) {
     // A provider that does not answer is not a forged token: the person is told to try again.

@@ -4,7 +4,7 @@ import { customFetch } from "@auth/core";
 import type { OAuthConfig } from "@auth/core/providers";
 
 import type { AuthjsContext, ProviderConfig } from "@/lib/providers/definition";
-import { discoveryDocument, discoveryUrl } from "@/lib/providers/discovery";
+import { discoveryDocument, discoveryUrl, isIssuerTemplate } from "@/lib/providers/discovery";
 import { fetchWithTimeout } from "@/lib/providers/fetch";
 import type { StoredProfile } from "@/lib/providers/profile";
 
@@ -25,7 +25,12 @@ export function providerFetch(configuredIssuer: string, options: { requireHttps?
     const url = input instanceof Request ? input.url : String(input);
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     if (method !== "GET" || url !== documentUrl) return fetchWithTimeout(input, init);
-    const body = await discoveryDocument(configuredIssuer, { fetch: fetchWithTimeout, requireHttps: options.requireHttps });
+    let body = await discoveryDocument(configuredIssuer, { fetch: fetchWithTimeout, requireHttps: options.requireHttps });
+    const doc = JSON.parse(body) as { issuer: string };
+    // A multi-tenant Entra document names the template `…/{tenantid}/v2.0`; oauth4webapi wants the issuer
+    // it was given. The token's own tenant is checked after the code exchange (Auth.js re-discovers
+    // it for microsoft-entra-id, and lib/auth/id-token.ts verifies the token against it).
+    if (isIssuerTemplate(doc.issuer)) body = JSON.stringify({ ...doc, issuer: configuredIssuer });
     return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
   };
 }

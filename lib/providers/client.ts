@@ -3,7 +3,7 @@ import "server-only";
 import { decodeJwt } from "jose";
 
 import type { FixedEndpoints } from "@/lib/providers/definition";
-import { discover, type ProviderMetadata } from "@/lib/providers/discovery";
+import { discover, expectedTokenIssuer, type ProviderMetadata } from "@/lib/providers/discovery";
 import { AccessTokenRejectedError, InvalidGrantError, isProviderUnavailable, ProviderUnavailableError } from "@/lib/providers/errors";
 import type { StoredProfile } from "@/lib/providers/profile";
 import { expiresAtFrom } from "@/lib/providers/tokens/expiry";
@@ -179,14 +179,15 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
         // OIDC Core §12.2: a refreshed ID token must come from the same issuer, exactly as published,
         // and be about the same person. We only keep it as the logout hint, which the provider
         // verifies, so decoding (not verifying) is enough here.
-        let claims: { sub?: unknown; iss?: unknown } = {};
+        let claims: { sub?: unknown; iss?: unknown; tid?: unknown } = {};
         try {
           claims = decodeJwt(idToken);
         } catch {
           // an unreadable token matches nobody
         }
         if (claims.sub !== subject) throw new ProviderUnavailableError(provider, "token refresh: ID token is about someone else");
-        if (issuer !== undefined && claims.iss !== issuer) throw new ProviderUnavailableError(provider, "token refresh: ID token from another issuer");
+        const expectedIssuer = issuer === undefined ? undefined : expectedTokenIssuer(issuer, claims);
+        if (issuer !== undefined && (expectedIssuer === undefined || claims.iss !== expectedIssuer)) throw new ProviderUnavailableError(provider, "token refresh: ID token from another issuer");
       }
       return {
         accessToken,

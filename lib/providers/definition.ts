@@ -10,10 +10,10 @@ import type { StoredProfile } from "@/lib/providers/profile";
  * lists them; adding a provider is a file here, its entry there, and its test.
  */
 
-export type ProviderKind = "google" | "github" | "oidc" | "dev-idp";
+export type ProviderKind = "google" | "github" | "microsoft-entra-id" | "oidc" | "dev-idp";
 
 /** Which mark its button wears (components/icons.tsx). */
-export type ProviderMarkName = "google" | "github" | "dev-idp" | "openid";
+export type ProviderMarkName = "google" | "github" | "microsoft" | "dev-idp" | "openid";
 
 /** A provider the environment configured (lib/config/env.ts keeps them, in the login page's order). */
 export interface ProviderConfig {
@@ -33,6 +33,8 @@ export interface ProviderConfig {
   hostedDomain?: string;
   /** GitHub: the organisations whose members may sign in (AUTH_GITHUB_ALLOWED_ORGS). */
   allowedOrgs?: readonly string[];
+  /** Microsoft Entra ID: the tenants (ids) whose accounts may sign in (AUTH_MICROSOFT_ENTRA_ID_TENANTS). */
+  allowedTenants?: readonly string[];
 }
 
 /** What a provider's `admit` check is shown of a sign-in, after the code exchange and before any write. */

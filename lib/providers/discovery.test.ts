@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { checkMetadata, discover, discoveryUrl, forgetDiscovery, issuerMatches, knownPublishedIssuer } from "@/lib/providers/discovery";
+import { checkMetadata, discover, discoveryUrl, expectedTokenIssuer, forgetDiscovery, issuerMatches, knownPublishedIssuer } from "@/lib/providers/discovery";
 
 afterEach(() => forgetDiscovery());
 
@@ -15,6 +15,39 @@ describe("issuerMatches (OIDC Discovery §4.3, give or take the trailing slash)"
     for (const published of ["https://tenant.auth0.com//", "https://TENANT.auth0.com/", "https://tenant.auth0.com/x", "http://tenant.auth0.com/", "https://evil.example/"]) {
       expect(issuerMatches("https://tenant.auth0.com", published)).toBe(false);
     }
+  });
+});
+
+describe("issuer templates (Microsoft Entra ID's multi-tenant authorities)", () => {
+  const TEMPLATE = "https://login.microsoftonline.com/{tenantid}/v2.0";
+  const TID = "8f3c1d2e-5b6a-4c7d-9e8f-0a1b2c3d4e5f";
+
+  it("accepts the template only for a tenant alias in its place", () => {
+    expect(issuerMatches("https://login.microsoftonline.com/common/v2.0", TEMPLATE)).toBe(true);
+    expect(issuerMatches("https://login.microsoftonline.com/organizations/v2.0", TEMPLATE)).toBe(true);
+    for (const configured of [
+      `https://login.microsoftonline.com/${TID}/v2.0`,
+      "https://login.microsoftonline.com/v2.0",
+      "https://login.microsoftonline.com/common/x/v2.0",
+      "https://evil.example/common/v2.0",
+    ]) {
+      expect(issuerMatches(configured, TEMPLATE)).toBe(false);
+    }
+    expect(issuerMatches("https://login.microsoftonline.com/common/v2.0", "https://login.microsoftonline.com/{tenantid}/{tenantid}/v2.0")).toBe(false);
+  });
+
+  it("expects a token's iss to be the template filled with the token's own tid, a GUID and nothing else", () => {
+    expect(expectedTokenIssuer(TEMPLATE, { tid: TID })).toBe(`https://login.microsoftonline.com/${TID}/v2.0`);
+    for (const tid of [undefined, 42, "common", "../evil.example", `${TID}/x`]) expect(expectedTokenIssuer(TEMPLATE, { tid })).toBeUndefined();
+    // An ordinary issuer is expected as published, whatever the token says.
+    expect(expectedTokenIssuer("https://id.example/", { tid: TID })).toBe("https://id.example/");
+  });
+
+  it("gives Auth.js the configured issuer, not the template, once discovered", async () => {
+    const configured = "https://login.microsoftonline.com/common/v2.0";
+    const fetchStub = async () => Response.json({ issuer: TEMPLATE, token_endpoint: "https://login.microsoftonline.com/common/oauth2/v2.0/token" });
+    expect((await discover(configured, { fetch: fetchStub as typeof fetch })).issuer).toBe(TEMPLATE);
+    expect(knownPublishedIssuer(configured)).toBe(configured);
   });
 });
 

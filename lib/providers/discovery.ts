@@ -9,8 +9,9 @@ import { ProviderUnavailableError } from "@/lib/providers/errors";
  * Issuers are identifiers and are compared exactly as the provider publishes them (§4.3). The
  * configured issuer only says where to look: it may differ from the published one by a trailing
  * "/" (Auth0 and Authentik publish `https://tenant.example.com/`, people copy it without), and
- * nothing else. Every later comparison (the ID token's `iss`, a refreshed ID token, a logout
- * token's `iss`) uses the published value.
+ * nothing else, or (Microsoft Entra ID) be a tenant alias where the published issuer is a template.
+ * Every later comparison (the ID token's `iss`, a refreshed ID token, a logout token's `iss`) uses
+ * the published value (expectedTokenIssuer).
  */
 
 /** The fields we use; every endpoint is an absolute URL the provider published. */
@@ -40,9 +41,43 @@ export function discoveryUrl(issuer: string): string {
   return `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
 }
 
-/** §4.3, with one allowance: a configured issuer may lack or add the single trailing "/" the provider publishes. */
+/**
+ * Microsoft Entra ID's multi-tenant endpoints (`…/common/v2.0`, `…/organizations/v2.0`) publish their
+ * issuer as a template, `https://login.microsoftonline.com/{tenantid}/v2.0`, and each ID token names
+ * its own tenant in `tid`: the token's `iss` must be the template filled with that `tid`.
+ * https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#validate-the-issuer
+ */
+const TENANT_PLACEHOLDER = "{tenantid}";
+const TENANT_ALIASES = new Set(["common", "organizations", "consumers"]);
+
+/**
+ * §4.3, with two allowances: a configured issuer may lack or add the single trailing "/" the provider
+ * publishes, and a tenant alias (common, organizations, consumers) stands where a published template
+ * has `{tenantid}`.
+ */
 export function issuerMatches(configured: string, published: string): boolean {
-  return published === configured || published === `${configured}/` || `${published}/` === configured;
+  if (published === configured || published === `${configured}/` || `${published}/` === configured) return true;
+  const [before, after, ...rest] = published.split(TENANT_PLACEHOLDER);
+  if (before === undefined || after === undefined || rest.length > 0) return false;
+  if (!configured.startsWith(before) || !configured.endsWith(after) || configured.length <= before.length + after.length) return false;
+  return TENANT_ALIASES.has(configured.slice(before.length, configured.length - after.length));
+}
+
+export function isIssuerTemplate(published: string): boolean {
+  return published.includes(TENANT_PLACEHOLDER);
+}
+
+/**
+ * The `iss` a token from this provider must carry: the published issuer, or for a template the
+ * template filled with the token's own `tid` (which the token's signature covers). Undefined when a
+ * template meets a token without a usable `tid`: no issuer then matches.
+ */
+export function expectedTokenIssuer(published: string, claims: { tid?: unknown }): string | undefined {
+  if (!isIssuerTemplate(published)) return published;
+  const tid = claims.tid;
+  // A tenant id is a GUID; anything else (a path, another host) must not be spliced into an issuer.
+  if (typeof tid !== "string" || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tid)) return undefined;
+  return published.replace(TENANT_PLACEHOLDER, tid);
 }
 
 /** Plain http is acceptable only on this machine (the Dev IdP, tests); elsewhere codes and tokens would travel in clear. */
@@ -148,7 +183,9 @@ export async function discoveryDocument(configured: string, options: DiscoveryOp
 /** The issuer as published, if this process has discovered it (no network). */
 export function knownPublishedIssuer(configured: string): string | undefined {
   for (const [key, entry] of cache.done) {
-    if (key.startsWith(`${configured}\0`) && Date.now() - entry.at < DISCOVERY_TTL_MS) return entry.metadata.issuer;
+    if (!key.startsWith(`${configured}\0`) || Date.now() - entry.at >= DISCOVERY_TTL_MS) continue;
+    // A template is no issuer to give Auth.js: it is given the configured one (lib/providers/authjs.ts).
+    return isIssuerTemplate(entry.metadata.issuer) ? configured : entry.metadata.issuer;
   }
   return undefined;
 }

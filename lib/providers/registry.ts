@@ -5,6 +5,7 @@ import type { AuthjsContext, ProviderConfig, ProviderDefinition } from "@/lib/pr
 import { devIdp } from "@/lib/providers/definitions/dev-idp";
 import { github } from "@/lib/providers/definitions/github";
 import { google } from "@/lib/providers/definitions/google";
+import { microsoftEntraId } from "@/lib/providers/definitions/microsoft-entra-id";
 import { oidc } from "@/lib/providers/definitions/oidc";
 import { discover, knownPublishedIssuer } from "@/lib/providers/discovery";
 import { fetchWithTimeout } from "@/lib/providers/fetch";
@@ -15,7 +16,7 @@ import type { ProviderClientConfig } from "@/lib/providers/client";
  * rest of the app asks about the configured ones. Each is described once, in
  * lib/providers/definitions/.
  */
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [google, github, oidc, devIdp];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [google, github, microsoftEntraId, oidc, devIdp];
 
 const byKind = new Map(PROVIDER_DEFINITIONS.map((definition) => [definition.kind, definition]));
 

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 
 import { AppClient, TEST_APP, testAuthConfigFor } from "@/test/support/auth-client";
 import { createTestDatabase, type TestDatabase } from "@/test/support/database";
-import { github, verifiedGitHubEmail } from "@/lib/providers/definitions/github";
+import { conformTokenError, github, verifiedGitHubEmail } from "@/lib/providers/definitions/github";
 import { PROVIDER_TIMEOUT_MS } from "@/lib/providers/fetch";
 import { createTokenKeyring } from "@/lib/encryption/keyring";
 
@@ -126,6 +126,14 @@ describe("GitHub's definition", () => {
     };
     return { fetchStub, seen };
   }
+
+  it("turns a token error GitHub sends with status 200 into the 400 error response RFC 6749 §5.2 describes", async () => {
+    const refused = await conformTokenError(Response.json({ error: "bad_verification_code", error_description: "The code passed is incorrect or expired." }));
+    expect(refused?.status).toBe(400);
+    expect(await refused?.json()).toMatchObject({ error: "bad_verification_code" });
+    expect(await conformTokenError(Response.json({ access_token: "gho_x", token_type: "bearer", scope: "" }))).toBeUndefined();
+    expect(await conformTokenError(new Response("access_token=gho_x", { status: 200 }))).toBeUndefined();
+  });
 
   it("reads AUTH_GITHUB_ALLOWED_ORGS as lower-case logins and refuses anything else at start", () => {
     expect(configWith({ AUTH_GITHUB_ALLOWED_ORGS: " Acme-Corp , other " }).config?.allowedOrgs).toEqual(["acme-corp", "other"]);

@@ -144,6 +144,19 @@ async function deleteGrant(accessToken: string, config: ProviderConfig, fetchImp
   if (response.status !== 204 && response.status !== 404) throw new ProviderUnavailableError("github", `grant deletion: HTTP ${response.status}`);
 }
 
+/**
+ * GitHub's token endpoint reports errors (`bad_verification_code`, `incorrect_client_credentials`)
+ * with status 200. Given as RFC 6749 §5.2 says (400), the sign-in fails as an error response from
+ * the provider, not as a token response without a token.
+ * https://docs.github.com/en/apps/oauth-apps/maintaining-oauth-apps/troubleshooting-oauth-app-access-token-request-errors
+ */
+export async function conformTokenError(response: Response): Promise<Response | undefined> {
+  if (response.status !== 200) return undefined;
+  const body = (await response.clone().json().catch(() => null)) as { error?: unknown } | null;
+  if (typeof body?.error !== "string") return undefined;
+  return Response.json(body, { status: 400, headers: { "cache-control": "no-store" } });
+}
+
 const ORG = /^[a-z0-9](?:[a-z0-9-]{0,38})$/;
 
 /**
@@ -177,6 +190,7 @@ export const github: ProviderDefinition = {
       checks: ["pkce", "state"],
       // read:org only when membership must be checked: ask for no more than the app uses.
       authorization: { params: { scope: config.allowedOrgs ? "read:user user:email read:org" : "read:user user:email" } },
+      token: { url: "https://github.com/login/oauth/access_token", conform: conformTokenError },
       // Auth.js's own request has no timeout and takes an unverified address (fetchGitHubUser above).
       userinfo: {
         url: `${GITHUB_API}/user`,
