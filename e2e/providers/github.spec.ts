@@ -153,7 +153,7 @@ test.describe("any GitHub account", () => {
     }
   });
 
-  test("a person signed in with the Dev IdP links GitHub from /settings/accounts, then unlinks it", async ({ browser }) => {
+  test("a person signed in with the Dev IdP links GitHub from /settings/accounts, then unlinks it, which deletes the grant at GitHub", async ({ browser }) => {
     const page = await newPage(browser);
     await signInWithDevIdp(page, USERS.alice, `${instance!.url}/login`);
     await page.goto(`${instance!.url}/settings/accounts`);
@@ -162,9 +162,12 @@ test.describe("any GitHub account", () => {
     await page.getByRole("button", { name: "Authorize as mojombo" }).click();
     await expect(page).toHaveURL(/\/settings\/accounts\?notice=linked/);
     expect((await me(page)).providers.sort()).toEqual(["dev-idp", "github"]);
+    github.resetStats();
     await page.getByRole("button", { name: "Unlink GitHub", exact: true }).click();
     await expect(page.getByRole("main").getByRole("status")).toContainText("GitHub is unlinked");
     expect((await me(page)).providers).toEqual(["dev-idp"]);
+    // Unlinked here, and the app's authorization deleted at GitHub.
+    expect(github.stats.grant_deleted).toBe(1);
   });
 });
 

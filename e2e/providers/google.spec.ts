@@ -5,6 +5,7 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { GOOGLE_ACCOUNTS, startGoogleEmulator, type GoogleAccount, type GoogleEmulator } from "../../test/emulators/google";
 import { routeToEmulators, startEmulatedInstance } from "../support/emulated-providers";
 import type { SecurityInstance } from "../support/security-instance";
+import { signIn as signInWithDevIdp, USERS } from "../support/dev-idp";
 import { signOutFromHeader } from "../support/sign-out";
 import { EXTRA_APP_URLS, IDP_ACCESS_TOKEN_TTL, REFRESH_DUE_AFTER_MS } from "../support/stack";
 
@@ -131,6 +132,30 @@ test.describe("any Google account", () => {
     await page.goto(`${instance!.url}/dashboard`);
     await signOutFromHeader(page, instance!.url);
     await expect.poll(() => google.stats.revoke ?? 0).toBe(1);
+  });
+
+  test("a person signed in with the Dev IdP links Google from /settings/accounts, signs in with it, then unlinks it, which revokes the grant at Google", async ({ browser }) => {
+    const context = await browser.newContext();
+    await routeToEmulators(context, google);
+    const page = await context.newPage();
+    await signInWithDevIdp(page, USERS.bob, `${instance!.url}/login`);
+    const bob = await me(page);
+    await page.goto(`${instance!.url}/settings/accounts`);
+    await page.getByRole("button", { name: "Link Google", exact: true }).click();
+    await page.waitForURL((url) => url.origin === "https://accounts.google.com");
+    // Nobody here has signed in with this account: one that has a user of its own is never linked to another.
+    await page.getByRole("button", { name: GOOGLE_ACCOUNTS.mallory.name }).click();
+    await expect(page).toHaveURL(/\/settings\/accounts\?notice=linked/);
+    expect((await me(page)).providers.sort()).toEqual(["dev-idp", "google"]);
+
+    const viaGoogle = await signIn(browser, GOOGLE_ACCOUNTS.mallory);
+    expect((await me(viaGoogle)).id).toBe(bob.id);
+
+    google.resetStats();
+    await page.getByRole("button", { name: "Unlink Google", exact: true }).click();
+    await expect(page.getByRole("main").getByRole("status")).toContainText("Google is unlinked");
+    expect((await me(page)).providers).toEqual(["dev-idp"]);
+    expect(google.stats.revoke).toBe(1);
   });
 });
 

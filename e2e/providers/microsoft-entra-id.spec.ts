@@ -82,6 +82,18 @@ test.describe("a single tenant (contoso)", () => {
     expect(await me(page)).toMatchObject({ name: "Adele Vance", email: null, providers: ["microsoft-entra-id"] });
   });
 
+  test("'Sign out of Microsoft too' ends the session at Microsoft's end-session endpoint and comes back signed out", async ({ browser }) => {
+    const page = await signIn(browser, ENTRA_ACCOUNTS.adele);
+    await page.getByLabel("More sign-out options").click();
+    await page.getByRole("button", { name: "Sign out of Microsoft too" }).click();
+    await page.waitForURL(`${instance!.url}/`);
+    const logout = entra.lastLogout()!;
+    expect(logout.get("post_logout_redirect_uri")).toBe(`${instance!.url}/`);
+    expect(logout.get("client_id")).toBe(CLIENT.clientId);
+    expect(logout.get("id_token_hint")).toMatch(/^eyJ/);
+    expect((await page.request.get(`${instance!.url}/api/me`)).status()).toBe(401);
+  });
+
   test("Cancel at Microsoft brings the person back to /login with a plain sentence", async ({ browser }) => {
     const page = await toMicrosoft(browser);
     await page.getByRole("button", { name: "Cancel" }).click();

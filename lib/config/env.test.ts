@@ -67,6 +67,7 @@ describe("parseEnv", () => {
       clientSecret: "secret",
       name: "Example SSO",
       trustEmail: false,
+      authorizationParams: { scope: "openid email profile offline_access" },
     });
   });
 

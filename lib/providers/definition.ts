@@ -35,6 +35,8 @@ export interface ProviderConfig {
   allowedOrgs?: readonly string[];
   /** Microsoft Entra ID: the tenants (ids) whose accounts may sign in (AUTH_MICROSOFT_ENTRA_ID_TENANTS). */
   allowedTenants?: readonly string[];
+  /** Generic OpenID providers: the authorization request's scope, prompt and the operator's extra parameters. */
+  authorizationParams?: Readonly<Record<string, string>>;
 }
 
 /** What a provider's `admit` check is shown of a sign-in, after the code exchange and before any write. */
@@ -72,8 +74,8 @@ export interface ProviderDefinition {
   kind: ProviderKind;
   /** Every variable it reads. */
   variables: readonly string[];
-  /** The provider if the environment configures it; problems go to `context.problems`. */
-  read(source: EnvSource, context: ReadContext): ProviderConfig | undefined;
+  /** The provider if the environment configures it (the generic OpenID one: each configured slot); problems go to `context.problems`. */
+  read(source: EnvSource, context: ReadContext): ProviderConfig | readonly ProviderConfig[] | undefined;
   /** The provider as Auth.js runs it for a sign-in. */
   authjs(config: ProviderConfig, context: AuthjsContext): AuthjsProvider;
   /**

@@ -30,8 +30,8 @@ export function definitionOf(config: ProviderConfig): ProviderDefinition {
 export function readProviders(source: EnvSource, mode: Mode, problems: Problems): ProviderConfig[] {
   const configured: ProviderConfig[] = [];
   for (const definition of PROVIDER_DEFINITIONS) {
-    const config = definition.read(source, { mode, problems, configured });
-    if (config) configured.push(config);
+    const read = definition.read(source, { mode, problems, configured });
+    if (read) configured.push(...(Array.isArray(read) ? read : [read as ProviderConfig]));
   }
   return configured;
 }

@@ -53,6 +53,8 @@ export interface EntraEmulatorOptions {
 export interface EntraEmulator extends EmulatorServer {
   hosts: string[];
   lastAuthorization(): { tenant: string; params: URLSearchParams } | undefined;
+  /** The query of the last end-session request (RP-initiated logout). */
+  lastLogout(): URLSearchParams | undefined;
   /** authorization_code, refresh_token, userinfo, discovery:<tenant> */
   stats: Record<string, number>;
   resetStats(): void;
@@ -79,6 +81,7 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
   const stats: Record<string, number> = {};
   const count = (what: string) => (stats[what] = (stats[what] ?? 0) + 1);
   let lastAuthorization: { tenant: string; params: URLSearchParams } | undefined;
+  let lastLogout: URLSearchParams | undefined;
 
   const knownTenant = (tenant: string) => ALIASES.has(tenant) || Object.values<string>(ENTRA_TENANTS).includes(tenant);
   /** Who may sign in at an authority: a tenant's own people, or everyone's at a multi-tenant one. */
@@ -252,6 +255,7 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
       case "GET discovery/v2.0/keys":
         return sendJson(response, 200, key.jwks());
       case "GET oauth2/v2.0/logout":
+        lastLogout = url.searchParams;
         return redirect(response, url.searchParams.get("post_logout_redirect_uri") ?? `${LOGIN}/${tenant}/oauth2/v2.0/logoutsession`);
       default:
         return aadError(response, 405, "invalid_request", 900561, "The endpoint only accepts POST requests.");
@@ -262,6 +266,7 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     ...server,
     hosts: ENTRA_HOSTS,
     lastAuthorization: () => lastAuthorization,
+    lastLogout: () => lastLogout,
     stats,
     resetStats: () => {
       for (const name of Object.keys(stats)) delete stats[name];

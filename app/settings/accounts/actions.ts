@@ -7,7 +7,7 @@ import { LINK_INTENT_TTL_SECONDS, linkIntentCookieName, linkIntentValue, unlinkP
 import { appOrigin } from "@/lib/security/origin";
 import { signIn } from "@/lib/auth/next-auth";
 import { limitSignInStart } from "@/lib/security/rate-limits/apply";
-import { db, getEnv, rateLimits } from "@/lib/services";
+import { db, getEnv, providerTokens, rateLimits } from "@/lib/services";
 import { requireUser } from "@/lib/dal";
 import { resolveProviderIssuer } from "@/lib/providers/registry";
 
@@ -53,6 +53,11 @@ export async function linkProvider(formData: FormData): Promise<void> {
 export async function unlinkProviderAction(formData: FormData): Promise<void> {
   const user = await requireUser(PATH);
   const provider = typeof formData.get("provider") === "string" ? String(formData.get("provider")) : "";
-  const result = provider ? await unlinkProvider(db, { userId: user.id, provider, keepSessionId: user.sessionId }, new Date()) : "not_linked";
+  const unlink = async () => {
+    const result = await unlinkProvider(db, { userId: user.id, provider, keepSessionId: user.sessionId }, new Date());
+    return { removed: result === "unlinked", result };
+  };
+  // The grant ends at the provider too (RFC 7009, or GitHub's grant deletion), as at sign-out.
+  const result = provider ? await (await providerTokens()).unlinkAndRevoke(user.id, provider, unlink) : "not_linked";
   redirect(`${PATH}?notice=${result}&provider=${encodeURIComponent(provider.slice(0, 64))}`);
 }

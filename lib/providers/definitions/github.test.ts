@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 
 import { AppClient, TEST_APP, testAuthConfigFor } from "@/test/support/auth-client";
 import { createTestDatabase, type TestDatabase } from "@/test/support/database";
+import type { ProviderConfig } from "@/lib/providers/definition";
 import { conformTokenError, github, verifiedGitHubEmail } from "@/lib/providers/definitions/github";
 import { PROVIDER_TIMEOUT_MS } from "@/lib/providers/fetch";
 import { createTokenKeyring } from "@/lib/encryption/keyring";
@@ -109,7 +110,7 @@ describe("GitHub's definition", () => {
 
   function configWith(extra: Record<string, string> = {}) {
     const problems = problemsOf();
-    const config = github.read({ ...CLIENT, ...extra }, { mode: "production", problems, configured: [] });
+    const config = github.read({ ...CLIENT, ...extra }, { mode: "production", problems, configured: [] }) as ProviderConfig | undefined;
     return { config, problems };
   }
 

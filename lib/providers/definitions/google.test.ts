@@ -8,7 +8,7 @@ const CLIENT = { AUTH_GOOGLE_ID: "client.apps.googleusercontent.com", AUTH_GOOGL
 
 function read(source: Record<string, string>): { config: ProviderConfig | undefined; problems: Problems } {
   const problems: Problems = { errors: [], warnings: [] };
-  return { config: google.read(source, { mode: "production", problems, configured: [] }), problems };
+  return { config: google.read(source, { mode: "production", problems, configured: [] }) as ProviderConfig | undefined, problems };
 }
 
 const admit = (config: ProviderConfig, claims: Record<string, unknown> | undefined) =>

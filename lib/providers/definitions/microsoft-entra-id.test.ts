@@ -15,7 +15,7 @@ const LOGIN = "https://login.microsoftonline.com";
 
 function read(source: Record<string, string>): { config: ProviderConfig | undefined; problems: Problems } {
   const problems: Problems = { errors: [], warnings: [] };
-  return { config: microsoftEntraId.read(source, { mode: "production", problems, configured: [] }), problems };
+  return { config: microsoftEntraId.read(source, { mode: "production", problems, configured: [] }) as ProviderConfig | undefined, problems };
 }
 
 afterEach(() => {

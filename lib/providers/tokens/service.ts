@@ -8,7 +8,7 @@ import { fetchWithTimeout } from "@/lib/providers/fetch";
 import { providerClientConfigs } from "@/lib/providers/registry";
 import { loadLiveProviderProfile, type LiveProfileResult } from "@/lib/providers/tokens/live-profile";
 import { createProviderTokenService, type GetAccessTokenOptions, type ProviderAccessToken } from "@/lib/providers/tokens/refresh";
-import { endProviderGrant } from "@/lib/providers/tokens/sign-out";
+import { endProviderGrant, unlinkAndRevoke } from "@/lib/providers/tokens/sign-out";
 import { listAccountConnections, type AccountConnection } from "@/lib/providers/tokens/store";
 
 /**
@@ -28,6 +28,8 @@ export interface ProviderTokens {
   liveProfile(userId: string, provider: string): Promise<LiveProfileResult>;
   /** Sign-out: forget and revoke the session provider's tokens; never throws. */
   endGrant(userId: string, provider: string): Promise<{ idToken: string | null }>;
+  /** Unlink: `remove` deletes the linked account if it may; its grant is then revoked at the provider. */
+  unlinkAndRevoke<R>(userId: string, provider: string, remove: () => Promise<{ removed: boolean; result: R }>): Promise<R>;
   /** The person's linked providers and the state of their tokens, from the database alone. */
   connections(userId: string): Promise<AccountConnection[]>;
   /** The provider's RP-initiated logout URL, or null (none offered, or the provider is down). */
@@ -46,6 +48,7 @@ export function createProviderTokens(deps: { db: Database; keyring: () => Promis
     // A feature built on the documented way to call a provider's API (GET /api/provider/profile, the accounts page).
     liveProfile: (userId, provider) => loadLiveProviderProfile({ accessToken, client }, userId, provider),
     endGrant: (userId, provider) => endProviderGrant({ db, keyring, client }, userId, provider),
+    unlinkAndRevoke: (userId, provider, remove) => unlinkAndRevoke({ db, keyring, client }, userId, provider, remove),
     connections: (userId) => listAccountConnections(db, userId),
     async endSessionUrl(provider, idTokenHint, postLogoutRedirectUri) {
       try {

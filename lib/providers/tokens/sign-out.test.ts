@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { endProviderGrant } from "@/lib/providers/tokens/sign-out";
+import { endProviderGrant, unlinkAndRevoke } from "@/lib/providers/tokens/sign-out";
 import { integrationTargets } from "@/test/support/database-targets";
 import { countingFetch, keyring, quiet, startBrokenProvider, useSignedInAccount, useTokenIdp } from "@/test/support/token-service-fixture";
 
@@ -40,5 +40,29 @@ describe.each(integrationTargets())("provider sign-out on $name", ({ url }) => {
       idToken: expect.any(String),
     });
     expect(await account.db.account.findFirstOrThrow()).toMatchObject({ refresh_token: null, reconnectReason: "signed_out" });
+  });
+
+  it("unlinking revokes the grant at the provider with the tokens held before the account was removed", async () => {
+    const { refreshToken } = await stored();
+    const { fetchImpl } = countingFetch();
+    const deps = { db: account.db, keyring, client: () => devIdpClient(fetchImpl), log: quiet };
+    const revocationsBefore = dev.idp.stats().revocations;
+    const result = await unlinkAndRevoke(deps, account.userId, "dev-idp", async () => {
+      await account.db.account.deleteMany({ where: { userId: account.userId, provider: "dev-idp" } });
+      return { removed: true, result: "unlinked" };
+    });
+    expect(result).toBe("unlinked");
+    expect(dev.idp.stats().revocations - revocationsBefore).toBe(1);
+    expect(((await (await tokenEndpointRefresh(refreshToken!)).json()) as { error: string }).error).toBe("invalid_grant");
+  });
+
+  it("an unlink that is refused (the last way to sign in) revokes nothing", async () => {
+    const { refreshToken } = await stored();
+    const { sent, fetchImpl } = countingFetch();
+    const deps = { db: account.db, keyring, client: () => devIdpClient(fetchImpl), log: quiet };
+    const result = await unlinkAndRevoke(deps, account.userId, "dev-idp", async () => ({ removed: false, result: "last_provider" }));
+    expect(result).toBe("last_provider");
+    expect(sent.revocation ?? 0).toBe(0);
+    expect((await tokenEndpointRefresh(refreshToken!)).status).toBe(200);
   });
 });

@@ -34,15 +34,7 @@ export async function endProviderGrant(deps: ProviderSignOutDeps, userId: string
       const tokens = await readAccountTokens(deps.db, keyring, userId, provider);
       if (!tokens) return { idToken: null };
       if (!(await forgetTokens(deps.db, tokens.key, tokens.version))) continue;
-      const client = deps.client(provider);
-      if (client && (tokens.refreshToken || tokens.accessToken)) {
-        try {
-          const revoked = await client.revoke({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
-          log.info(`[sign-out] ${provider}: ${revoked ? `${revoked} revoked` : "no revocation endpoint; token forgotten"}`);
-        } catch (error) {
-          log.warn(`[sign-out] ${provider}: revocation failed, token forgotten anyway: ${(error as Error)?.message}`);
-        }
-      }
+      await revokeAtProvider(deps, provider, tokens, "sign-out");
       return { idToken: tokens.idToken };
     }
     log.warn(`[sign-out] ${provider}: tokens kept changing; left as they are`);
@@ -50,4 +42,39 @@ export async function endProviderGrant(deps: ProviderSignOutDeps, userId: string
     log.warn(`[sign-out] ${provider}: could not end the provider grant: ${(error as Error)?.name}`);
   }
   return { idToken: null };
+}
+
+/** Best effort: a provider that fails is logged, never an error for the person. */
+async function revokeAtProvider(
+  deps: ProviderSignOutDeps,
+  provider: string,
+  tokens: { accessToken: string | null; refreshToken: string | null },
+  what: "sign-out" | "unlink",
+): Promise<void> {
+  const log = deps.log ?? console;
+  const client = deps.client(provider);
+  if (!client || (!tokens.refreshToken && !tokens.accessToken)) return;
+  try {
+    const revoked = await client.revoke({ accessToken: tokens.accessToken, refreshToken: tokens.refreshToken });
+    log.info(`[${what}] ${provider}: ${revoked ? `${revoked} revoked` : "no revocation endpoint; token forgotten"}`);
+  } catch (error) {
+    log.warn(`[${what}] ${provider}: revocation failed, token forgotten anyway: ${(error as Error)?.message}`);
+  }
+}
+
+/**
+ * Unlinking: `remove` deletes the linked account (and its tokens with it) if it may; the grant is
+ * then ended at the provider with the tokens read just before, so the provider no longer lets this
+ * app act for the person. Nothing is revoked when `remove` refuses (the last way to sign in).
+ */
+export async function unlinkAndRevoke<R>(deps: ProviderSignOutDeps, userId: string, provider: string, remove: () => Promise<{ removed: boolean; result: R }>): Promise<R> {
+  let tokens: { accessToken: string | null; refreshToken: string | null } | null = null;
+  try {
+    tokens = await readAccountTokens(deps.db, await deps.keyring(), userId, provider);
+  } catch (error) {
+    (deps.log ?? console).warn(`[unlink] ${provider}: tokens unreadable, nothing to revoke: ${(error as Error)?.name}`);
+  }
+  const { removed, result } = await remove();
+  if (removed && tokens) await revokeAtProvider(deps, provider, tokens, "unlink");
+  return result;
 }
