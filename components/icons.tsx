@@ -71,6 +71,18 @@ export function MicrosoftMark() {
   );
 }
 
+/** An apple with a leaf, in the text colour: black on light buttons, white on dark (Apple's button rules). */
+export function AppleMark() {
+  return (
+    <Svg viewBox="0 0 24 24" className="icon provider-mark">
+      <path
+        fill="currentColor"
+        d="M16.4 12.6c0-2.3 1.9-3.4 2-3.5-1.1-1.6-2.8-1.8-3.4-1.8-1.4-.1-2.8.9-3.5.9s-1.8-.9-3-.8c-1.5 0-3 .9-3.8 2.3-1.6 2.8-.4 7 1.2 9.3.8 1.1 1.7 2.4 2.9 2.3 1.2 0 1.6-.7 3-.7s1.8.7 3 .7c1.3 0 2.1-1.1 2.8-2.3.9-1.3 1.3-2.6 1.3-2.7 0 0-2.5-1-2.5-3.7zM14.1 5.8c.6-.8 1.1-1.8 1-2.8-.9 0-2 .6-2.7 1.4-.6.7-1.1 1.7-1 2.7 1 .1 2-.5 2.7-1.3z"
+      />
+    </Svg>
+  );
+}
+
 /** The OpenID mark's shape: an upright bar with an arc around it. */
 export function OpenIdMark() {
   return (
@@ -106,6 +118,8 @@ export function ProviderMark({ mark }: { mark: ProviderMarkName | undefined }) {
       return <GitHubMark />;
     case "microsoft":
       return <MicrosoftMark />;
+    case "apple":
+      return <AppleMark />;
     case "dev-idp":
       return <DevIdpMark />;
     default:

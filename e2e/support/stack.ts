@@ -19,6 +19,8 @@ export const EXTRA_APP_URLS = {
   security: `http://localhost:${PORT_BASE + 216}`,
   /** The public https origin of a TLS-terminating proxy in front of an instance (e2e/deployment/tls.spec.ts). */
   tls: `https://localhost:${PORT_BASE + 215}`,
+  /** The https origin of a TLS-terminating proxy in front of the security instance (Sign in with Apple, e2e/providers/apple.spec.ts). */
+  appleTls: `https://localhost:${PORT_BASE + 218}`,
   /** An instance whose database connection the test can cut (e2e/multi-instance/database-outage.spec.ts). */
   outage: `http://localhost:${PORT_BASE + 217}`,
 } as const;

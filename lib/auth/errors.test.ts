@@ -162,6 +162,21 @@ describe("withSignInErrorCodes", () => {
     expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=access_denied");
   });
 
+  it("reads Apple's user_cancelled_authorize from a form_post callback's body, leaving the body for Auth.js", async () => {
+    let bodySeenByAuthjs = "";
+    const handler = withAuthContext(withSignInErrorCodes(async (request: Request) => {
+      bodySeenByAuthjs = await request.text();
+      recordAuthError(callbackErrorForRoute());
+      return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=OAuthCallbackError" } });
+    }));
+    const body = "error=user_cancelled_authorize&state=s";
+    const response = await handler(
+      new Request("https://app.example/api/auth/callback/apple", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }),
+    );
+    expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=access_denied");
+    expect(bodySeenByAuthjs).toBe(body);
+  });
+
   it("keeps errors of concurrent requests apart", async () => {
     const errors = new Map<string, Error>([
       ["slow", new InvalidCheck("x")],

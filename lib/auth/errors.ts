@@ -146,7 +146,8 @@ export function signInErrorCode(error: unknown, providerError?: string | null): 
     if (typeof e !== "object" || e === null) continue;
     const { name, message, code, type } = e as { name?: string; message?: string; code?: string; type?: string };
 
-    if (type === "OAuthCallbackError") return providerError === "access_denied" ? "access_denied" : "provider_error";
+    // Apple says `user_cancelled_authorize` where RFC 6749 says `access_denied`.
+    if (type === "OAuthCallbackError") return providerError === "access_denied" || providerError === "user_cancelled_authorize" ? "access_denied" : "provider_error";
     if (type === "OAuthAccountNotLinked" || type === "AccountNotLinked") return "signin_failed";
     if (name === "ProviderAccountMismatchError") return "provider_account_mismatch";
     if (name === "LinkNotRequestedError") return "link_not_requested";
@@ -196,6 +197,23 @@ export function recordAuthError(error: unknown): void {
   if (context && context.error === undefined) context.error = error;
 }
 
+/**
+ * The `error` the provider sent to the callback: in the query, or for `response_mode=form_post`
+ * (Apple) in the POSTed form, read from a copy before Auth.js reads the body (its size is already
+ * bounded by lib/security/request-body.ts).
+ */
+async function callbackErrorParameter(request: Request): Promise<string | null> {
+  const fromQuery = new URL(request.url).searchParams.get("error");
+  if (fromQuery !== null || request.method !== "POST" || !/\/api\/auth\/callback\//.test(new URL(request.url).pathname)) return fromQuery;
+  if (!request.headers.get("content-type")?.startsWith("application/x-www-form-urlencoded")) return null;
+  try {
+    const value = new URLSearchParams(await request.clone().text()).get("error");
+    return value === null ? null : value.slice(0, 64);
+  } catch {
+    return null;
+  }
+}
+
 /** Told about every sign-in that ended on /login?error=…: which request, and our code for it. */
 export type SignInFailureListener = (request: Request, code: SignInErrorCode) => Promise<void>;
 
@@ -209,6 +227,7 @@ export function withSignInErrorCodes<R extends Request>(
   options: { onFailure?: SignInFailureListener } = {},
 ): (request: R) => Promise<Response> {
   return async (request) => {
+    const providerError = await callbackErrorParameter(request);
     const response = await handler(request);
     const error = authContext()?.error;
     const location = response.headers.get("location");
@@ -221,7 +240,7 @@ export function withSignInErrorCodes<R extends Request>(
     const code: SignInErrorCode =
       error === undefined
         ? (signInErrorFromQuery(url.searchParams.get("error") ?? undefined) ?? "signin_failed")
-        : signInErrorCode(error, new URL(request.url).searchParams.get("error"));
+        : signInErrorCode(error, providerError);
     // Only our own code travels on, never the text that came in.
     url.search = new URLSearchParams({ error: code }).toString();
     const headers = new Headers(response.headers);

@@ -15,7 +15,7 @@ import { expiresAtFrom } from "@/lib/providers/tokens/expiry";
  *
  * Endpoints come from discovery for OIDC issuers (cached) or are fixed by the provider's definition
  * (lib/providers/definitions/). The client authenticates the way Auth.js does at sign-in:
- * client_secret_basic.
+ * client_secret_basic, or client_secret_post where the provider wants it (Apple).
  * `fetch` is passed in; the app passes fetchWithTimeout, so a provider that hangs costs 5 s, not a
  * stuck request.
  */
@@ -33,6 +33,10 @@ export interface ProviderClientConfig {
   requireHttps?: boolean;
   /** A userinfo request of the provider's own (GitHub's address comes from its emails API). */
   userinfo?(accessToken: string, fetchImpl: typeof fetch): Promise<Record<string, unknown>>;
+  /** A client secret made when needed (Apple's signed JWT), instead of `clientSecret`. */
+  freshClientSecret?(): Promise<string>;
+  /** The credentials in the body instead of HTTP Basic (Apple). */
+  tokenEndpointAuth?: "client_secret_post";
   /** Ends the grant the provider's own way instead of RFC 7009 (GitHub, with the access token). */
   revokeGrant?(accessToken: string, fetchImpl: typeof fetch): Promise<void>;
   /** The provider's claims about a person, as stored (its definition's mapping, lib/providers/profile.ts). */
@@ -139,20 +143,13 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
     return config.endpoints ? Promise.resolve(config.endpoints) : discovered();
   }
 
-  function clientPost(url: string, form: Record<string, string>, what: string): Promise<Response> {
-    return send(
-      url,
-      {
-        method: "POST",
-        headers: {
-          authorization: clientSecretBasic(config.clientId, config.clientSecret),
-          "content-type": "application/x-www-form-urlencoded",
-          accept: "application/json",
-        },
-        body: new URLSearchParams(form).toString(),
-      },
-      what,
-    );
+  async function clientPost(url: string, form: Record<string, string>, what: string): Promise<Response> {
+    const secret = config.freshClientSecret ? await config.freshClientSecret() : config.clientSecret;
+    const inBody = config.tokenEndpointAuth === "client_secret_post";
+    const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
+    if (!inBody) headers.authorization = clientSecretBasic(config.clientId, secret);
+    const body = new URLSearchParams(inBody ? { ...form, client_id: config.clientId, client_secret: secret } : form);
+    return send(url, { method: "POST", headers, body: body.toString() }, what);
   }
 
   return {

@@ -10,10 +10,18 @@ import type { StoredProfile } from "@/lib/providers/profile";
  * lists them; adding a provider is a file here, its entry there, and its test.
  */
 
-export type ProviderKind = "google" | "github" | "microsoft-entra-id" | "oidc" | "dev-idp";
+export type ProviderKind = "google" | "github" | "microsoft-entra-id" | "apple" | "oidc" | "dev-idp";
 
 /** Which mark its button wears (components/icons.tsx). */
-export type ProviderMarkName = "google" | "github" | "microsoft" | "dev-idp" | "openid";
+export type ProviderMarkName = "google" | "github" | "microsoft" | "apple" | "dev-idp" | "openid";
+
+/** What Sign in with Apple's client secret is signed with (lib/providers/definitions/apple.ts). */
+export interface AppleSigningKey {
+  teamId: string;
+  keyId: string;
+  /** PKCS #8 PEM of the P-256 key Apple issued (the .p8 file). */
+  privateKey: string;
+}
 
 /** A provider the environment configured (lib/config/env.ts keeps them, in the login page's order). */
 export interface ProviderConfig {
@@ -35,6 +43,8 @@ export interface ProviderConfig {
   allowedOrgs?: readonly string[];
   /** Microsoft Entra ID: the tenants (ids) whose accounts may sign in (AUTH_MICROSOFT_ENTRA_ID_TENANTS). */
   allowedTenants?: readonly string[];
+  /** Apple: the key its client secret is signed with (the secret itself is made when needed). */
+  appleSigningKey?: AppleSigningKey;
   /** Generic OpenID providers: the authorization request's scope, prompt and the operator's extra parameters. */
   authorizationParams?: Readonly<Record<string, string>>;
 }
@@ -85,6 +95,12 @@ export interface ProviderDefinition {
   admit?(attempt: SignInAttempt, config: ProviderConfig): Promise<void>;
   /** What the provider says about a person, as we store it. */
   profile(claims: Record<string, unknown>, config: ProviderConfig): StoredProfile;
+  /** Work before Auth.js handles a sign-in or callback for it (Apple: a fresh client secret). */
+  prepare?(config: ProviderConfig): Promise<void>;
+  /** A client secret made when needed instead of `config.clientSecret` (Apple's signed JWT). */
+  clientSecret?(config: ProviderConfig): Promise<string>;
+  /** How the token and revocation endpoints take the client's credentials; HTTP Basic unless it says the body. */
+  tokenEndpointAuth?: "client_secret_post";
   /** Fixed endpoints; without them the provider is discovered from its issuer. */
   endpoints?: FixedEndpoints;
   /** A userinfo request of its own (GitHub: the address from its emails API). */
@@ -97,6 +113,11 @@ export interface ProviderDefinition {
   formActionOrigin(config: ProviderConfig): string;
   /** Origins its pictures come from besides any https one (the Dev IdP serves its own over http). */
   imageOrigins(config: ProviderConfig): string[];
+  /**
+   * False when a signed-in person cannot link it from Settings: its callback is a cross-site POST
+   * (Apple's form_post), which carries no session cookie, so nothing would tie the link to them.
+   */
+  linksFromSettings?: false;
   /** Whether it may publish an end-session endpoint (the header then offers "Sign out of <name> too"). */
   offersLogout: boolean;
 }

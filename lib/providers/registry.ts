@@ -2,6 +2,7 @@ import "server-only";
 
 import type { EnvSource, Mode, Problems } from "@/lib/config/variables";
 import type { AuthjsContext, ProviderConfig, ProviderDefinition } from "@/lib/providers/definition";
+import { apple } from "@/lib/providers/definitions/apple";
 import { devIdp } from "@/lib/providers/definitions/dev-idp";
 import { github } from "@/lib/providers/definitions/github";
 import { google } from "@/lib/providers/definitions/google";
@@ -16,7 +17,7 @@ import type { ProviderClientConfig } from "@/lib/providers/client";
  * rest of the app asks about the configured ones. Each is described once, in
  * lib/providers/definitions/.
  */
-export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [google, github, microsoftEntraId, oidc, devIdp];
+export const PROVIDER_DEFINITIONS: readonly ProviderDefinition[] = [google, apple, github, microsoftEntraId, oidc, devIdp];
 
 const byKind = new Map(PROVIDER_DEFINITIONS.map((definition) => [definition.kind, definition]));
 
@@ -72,6 +73,11 @@ export function imageOrigins(env: ProvidersOf): string[] {
   return [...new Set(env.providers.flatMap((config) => definitionOf(config).imageOrigins(config)))].sort();
 }
 
+/** Whether a signed-in person can link it from Settings (not Apple: its form_post callback carries no session cookie). */
+export function providerLinksFromSettings(config: ProviderConfig): boolean {
+  return definitionOf(config).linksFromSettings !== false;
+}
+
 /** Whether "Sign out of <Provider> too" makes sense, decided without a network call. */
 export function providerOffersLogout(env: ProvidersOf, id: string | undefined): boolean {
   const config = providerById(env, id);
@@ -79,13 +85,17 @@ export function providerOffersLogout(env: ProvidersOf, id: string | undefined): 
 }
 
 /**
- * Discovers the issuer of `provider` when it is an OpenID provider configured by issuer (cached per
- * process, lib/providers/discovery.ts). A failure is left for Auth.js to meet and report.
+ * Gets `provider` ready for Auth.js: its own preparation (Apple's client secret), and its issuer
+ * discovered when it is an OpenID provider (cached per process, lib/providers/discovery.ts). A
+ * failure is left for Auth.js to meet and report.
  */
 export async function resolveProviderIssuer(env: ProvidersOf, provider: string): Promise<void> {
-  const issuer = providerById(env, provider)?.issuer;
-  if (!issuer) return;
-  await discover(issuer, { fetch: fetchWithTimeout, requireHttps: env.mode === "production" }).catch(() => {});
+  const config = providerById(env, provider);
+  if (!config) return;
+  // Apple's client secret: made before Auth.js reads it; a failure shows as the token request's.
+  await definitionOf(config).prepare?.(config).catch((error: unknown) => console.warn(`[auth] ${provider}: ${(error as Error)?.name ?? "error"} preparing the client`));
+  if (!config.issuer) return;
+  await discover(config.issuer, { fetch: fetchWithTimeout, requireHttps: env.mode === "production" }).catch(() => {});
 }
 
 /** The provider of an Auth.js sign-in start or callback request (`/api/auth/{signin,callback}/<id>`). */
@@ -133,6 +143,8 @@ export function providerClientConfigs(env: ProvidersOf): ProviderClientConfig[] 
       requireHttps: env.mode === "production",
       userinfo: definition.userinfo,
       revokeGrant: definition.revokeGrant && ((accessToken, fetchImpl) => definition.revokeGrant!(accessToken, config, fetchImpl)),
+      freshClientSecret: definition.clientSecret && (() => definition.clientSecret!(config)),
+      tokenEndpointAuth: definition.tokenEndpointAuth,
       profile: (claims) => definition.profile(claims, config),
     };
   });

@@ -9,7 +9,7 @@ import { signIn } from "@/lib/auth/next-auth";
 import { limitSignInStart } from "@/lib/security/rate-limits/apply";
 import { db, getEnv, providerTokens, rateLimits } from "@/lib/services";
 import { requireUser } from "@/lib/dal";
-import { resolveProviderIssuer } from "@/lib/providers/registry";
+import { providerLinksFromSettings, resolveProviderIssuer } from "@/lib/providers/registry";
 
 /**
  * Link and Unlink on /settings/accounts. Server actions: POST-only and refused from another origin
@@ -19,14 +19,16 @@ import { resolveProviderIssuer } from "@/lib/providers/registry";
 
 const PATH = "/settings/accounts";
 
-function configuredProvider(value: FormDataEntryValue | null): string | null {
-  return typeof value === "string" && getEnv().providers.some((p) => p.id === value) ? value : null;
+/** A configured provider that can be linked from here (not Apple: lib/providers/definition.ts `linksFromSettings`). */
+function linkableProvider(value: FormDataEntryValue | null): string | null {
+  const config = typeof value === "string" ? getEnv().providers.find((p) => p.id === value) : undefined;
+  return config && providerLinksFromSettings(config) ? config.id : null;
 }
 
 /** "Link <Provider>": the authorization flow, with the intent that lets its callback link the result to this person. */
 export async function linkProvider(formData: FormData): Promise<void> {
   const user = await requireUser(PATH);
-  const provider = configuredProvider(formData.get("provider"));
+  const provider = linkableProvider(formData.get("provider"));
   if (!provider) redirect(`${PATH}?notice=link_failed`);
   const requestHeaders = await headers();
   const refused = await limitSignInStart(rateLimits(), requestHeaders, user.id);

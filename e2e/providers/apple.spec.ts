@@ -1,0 +1,141 @@
+import { generateKeyPairSync } from "node:crypto";
+import path from "node:path";
+
+import { expect, test, type Browser, type Page } from "@playwright/test";
+
+import { APPLE_ACCOUNTS, startAppleEmulator, type AppleAccount, type AppleEmulator } from "../../test/emulators/apple";
+import { signIn as signInWithDevIdp, USERS } from "../support/dev-idp";
+import { routeToEmulators, startEmulatedInstance } from "../support/emulated-providers";
+import type { SecurityInstance } from "../support/security-instance";
+import { signOutFromHeader } from "../support/sign-out";
+import { EXTRA_APP_URLS } from "../support/stack";
+import { startTlsProxy, type TlsProxy } from "../support/tls-proxy";
+
+/**
+ * Sign in with Apple against an emulator of Apple's documented behaviour (test/emulators/apple.ts),
+ * over https as Apple requires: a TLS-terminating proxy in front of the instance. Apple answers with
+ * a cross-site POST (form_post) from appleid.apple.com, checks the client secret the app signs with
+ * the team's ES256 key, and sends the name only on the first authorization.
+ */
+
+const PUBLIC_URL = EXTRA_APP_URLS.appleTls;
+const SERVICES_ID = "com.example.oauth-next-app.web";
+const TEAM = { teamId: "A1B2C3D4E5", keyId: "K9L8M7N6P5" };
+const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+
+let apple: AppleEmulator;
+let instance: SecurityInstance | undefined;
+let proxy: TlsProxy | undefined;
+
+test.use({ ignoreHTTPSErrors: true });
+test.describe.configure({ timeout: 120_000 });
+
+test.beforeAll(async () => {
+  test.setTimeout(300_000);
+  apple = await startAppleEmulator({
+    clientId: SERVICES_ID,
+    ...TEAM,
+    publicKey: publicKey.export({ type: "spki", format: "pem" }).toString(),
+    redirectUris: [`${PUBLIC_URL}/api/auth/callback/apple`],
+  });
+  const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+  instance = await startEmulatedInstance(
+    {
+      AUTH_URL: PUBLIC_URL,
+      AUTH_APPLE_ID: SERVICES_ID,
+      AUTH_APPLE_TEAM_ID: TEAM.teamId,
+      AUTH_APPLE_KEY_ID: TEAM.keyId,
+      // As pasted into a one-line variable: newlines written as \n.
+      AUTH_APPLE_PRIVATE_KEY: pem.trim().replaceAll("\n", "\\n"),
+    },
+    [apple],
+    path.join(test.info().project.outputDir, "apple-instance.log"),
+  );
+  proxy = await startTlsProxy(Number(new URL(PUBLIC_URL).port), Number(new URL(instance.url).port));
+});
+test.afterAll(async () => {
+  test.setTimeout(60_000);
+  await proxy?.close();
+  await instance?.stop();
+  await apple?.close();
+});
+
+async function toApple(browser: Browser): Promise<{ page: Page; setCookies: string[] }> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  await routeToEmulators(context, apple);
+  const page = await context.newPage();
+  const setCookies: string[] = [];
+  page.on("response", async (response) => {
+    for (const header of await response.headersArray()) if (header.name.toLowerCase() === "set-cookie") setCookies.push(header.value);
+  });
+  await page.goto(`${PUBLIC_URL}/login`);
+  await page.getByRole("button", { name: "Continue with Apple" }).click();
+  await page.waitForURL((url) => url.origin === "https://appleid.apple.com");
+  await expect(page.getByRole("heading", { name: "Use your Apple Account" })).toBeVisible();
+  return { page, setCookies };
+}
+
+async function signIn(browser: Browser, account: AppleAccount): Promise<{ page: Page; setCookies: string[] }> {
+  const started = await toApple(browser);
+  await started.page.getByRole("button", { name: `Continue as ${account.firstName} ${account.lastName}` }).click();
+  await started.page.waitForURL(`${PUBLIC_URL}/dashboard`);
+  return started;
+}
+
+async function me(page: Page): Promise<{ id: string; email: string | null; name: string | null; providers: string[] }> {
+  const response = await page.request.get(`${PUBLIC_URL}/api/me`);
+  expect(response.status()).toBe(200);
+  return response.json();
+}
+
+test("a new person signs in through Apple's cross-site form_post, named from the first authorization, with a private relay address", async ({ browser }) => {
+  const { page, setCookies } = await signIn(browser, APPLE_ACCOUNTS.tim);
+  expect(await me(page)).toMatchObject({ name: "Tim Apple", email: APPLE_ACCOUNTS.tim.email, providers: ["apple"] });
+  expect(apple.lastAuthorization()?.get("response_mode")).toBe("form_post");
+  expect(apple.lastAuthorization()?.get("scope")).toBe("name email");
+
+  // The client secret the app signed: the team's key, the Services ID, a day long.
+  const secret = apple.lastClientSecret()!;
+  expect(secret).toMatchObject({ iss: TEAM.teamId, sub: SERVICES_ID, aud: "https://appleid.apple.com" });
+  expect((secret.exp as number) - (secret.iat as number)).toBe(24 * 60 * 60);
+
+  // Only the sign-in checks and the return path travel cross-site; the session cookie keeps SameSite=Lax.
+  for (const name of ["__Secure-authjs.state", "__Secure-authjs.pkce.code_verifier", "__Secure-authjs.nonce", "__Secure-authjs.callback-url"]) {
+    const set = setCookies.find((header) => header.startsWith(`${name}=`) && !/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(header));
+    expect(set, name).toMatch(/SameSite=None/i);
+    expect(set, name).toMatch(/;\s*Secure/i);
+  }
+  const cookies = await page.context().cookies(PUBLIC_URL);
+  expect(cookies.find((c) => c.name === "__Secure-authjs.session-token")).toMatchObject({ sameSite: "Lax", secure: true, httpOnly: true });
+});
+
+test("a returning person (Apple sends no name the second time) keeps the same account and name", async ({ browser }) => {
+  const first = await me((await signIn(browser, APPLE_ACCOUNTS.jony)).page);
+  const again = await me((await signIn(browser, APPLE_ACCOUNTS.jony)).page);
+  expect(again).toMatchObject({ id: first.id, name: "Jony Ive", email: "jony@design.example" });
+});
+
+test("Cancel at Apple (user_cancelled_authorize) brings the person back to /login with a plain sentence", async ({ browser }) => {
+  const { page } = await toApple(browser);
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await page.waitForURL(`${PUBLIC_URL}/login?error=access_denied`);
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("Sign-in was cancelled");
+});
+
+test("sign-out revokes the token at Apple with a client secret the app signed", async ({ browser }) => {
+  const { page } = await signIn(browser, APPLE_ACCOUNTS.tim);
+  const before = apple.stats.revoke ?? 0;
+  await signOutFromHeader(page, PUBLIC_URL);
+  await expect.poll(() => apple.stats.revoke ?? 0).toBe(before + 1);
+  expect(apple.stats.invalid_client ?? 0).toBe(0);
+});
+
+test("Apple is not offered as 'Link' on the accounts page: its cross-site callback cannot say who asked", async ({ browser }) => {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  await signInWithDevIdp(page, USERS.alice, `${PUBLIC_URL}/login`);
+  await page.goto(`${PUBLIC_URL}/settings/accounts`);
+  await expect(page.getByRole("heading", { name: "Linked accounts", level: 1 })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Unlink Dev IdP", exact: true })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Link Apple", exact: true })).toHaveCount(0);
+});
