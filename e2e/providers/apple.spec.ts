@@ -5,7 +5,7 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 
 import { APPLE_ACCOUNTS, startAppleEmulator, type AppleAccount, type AppleEmulator } from "../../test/emulators/apple";
 import { signIn as signInWithDevIdp, USERS } from "../support/dev-idp";
-import { routeToEmulators, startEmulatedInstance } from "../support/emulated-providers";
+import { routeToEmulators, signedInAs, startEmulatedInstance } from "../support/emulated-providers";
 import type { SecurityInstance } from "../support/security-instance";
 import { signOutFromHeader } from "../support/sign-out";
 import { EXTRA_APP_URLS } from "../support/stack";
@@ -82,11 +82,7 @@ async function signIn(browser: Browser, account: AppleAccount): Promise<{ page: 
   return started;
 }
 
-async function me(page: Page): Promise<{ id: string; email: string | null; name: string | null; providers: string[] }> {
-  const response = await page.request.get(`${PUBLIC_URL}/api/me`);
-  expect(response.status()).toBe(200);
-  return response.json();
-}
+const me = (page: Page) => signedInAs(page, PUBLIC_URL);
 
 test("a new person signs in through Apple's cross-site form_post, named from the first authorization, with a private relay address", async ({ browser }) => {
   const { page, setCookies } = await signIn(browser, APPLE_ACCOUNTS.tim);

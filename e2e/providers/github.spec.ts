@@ -4,7 +4,7 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 
 import { GITHUB_ACCOUNTS, startGitHubEmulator, type GitHubAccount, type GitHubEmulator } from "../../test/emulators/github";
 import { signIn as signInWithDevIdp, USERS } from "../support/dev-idp";
-import { routeToEmulators, startEmulatedInstance } from "../support/emulated-providers";
+import { linkThenUnlink, routeToEmulators, signedInAs, startEmulatedInstance } from "../support/emulated-providers";
 import type { SecurityInstance } from "../support/security-instance";
 import { signOutFromHeader } from "../support/sign-out";
 import { EXTRA_APP_URLS, IDP_ACCESS_TOKEN_TTL, REFRESH_DUE_AFTER_MS } from "../support/stack";
@@ -62,11 +62,7 @@ async function signIn(browser: Browser, account: GitHubAccount): Promise<Page> {
   return page;
 }
 
-async function me(page: Page): Promise<{ id: string; email: string | null; name: string | null; providers: string[] }> {
-  const response = await page.request.get(`${instance!.url}/api/me`);
-  expect(response.status()).toBe(200);
-  return response.json();
-}
+const me = (page: Page) => signedInAs(page, instance!.url);
 
 async function liveProfiles(page: Page, count: number): Promise<unknown[]> {
   const answers = await Promise.all(Array.from({ length: count }, () => page.request.get(`${instance!.url}/api/provider/profile`)));
@@ -156,16 +152,14 @@ test.describe("any GitHub account", () => {
   test("a person signed in with the Dev IdP links GitHub from /settings/accounts, then unlinks it, which deletes the grant at GitHub", async ({ browser }) => {
     const page = await newPage(browser);
     await signInWithDevIdp(page, USERS.alice, `${instance!.url}/login`);
-    await page.goto(`${instance!.url}/settings/accounts`);
-    await toGitHub(page, "Link GitHub");
-    // A GitHub account nobody here signed in with: one that already has a user is never linked to another.
-    await page.getByRole("button", { name: "Authorize as mojombo" }).click();
-    await expect(page).toHaveURL(/\/settings\/accounts\?notice=linked/);
-    expect((await me(page)).providers.sort()).toEqual(["dev-idp", "github"]);
-    github.resetStats();
-    await page.getByRole("button", { name: "Unlink GitHub", exact: true }).click();
-    await expect(page.getByRole("main").getByRole("status")).toContainText("GitHub is unlinked");
-    expect((await me(page)).providers).toEqual(["dev-idp"]);
+    await linkThenUnlink(page, instance!.url, { id: "github", name: "GitHub" }, {
+      async atProvider() {
+        await page.waitForURL((url) => url.origin === "https://github.com");
+        // A GitHub account nobody here signed in with: one that already has a user is never linked to another.
+        await page.getByRole("button", { name: "Authorize as mojombo" }).click();
+      },
+      linked: async () => github.resetStats(),
+    });
     // Unlinked here, and the app's authorization deleted at GitHub.
     expect(github.stats.grant_deleted).toBe(1);
   });

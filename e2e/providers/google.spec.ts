@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 
 import { GOOGLE_ACCOUNTS, startGoogleEmulator, type GoogleAccount, type GoogleEmulator } from "../../test/emulators/google";
-import { routeToEmulators, startEmulatedInstance } from "../support/emulated-providers";
+import { linkThenUnlink, routeToEmulators, signedInAs, startEmulatedInstance } from "../support/emulated-providers";
 import type { SecurityInstance } from "../support/security-instance";
 import { signIn as signInWithDevIdp, USERS } from "../support/dev-idp";
 import { signOutFromHeader } from "../support/sign-out";
@@ -65,11 +65,7 @@ async function signIn(browser: Browser, account: GoogleAccount): Promise<Page> {
   return page;
 }
 
-async function me(page: Page): Promise<{ id: string; email: string | null; name: string | null; providers: string[] }> {
-  const response = await page.request.get(`${instance!.url}/api/me`);
-  expect(response.status()).toBe(200);
-  return response.json();
-}
+const me = (page: Page) => signedInAs(page, instance!.url);
 
 test.describe("any Google account", () => {
   test.beforeAll(async () => {
@@ -140,21 +136,18 @@ test.describe("any Google account", () => {
     const page = await context.newPage();
     await signInWithDevIdp(page, USERS.bob, `${instance!.url}/login`);
     const bob = await me(page);
-    await page.goto(`${instance!.url}/settings/accounts`);
-    await page.getByRole("button", { name: "Link Google", exact: true }).click();
-    await page.waitForURL((url) => url.origin === "https://accounts.google.com");
-    // Nobody here has signed in with this account: one that has a user of its own is never linked to another.
-    await page.getByRole("button", { name: GOOGLE_ACCOUNTS.mallory.name }).click();
-    await expect(page).toHaveURL(/\/settings\/accounts\?notice=linked/);
-    expect((await me(page)).providers.sort()).toEqual(["dev-idp", "google"]);
-
-    const viaGoogle = await signIn(browser, GOOGLE_ACCOUNTS.mallory);
-    expect((await me(viaGoogle)).id).toBe(bob.id);
-
-    google.resetStats();
-    await page.getByRole("button", { name: "Unlink Google", exact: true }).click();
-    await expect(page.getByRole("main").getByRole("status")).toContainText("Google is unlinked");
-    expect((await me(page)).providers).toEqual(["dev-idp"]);
+    await linkThenUnlink(page, instance!.url, { id: "google", name: "Google" }, {
+      async atProvider() {
+        await page.waitForURL((url) => url.origin === "https://accounts.google.com");
+        // Nobody here has signed in with this account: one that has a user of its own is never linked to another.
+        await page.getByRole("button", { name: GOOGLE_ACCOUNTS.mallory.name }).click();
+      },
+      async linked() {
+        const viaGoogle = await signIn(browser, GOOGLE_ACCOUNTS.mallory);
+        expect((await me(viaGoogle)).id).toBe(bob.id);
+        google.resetStats();
+      },
+    });
     expect(google.stats.revoke).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 
 import { ENTRA_ACCOUNTS, ENTRA_TENANTS, startEntraEmulator, type EntraAccount, type EntraEmulator } from "../../test/emulators/microsoft-entra-id";
-import { routeToEmulators, startEmulatedInstance } from "../support/emulated-providers";
+import { routeToEmulators, signedInAs, startEmulatedInstance } from "../support/emulated-providers";
 import type { SecurityInstance } from "../support/security-instance";
 import { EXTRA_APP_URLS, IDP_ACCESS_TOKEN_TTL, REFRESH_DUE_AFTER_MS } from "../support/stack";
 
@@ -61,11 +61,7 @@ async function signIn(browser: Browser, account: EntraAccount): Promise<Page> {
   return page;
 }
 
-async function me(page: Page): Promise<{ id: string; email: string | null; name: string | null; providers: string[] }> {
-  const response = await page.request.get(`${instance!.url}/api/me`);
-  expect(response.status()).toBe(200);
-  return response.json();
-}
+const me = (page: Page) => signedInAs(page, instance!.url);
 
 test.describe("a single tenant (contoso)", () => {
   test.beforeAll(async () => {

@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 
 import { startOidcEmulator, type OidcEmulator } from "../../test/emulators/oidc";
-import { startEmulatedInstance } from "../support/emulated-providers";
+import { signedInAs, startEmulatedInstance } from "../support/emulated-providers";
 import type { SecurityInstance } from "../support/security-instance";
 import { EXTRA_APP_URLS } from "../support/stack";
 
@@ -74,11 +74,7 @@ async function signIn(browser: Browser, button: string, account: string): Promis
   return page;
 }
 
-async function me(page: Page): Promise<{ id: string; email: string | null; providers: string[] }> {
-  const response = await page.request.get(`${instance.url}/api/me`);
-  expect(response.status()).toBe(200);
-  return response.json();
-}
+const me = (page: Page) => signedInAs(page, instance.url);
 
 test("both providers have a button on /login, each named as configured", async ({ page }) => {
   await page.goto(`${instance.url}/login`);

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-import type { BrowserContext } from "@playwright/test";
+import { expect, type BrowserContext, type Page } from "@playwright/test";
 
 import { startSecurityInstance, type SecurityInstance } from "./security-instance";
 
@@ -47,4 +47,39 @@ export async function routeToEmulators(context: BrowserContext, ...emulators: Em
 export function startEmulatedInstance(env: Record<string, string>, emulators: EmulatedHosts[], logFile: string): Promise<SecurityInstance> {
   const noOidc = { AUTH_OIDC_ISSUER: "", AUTH_OIDC_ID: "", AUTH_OIDC_SECRET: "", AUTH_OIDC_NAME: "" };
   return startSecurityInstance({ ...noOidc, ...emulatorEnv(...emulators), ...env }, logFile);
+}
+
+export interface SignedInUser {
+  id: string;
+  email: string | null;
+  name: string | null;
+  providers: string[];
+}
+
+/** Who the page's browser is signed in as at `baseUrl` (GET /api/me, which must answer 200). */
+export async function signedInAs(page: Page, baseUrl: string): Promise<SignedInUser> {
+  const response = await page.request.get(`${baseUrl}/api/me`);
+  expect(response.status()).toBe(200);
+  return response.json();
+}
+
+/**
+ * On /settings/accounts of a person signed in with the Dev IdP: "Link <name>", `atProvider` (choose
+ * an account there), linked; then `linked` (more checks), "Unlink <name>", back to the Dev IdP alone.
+ */
+export async function linkThenUnlink(
+  page: Page,
+  baseUrl: string,
+  provider: { id: string; name: string },
+  steps: { atProvider(): Promise<void>; linked?(): Promise<void> },
+): Promise<void> {
+  await page.goto(`${baseUrl}/settings/accounts`);
+  await page.getByRole("button", { name: `Link ${provider.name}`, exact: true }).click();
+  await steps.atProvider();
+  await expect(page).toHaveURL(/\/settings\/accounts\?notice=linked/);
+  expect((await signedInAs(page, baseUrl)).providers.sort()).toEqual(["dev-idp", provider.id].sort());
+  await steps.linked?.();
+  await page.getByRole("button", { name: `Unlink ${provider.name}`, exact: true }).click();
+  await expect(page.getByRole("main").getByRole("status")).toContainText(`${provider.name} is unlinked`);
+  expect((await signedInAs(page, baseUrl)).providers).toEqual(["dev-idp"]);
 }

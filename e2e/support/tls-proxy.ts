@@ -49,8 +49,10 @@ export async function startTlsProxy(publicPort: number, upstreamPort: number): P
   await new Promise<void>((resolve) => proxy.listen(publicPort, "127.0.0.1", resolve));
   return {
     async close() {
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      // close() waits for every connection to end, and browsers keep theirs alive: end them now.
+      const closed = new Promise<void>((resolve) => proxy.close(() => resolve()));
       proxy.closeAllConnections();
+      await closed;
       rmSync(certDir, { recursive: true, force: true });
     },
   };
