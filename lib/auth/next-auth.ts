@@ -9,7 +9,7 @@ import { guardAuthRequests } from "@/lib/auth/request-guards";
 
 import { failedSignInRecorder, failureListener, withDatabase, type FailedSignIn } from "@/lib/auth/with-database";
 import { authConfig } from "@/lib/auth/config";
-import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers/registry";
+import { providerOfAuthRequest, prepareProvider, withKnownIssuers } from "@/lib/providers/registry";
 import { withBodyLimit } from "@/lib/security/request-body";
 import { withAuthContext } from "@/lib/auth/request-context";
 import { db, getEnv, now, rateLimits, tokenKeyring } from "@/lib/services";
@@ -32,7 +32,7 @@ function sessionOptions() {
 export const { handlers, auth, signIn, signOut } = NextAuth(async (request) => {
   const env = getEnv();
   const provider = request ? providerOfAuthRequest(request) : undefined;
-  if (provider) await resolveProviderIssuer(env, provider);
+  if (provider) await prepareProvider(env, provider);
   return withKnownIssuers((config ??= withDatabase(authConfig(), db, tokenKeyring, sessionOptions())), env);
 });
 

@@ -8,7 +8,7 @@ import { signInErrorCode } from "@/lib/auth/errors";
 import { limitSignInStart, rateLimitedLoginPath } from "@/lib/security/rate-limits/apply";
 import { verifySession } from "@/lib/dal";
 import { getEnv } from "@/lib/config/env";
-import { resolveProviderIssuer } from "@/lib/providers/registry";
+import { prepareProvider } from "@/lib/providers/registry";
 import { loginPath, safeCallbackPath } from "@/lib/auth/redirects";
 import { rateLimits } from "@/lib/services";
 
@@ -31,7 +31,7 @@ export async function startSignIn(formData: FormData): Promise<void> {
   const refused = await limitSignInStart(rateLimits(), await headers(), (await verifySession())?.id ?? null);
   if (refused) redirect(rateLimitedLoginPath(callbackUrl, refused.retryAfterSeconds));
   try {
-    await resolveProviderIssuer(getEnv(), provider);
+    await prepareProvider(getEnv(), provider);
     // Builds the authorization URL (PKCE, state, nonce), sets the check cookies and redirects.
     await signIn(provider, { redirectTo: callbackUrl });
   } catch (error) {

@@ -48,6 +48,8 @@ export function discoveryUrl(issuer: string): string {
  * https://learn.microsoft.com/en-us/entra/identity-platform/access-tokens#validate-the-issuer
  */
 const TENANT_PLACEHOLDER = "{tenantid}";
+/** An Entra tenant id: a GUID. */
+export const TENANT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_ALIASES = new Set(["common", "organizations", "consumers"]);
 
 /**
@@ -76,7 +78,7 @@ export function expectedTokenIssuer(published: string, claims: { tid?: unknown }
   if (!isIssuerTemplate(published)) return published;
   const tid = claims.tid;
   // A tenant id is a GUID; anything else (a path, another host) must not be spliced into an issuer.
-  if (typeof tid !== "string" || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tid)) return undefined;
+  if (typeof tid !== "string" || !TENANT_ID.test(tid)) return undefined;
   return published.replace(TENANT_PLACEHOLDER, tid);
 }
 

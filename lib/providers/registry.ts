@@ -89,7 +89,7 @@ export function providerOffersLogout(env: ProvidersOf, id: string | undefined): 
  * discovered when it is an OpenID provider (cached per process, lib/providers/discovery.ts). A
  * failure is left for Auth.js to meet and report.
  */
-export async function resolveProviderIssuer(env: ProvidersOf, provider: string): Promise<void> {
+export async function prepareProvider(env: ProvidersOf, provider: string): Promise<void> {
   const config = providerById(env, provider);
   if (!config) return;
   // Apple's client secret: made before Auth.js reads it; a failure shows as the token request's.

@@ -16,7 +16,7 @@ import { createAuthConfig } from "@/lib/auth/config";
 import { withSignInErrorCodes } from "@/lib/auth/errors";
 import type { Database } from "@/lib/db";
 import { parseEnv, type AppEnv } from "@/lib/config/env";
-import { providerOfAuthRequest, resolveProviderIssuer, withKnownIssuers } from "@/lib/providers/registry";
+import { providerOfAuthRequest, prepareProvider, withKnownIssuers } from "@/lib/providers/registry";
 import { withAuthContext } from "@/lib/auth/request-context";
 import { DEFAULT_SESSION_POLICY } from "@/lib/config/session-policy";
 import type { TokenKeyring } from "@/lib/encryption/keyring";
@@ -54,7 +54,7 @@ function authHandler(config: AuthConfig): (request: Request) => Promise<Response
   if (!env) return (request) => Auth(request, config);
   return async (request) => {
     const provider = providerOfAuthRequest(request);
-    if (provider) await resolveProviderIssuer(env, provider);
+    if (provider) await prepareProvider(env, provider);
     return Auth(request, withKnownIssuers(config, env));
   };
 }

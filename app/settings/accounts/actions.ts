@@ -9,7 +9,7 @@ import { signIn } from "@/lib/auth/next-auth";
 import { limitSignInStart } from "@/lib/security/rate-limits/apply";
 import { db, getEnv, providerTokens, rateLimits } from "@/lib/services";
 import { requireUser } from "@/lib/dal";
-import { providerLinksFromSettings, resolveProviderIssuer } from "@/lib/providers/registry";
+import { providerLinksFromSettings, prepareProvider } from "@/lib/providers/registry";
 
 /**
  * Link and Unlink on /settings/accounts. Server actions: POST-only and refused from another origin
@@ -43,7 +43,7 @@ export async function linkProvider(formData: FormData): Promise<void> {
     maxAge: LINK_INTENT_TTL_SECONDS,
   });
   try {
-    await resolveProviderIssuer(getEnv(), provider);
+    await prepareProvider(getEnv(), provider);
     await signIn(provider, { redirectTo: `${PATH}?notice=linked&provider=${encodeURIComponent(provider)}` });
   } catch (error) {
     unstable_rethrow(error);

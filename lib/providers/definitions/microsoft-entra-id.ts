@@ -5,6 +5,7 @@ import MicrosoftEntraID from "@auth/core/providers/microsoft-entra-id";
 import { clientPair, flag, value, type EnvSource, type Problems } from "@/lib/config/variables";
 import { OIDC_CHECKS, OIDC_SCOPE, providerFetch } from "@/lib/providers/authjs";
 import type { ProviderDefinition } from "@/lib/providers/definition";
+import { TENANT_ID } from "@/lib/providers/discovery";
 import { AccountNotAllowedError } from "@/lib/providers/errors";
 import { profileFromOidcClaims } from "@/lib/providers/profile";
 
@@ -23,14 +24,13 @@ import { profileFromOidcClaims } from "@/lib/providers/profile";
  * https://learn.microsoft.com/en-us/entra/identity-platform/id-token-claims-reference
  */
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MULTI_TENANT = new Set(["common", "organizations"]);
 
 /** The tenant segment of `https://<authority host>/<tenant>/v2.0`, or a problem. */
 function tenantOf(issuer: string, problems: Problems): string | undefined {
   const match = /^https:\/\/[^/]+\/([^/]+)\/v2\.0$/.exec(issuer);
   const tenant = match?.[1]?.toLowerCase();
-  if (!tenant || !(GUID.test(tenant) || MULTI_TENANT.has(tenant))) {
+  if (!tenant || !(TENANT_ID.test(tenant) || MULTI_TENANT.has(tenant))) {
     problems.errors.push(
       `AUTH_MICROSOFT_ENTRA_ID_ISSUER must be https://login.microsoftonline.com/<tenant>/v2.0 with your tenant's id (a GUID), or common or organizations for several tenants (got "${issuer}").`,
     );
@@ -44,7 +44,7 @@ function tenants(source: EnvSource, problems: Problems): string[] | undefined {
     ?.split(",")
     .map((tenant) => tenant.trim().toLowerCase())
     .filter(Boolean);
-  const bad = list?.find((tenant) => !GUID.test(tenant));
+  const bad = list?.find((tenant) => !TENANT_ID.test(tenant));
   if (bad !== undefined) problems.errors.push(`AUTH_MICROSOFT_ENTRA_ID_TENANTS must list tenant ids (GUIDs) separated by commas (not "${bad}").`);
   return list?.length ? list : undefined;
 }
@@ -72,7 +72,7 @@ export const microsoftEntraId: ProviderDefinition = {
       problems.errors.push("AUTH_MICROSOFT_ENTRA_ID_ID and AUTH_MICROSOFT_ENTRA_ID_SECRET are required when AUTH_MICROSOFT_ENTRA_ID_ISSUER or _TENANTS is set.");
     }
     const tenant = issuer ? tenantOf(issuer, problems) : undefined;
-    if (tenant && GUID.test(tenant) && allowedTenants && !allowedTenants.includes(tenant)) {
+    if (tenant && TENANT_ID.test(tenant) && allowedTenants && !allowedTenants.includes(tenant)) {
       problems.errors.push(`AUTH_MICROSOFT_ENTRA_ID_TENANTS does not include the tenant of AUTH_MICROSOFT_ENTRA_ID_ISSUER (${tenant}): nobody could sign in.`);
     }
     if (!client || !issuer || !tenant) return undefined;
