@@ -4,13 +4,15 @@
  *
  * It starts the same stack as the e2e suite (e2e/support: the Dev IdP, and a production build of
  * the app on a fresh database) on ports of its own (E2E_PORT_BASE, default 3700, so it can run
- * beside `npm run dev` and the e2e suite), signs in as Alice through the Dev IdP, takes the
- * pictures, and stops both servers again, also on Ctrl-C or a failure.
+ * beside `npm run dev` and the e2e suite), behind a TLS proxy (Sign in with Apple is offered only
+ * over https), signs in as Alice through the Dev IdP, takes the pictures, and stops everything
+ * again, also on Ctrl-C or a failure.
  *
  *   E2E_SKIP_BUILD=1 npm run screenshots     reuse the last build of this port base
  *   npm run screenshots -- dashboard login   only pages whose name contains one of these words
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 
@@ -18,8 +20,12 @@ import { chromium, type Browser, type BrowserContext, type Page } from "@playwri
 
 process.env.E2E_PORT_BASE ??= "3700";
 // After E2E_PORT_BASE is settled: stack.ts derives every port and the build folder from it.
-const { APP_URL, IDP_URL, appServerEnv, idpServerEnv } = await import("../e2e/support/stack");
+const { APP_URL, EXTRA_APP_URLS, IDP_URL, appServerEnv, idpServerEnv } = await import("../e2e/support/stack");
 const { USERS } = await import("../e2e/support/dev-idp");
+const { startTlsProxy } = await import("../e2e/support/tls-proxy");
+
+/** Where the browser reaches the app: the TLS proxy's port (the Dev IdP knows its callback). */
+const PUBLIC_URL = EXTRA_APP_URLS.appleTls;
 
 const OUT_DIR = path.resolve("docs/screenshots");
 const SYSTEM_CHROMIUM = "/usr/bin/chromium";
@@ -41,14 +47,22 @@ type Device = keyof typeof DEVICES;
 type Theme = "light" | "dark";
 
 /**
- * Google and GitHub "configured" with placeholder credentials, so the pictures show the login page
- * as a real deployment has it. Nothing here signs in with them: only the Dev IdP is ever pressed.
+ * Google, GitHub, Microsoft and Apple "configured" with placeholder credentials (Apple's key made
+ * for this run), so the pictures show the login page as a real deployment has it. Nothing here
+ * signs in with them: only the Dev IdP is ever pressed.
  */
 const SHOWCASE_PROVIDERS = {
   AUTH_GOOGLE_ID: "screenshots.apps.googleusercontent.com",
   AUTH_GOOGLE_SECRET: "screenshots-only",
   AUTH_GITHUB_ID: "screenshots-only",
   AUTH_GITHUB_SECRET: "screenshots-only",
+  AUTH_MICROSOFT_ENTRA_ID_ID: "00000000-0000-4000-8000-000000000000",
+  AUTH_MICROSOFT_ENTRA_ID_SECRET: "screenshots-only",
+  AUTH_MICROSOFT_ENTRA_ID_ISSUER: "https://login.microsoftonline.com/common/v2.0",
+  AUTH_APPLE_ID: "com.example.screenshots",
+  AUTH_APPLE_TEAM_ID: "SCREENSHOT",
+  AUTH_APPLE_KEY_ID: "SCREENSHOT",
+  AUTH_APPLE_PRIVATE_KEY: generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
 };
 
 interface Shot {
@@ -163,11 +177,11 @@ async function signIn(page: Page): Promise<void> {
   await page.getByLabel("Email").fill(alice.email);
   await page.getByLabel("Password").fill(alice.password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL(`${APP_URL}/dashboard`);
+  await page.waitForURL(`${PUBLIC_URL}/dashboard`);
 }
 
 async function newContext(browser: Browser, device: Device, theme: Theme): Promise<BrowserContext> {
-  return browser.newContext({ ...DEVICES[device], colorScheme: theme, reducedMotion: "reduce", baseURL: APP_URL });
+  return browser.newContext({ ...DEVICES[device], colorScheme: theme, reducedMotion: "reduce", baseURL: PUBLIC_URL, ignoreHTTPSErrors: true });
 }
 
 async function capture(browser: Browser, shots: Shot[]): Promise<string[]> {
@@ -203,9 +217,10 @@ async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
 
   const idp = start("idp", ["idp/server.ts"], idpServerEnv());
-  const app = start("app", ["e2e/support/app-server.ts", "app"], { ...appServerEnv(APP_URL), ...SHOWCASE_PROVIDERS });
+  const app = start("app", ["e2e/support/app-server.ts", "app"], { ...appServerEnv(APP_URL), AUTH_URL: PUBLIC_URL, ...SHOWCASE_PROVIDERS });
   await waitForUrl(`${IDP_URL}/.well-known/openid-configuration`, idp, 30_000);
   await waitForUrl(`${APP_URL}/api/health`, app, 600_000);
+  const proxy = await startTlsProxy(Number(new URL(PUBLIC_URL).port), Number(new URL(APP_URL).port));
 
   const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   try {
@@ -213,6 +228,7 @@ async function main(): Promise<void> {
     console.log(`[screenshots] ${written.length} pictures in ${path.relative(process.cwd(), OUT_DIR)}/`);
   } finally {
     await browser.close();
+    await proxy.close();
   }
 }
 

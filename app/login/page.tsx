@@ -2,8 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 
-import { AlertIcon, LogoMark, ProviderMark } from "@/components/icons";
-import { PendingButton } from "@/components/pending-button";
+import { AlertIcon, LogoMark } from "@/components/icons";
+import { ProviderButton } from "@/components/provider-button";
 import { startSignIn } from "@/lib/auth/sign-in";
 import { SIGN_IN_ERRORS, signInErrorFromQuery } from "@/lib/auth/errors";
 import { retryAfterFromQuery } from "@/lib/security/rate-limits/apply";
@@ -51,13 +51,11 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
                 <form action={startSignIn}>
                   <input type="hidden" name="provider" value={provider.id} />
                   <input type="hidden" name="callbackUrl" value={callbackUrl} />
-                  <PendingButton
-                    className="button button-provider"
+                  <ProviderButton
+                    mark={provider.mark}
+                    label={error ? `Try again with ${provider.name}` : `Continue with ${provider.name}`}
                     pendingLabel={`Connecting to ${provider.name}…`}
-                    icon={<ProviderMark mark={provider.mark} />}
-                  >
-                    {error ? `Try again with ${provider.name}` : `Continue with ${provider.name}`}
-                  </PendingButton>
+                  />
                 </form>
               </li>
             ))}

@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 
 import { GOOGLE_ACCOUNTS, startGoogleEmulator, type GoogleAccount, type GoogleEmulator } from "../../test/emulators/google";
-import { linkThenUnlink, routeToEmulators, signedInAs, startEmulatedInstance } from "../support/emulated-providers";
+import { expectButtonLook, linkThenUnlink, routeToEmulators, signedInAs, startEmulatedInstance } from "../support/emulated-providers";
 import type { SecurityInstance } from "../support/security-instance";
 import { signIn as signInWithDevIdp, USERS } from "../support/dev-idp";
 import { signOutFromHeader } from "../support/sign-out";
@@ -71,6 +71,22 @@ test.describe("any Google account", () => {
   test.beforeAll(async () => {
     test.setTimeout(300_000);
     await startApp("google-instance.log");
+  });
+
+  test("the button follows Google's branding in light and dark: Roboto Medium served by the app, Google's fill, stroke and text colours", async ({ page }) => {
+    await page.goto(`${instance!.url}/login`);
+    const name = "Continue with Google";
+    const light = await expectButtonLook(page, name, "light", { background: "rgb(255, 255, 255)", border: "rgb(116, 119, 117)", color: "rgb(31, 31, 31)", fontWeight: "500" });
+    await expectButtonLook(page, name, "dark", { background: "rgb(19, 19, 20)", border: "rgb(142, 145, 143)", color: "rgb(227, 227, 227)", fontWeight: "500" });
+    // The first family is the Roboto face next/font declares, and the browser loaded it from us.
+    const family = light.fontFamily.split(",")[0]!.trim().replace(/^['"]|['"]$/g, "");
+    expect(light.fontFamily).toMatch(/Arial/);
+    await expect
+      .poll(() => page.evaluate((wanted) => [...document.fonts].some((face) => face.family.replace(/^['"]|['"]$/g, "") === wanted && face.status === "loaded"), family))
+      .toBe(true);
+    // The G keeps its four colours in both themes.
+    const g = page.getByRole("button", { name }).locator("svg path");
+    expect(await g.evaluateAll((paths) => paths.map((path) => path.getAttribute("fill")))).toEqual(["#EA4335", "#4285F4", "#FBBC05", "#34A853"]);
   });
 
   test("a new person signs in with Google and lands on the dashboard with Google's name and verified address", async ({ browser }) => {

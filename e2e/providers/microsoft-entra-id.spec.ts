@@ -3,7 +3,8 @@ import path from "node:path";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 
 import { ENTRA_ACCOUNTS, ENTRA_TENANTS, startEntraEmulator, type EntraAccount, type EntraEmulator } from "../../test/emulators/microsoft-entra-id";
-import { routeToEmulators, signedInAs, startEmulatedInstance } from "../support/emulated-providers";
+import { signIn as signInWithDevIdp, USERS } from "../support/dev-idp";
+import { expectButtonLook, linkThenUnlink, routeToEmulators, signedInAs, startEmulatedInstance } from "../support/emulated-providers";
 import type { SecurityInstance } from "../support/security-instance";
 import { EXTRA_APP_URLS, IDP_ACCESS_TOKEN_TTL, REFRESH_DUE_AFTER_MS } from "../support/stack";
 
@@ -90,11 +91,37 @@ test.describe("a single tenant (contoso)", () => {
     expect((await page.request.get(`${instance!.url}/api/me`)).status()).toBe(401);
   });
 
+  test("the button follows Microsoft's sign-in branding in light and dark", async ({ page }) => {
+    await page.goto(`${instance!.url}/login`);
+    const name = "Continue with Microsoft";
+    await expectButtonLook(page, name, "light", { background: "rgb(255, 255, 255)", border: "rgb(140, 140, 140)", color: "rgb(94, 94, 94)" });
+    await expectButtonLook(page, name, "dark", { background: "rgb(47, 47, 47)", color: "rgb(255, 255, 255)" });
+  });
+
   test("Cancel at Microsoft brings the person back to /login with a plain sentence", async ({ browser }) => {
     const page = await toMicrosoft(browser);
     await page.getByRole("button", { name: "Cancel" }).click();
     await page.waitForURL(`${instance!.url}/login?error=access_denied`);
     await expect(page.getByRole("main").getByRole("alert")).toContainText("Sign-in was cancelled");
+  });
+
+  test("a person signed in with the Dev IdP links a Microsoft account from Settings, signs in with it as themselves, and unlinks it", async ({ browser }) => {
+    const context = await browser.newContext();
+    await routeToEmulators(context, entra);
+    const page = await context.newPage();
+    await signInWithDevIdp(page, USERS.alice, `${instance!.url}/login`);
+    const alice = await me(page);
+    await linkThenUnlink(page, instance!.url, { id: "microsoft-entra-id", name: "Microsoft" }, {
+      async atProvider() {
+        await page.waitForURL((url) => url.origin === LOGIN);
+        await page.getByRole("button", { name: ENTRA_ACCOUNTS.megan.name }).click();
+      },
+      async linked() {
+        // The link is kept without Entra's untrusted address: the Dev IdP's stays the person's.
+        expect((await me(page)).email).toBe(USERS.alice.email);
+        expect((await me(await signIn(browser, ENTRA_ACCOUNTS.megan))).id).toBe(alice.id);
+      },
+    });
   });
 });
 

@@ -53,7 +53,6 @@ export function createAuthConfig(env: AppEnv, policy: SessionPolicy = env.sessio
     session: { strategy: "jwt", maxAge: cookieMaxAgeSeconds(policy), updateAge: cookieUpdateAgeSeconds(policy) },
     jwt: { encode: encodeSessionToken, decode: decodeSessionToken },
     pages: { signIn: "/login", error: "/login" },
-    cookies: formPostCheckCookies(env),
     callbacks: {
       // Runs after the code exchange and before any database write: a refused ID token, or a
       // person the provider's settings keep out (its `admit`), creates no user, links no account
@@ -101,20 +100,6 @@ export function createAuthConfig(env: AppEnv, policy: SessionPolicy = env.sessio
       debug() {},
     },
   };
-}
-
-/**
- * Sign in with Apple answers with a cross-site POST (response_mode=form_post), which carries no
- * SameSite=Lax cookie: the state, PKCE and nonce cookies must be SameSite=None to reach the callback,
- * and so must the page to return to. The checks are random, HttpOnly, live 15 minutes and only
- * prove "this browser started this sign-in"; the return path is checked to be ours wherever it
- * comes from (lib/auth/redirects.ts). Sending them cross-site gives an attacker nothing; the session
- * and CSRF cookies keep their SameSite. Only when Apple is configured, and only over https (SameSite=None requires Secure).
- */
-function formPostCheckCookies(env: AppEnv): NextAuthConfig["cookies"] {
-  if (!env.providers.some((p) => p.kind === "apple") || !env.authUrl?.startsWith("https://")) return undefined;
-  const crossSite = { options: { sameSite: "none" as const, secure: true } };
-  return { state: crossSite, pkceCodeVerifier: crossSite, nonce: crossSite, callbackUrl: crossSite } as NextAuthConfig["cookies"];
 }
 
 /** Built on first use, not at import: `next build` imports this module without any secrets. */

@@ -11,6 +11,8 @@ import { failedSignInRecorder, failureListener, withDatabase, type FailedSignIn 
 import { authConfig } from "@/lib/auth/config";
 import { providerOfAuthRequest, prepareProvider, withKnownIssuers } from "@/lib/providers/registry";
 import { withBodyLimit } from "@/lib/security/request-body";
+import { appOrigin } from "@/lib/security/origin";
+import { withFormPostRelay } from "@/lib/auth/form-post-relay";
 import { withAuthContext } from "@/lib/auth/request-context";
 import { db, getEnv, now, rateLimits, tokenKeyring } from "@/lib/services";
 
@@ -52,11 +54,17 @@ export const onFailedSignIn = failureListener(recordFailedSignIn);
 
 /**
  * Auth.js's route handler (/api/auth/*) as the app serves it, outermost first: a body over the
- * limit is refused 413 before anything reads it; sign-in starts and callbacks over their rate limit
+ * limit is refused 413 before anything reads it; a provider's cross-site form_post callback is
+ * relayed to a same-site GET that carries the browser's cookies; sign-in starts and callbacks over their rate limit
  * are answered 429 before Auth.js does any work; a sign-in's query and an unusable callback URL are
  * dropped; the request is kept for Auth.js's callbacks; failures get our own error codes and are
  * recorded as sign-in activity.
  */
 export function authRoute(handler: (request: NextRequest) => Promise<Response>): (request: NextRequest) => Promise<Response> {
-  return withBodyLimit(withAuthRateLimits(guardAuthRequests(withAuthContext(withSignInErrorCodes(handler, { onFailure: onFailedSignIn }))), rateLimits));
+  const inner = withAuthRateLimits(guardAuthRequests(withAuthContext(withSignInErrorCodes(handler, { onFailure: onFailedSignIn }))), rateLimits);
+  return withBodyLimit(withFormPostRelay(inner, isHttps));
+}
+
+function isHttps(request: NextRequest): boolean {
+  return appOrigin(request.headers, getEnv().authUrl).startsWith("https:");
 }

@@ -113,11 +113,6 @@ export interface ProviderDefinition {
   formActionOrigin(config: ProviderConfig): string;
   /** Origins its pictures come from besides any https one (the Dev IdP serves its own over http). */
   imageOrigins(config: ProviderConfig): string[];
-  /**
-   * False when a signed-in person cannot link it from Settings: its callback is a cross-site POST
-   * (Apple's form_post), which carries no session cookie, so nothing would tie the link to them.
-   */
-  linksFromSettings?: false;
   /** Whether it may publish an end-session endpoint (the header then offers "Sign out of <name> too"). */
   offersLogout: boolean;
 }

@@ -73,11 +73,6 @@ export function imageOrigins(env: ProvidersOf): string[] {
   return [...new Set(env.providers.flatMap((config) => definitionOf(config).imageOrigins(config)))].sort();
 }
 
-/** Whether a signed-in person can link it from Settings (not Apple: its form_post callback carries no session cookie). */
-export function providerLinksFromSettings(config: ProviderConfig): boolean {
-  return definitionOf(config).linksFromSettings !== false;
-}
-
 /** Whether "Sign out of <Provider> too" makes sense, decided without a network call. */
 export function providerOffersLogout(env: ProvidersOf, id: string | undefined): boolean {
   const config = providerById(env, id);

@@ -33,10 +33,11 @@ export interface AppleAccount {
   lastName: string;
 }
 
-export const APPLE_ACCOUNTS: Record<"tim" | "jony", AppleAccount> = {
+export const APPLE_ACCOUNTS: Record<"tim" | "jony" | "craig", AppleAccount> = {
   /** Chose "Hide My Email": a private relay address. */
   tim: { sub: "001234.8c1a2f3e4d5b6a7980c1d2e3f4a5b6c7.1234", email: "x7k2pq9m4n@privaterelay.appleid.com", isPrivateEmail: true, firstName: "Tim", lastName: "Apple" },
   jony: { sub: "001234.9d2b3e4f5a6c7b8091d2e3f4a5b6c7d8.5678", email: "jony@design.example", isPrivateEmail: false, firstName: "Jony", lastName: "Ive" },
+  craig: { sub: "001234.ae3c4f5a6b7d8c9102e3f4a5b6c7d8e9.9012", email: "craig@software.example", isPrivateEmail: false, firstName: "Craig", lastName: "Federighi" },
 };
 
 export interface AppleEmulatorOptions {

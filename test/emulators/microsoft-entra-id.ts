@@ -37,8 +37,9 @@ export interface EntraAccount {
   email: string | null;
 }
 
-export const ENTRA_ACCOUNTS: Record<"adele" | "bianca" | "nestor", EntraAccount> = {
+export const ENTRA_ACCOUNTS: Record<"adele" | "megan" | "bianca" | "nestor", EntraAccount> = {
   adele: { oid: "3d9a2c4e-0000-4000-8000-00000000a001", tid: ENTRA_TENANTS.contoso, name: "Adele Vance", preferred_username: "adele@contoso.example", email: "adele@contoso.example" },
+  megan: { oid: "3d9a2c4e-0000-4000-8000-00000000a004", tid: ENTRA_TENANTS.contoso, name: "Megan Bowen", preferred_username: "megan@contoso.example", email: "megan@contoso.example" },
   bianca: { oid: "3d9a2c4e-0000-4000-8000-00000000b002", tid: ENTRA_TENANTS.fabrikam, name: "Bianca Pisani", preferred_username: "bianca@fabrikam.example", email: "bianca@fabrikam.example" },
   nestor: { oid: "3d9a2c4e-0000-4000-8000-00000000c003", tid: ENTRA_TENANTS.northwind, name: "Nestor Wilke", preferred_username: "nestor@northwind.example", email: "nestor@northwind.example" },
 };

@@ -9,7 +9,7 @@ import { signIn } from "@/lib/auth/next-auth";
 import { limitSignInStart } from "@/lib/security/rate-limits/apply";
 import { db, getEnv, providerTokens, rateLimits } from "@/lib/services";
 import { requireUser } from "@/lib/dal";
-import { providerLinksFromSettings, prepareProvider } from "@/lib/providers/registry";
+import { prepareProvider } from "@/lib/providers/registry";
 
 /**
  * Link and Unlink on /settings/accounts. Server actions: POST-only and refused from another origin
@@ -19,10 +19,10 @@ import { providerLinksFromSettings, prepareProvider } from "@/lib/providers/regi
 
 const PATH = "/settings/accounts";
 
-/** A configured provider that can be linked from here (not Apple: lib/providers/definition.ts `linksFromSettings`). */
+/** A configured provider: nothing else can be linked. */
 function linkableProvider(value: FormDataEntryValue | null): string | null {
   const config = typeof value === "string" ? getEnv().providers.find((p) => p.id === value) : undefined;
-  return config && providerLinksFromSettings(config) ? config.id : null;
+  return config ? config.id : null;
 }
 
 /** "Link <Provider>": the authorization flow, with the intent that lets its callback link the result to this person. */
@@ -37,7 +37,8 @@ export async function linkProvider(formData: FormData): Promise<void> {
   (await cookies()).set(linkIntentCookieName(secure), linkIntentValue(user.sessionId, provider, getEnv().authSecret), {
     httpOnly: true,
     secure,
-    // Lax: the provider sends the browser back with a top-level GET, which must carry it.
+    // Lax: the provider sends the browser back with a top-level GET, which carries it (a form_post
+    // callback is made one first, lib/auth/form-post-relay.ts).
     sameSite: "lax",
     path: "/",
     maxAge: LINK_INTENT_TTL_SECONDS,

@@ -5,7 +5,7 @@ import { ProviderProfilePanel } from "@/components/provider-profile-panel";
 import { ReconnectButton } from "@/components/reconnect-button";
 import type { AccountConnection } from "@/lib/providers/tokens/store";
 import { requireUser } from "@/lib/dal";
-import { providerById, providerLinksFromSettings, providerName } from "@/lib/providers/registry";
+import { providerById, providerName } from "@/lib/providers/registry";
 import { getEnv, providerTokens } from "@/lib/services";
 import { retryAfterFromQuery } from "@/lib/security/rate-limits/apply";
 
@@ -34,7 +34,7 @@ export default async function LinkedAccountsPage({ searchParams }: { searchParam
   const tokens = await providerTokens();
   const live = user.provider ? await tokens.liveProfile(user.id, user.provider) : null;
   const connections = await tokens.connections(user.id);
-  const linkable = env.providers.filter((p) => providerLinksFromSettings(p) && !connections.some((c) => c.provider === p.id));
+  const linkable = env.providers.filter((p) => !connections.some((c) => c.provider === p.id));
 
   return (
     <div className="card stack">

@@ -19,8 +19,8 @@ import { normalizeName, profileFromOidcClaims } from "@/lib/providers/profile";
  *   before they end, and are never logged.
  *   https://developer.apple.com/documentation/accountorganizationaldatasharing/creating-a-client-secret
  * - Asking for `name email` makes Apple answer with `response_mode=form_post`: the callback is a
- *   cross-site POST from appleid.apple.com (lib/auth/config.ts lets the state, PKCE, nonce and
- *   return-path cookies travel with it, over https only).
+ *   cross-site POST from appleid.apple.com, which carries no SameSite=Lax cookie; it is relayed to a
+ *   same-site GET first (lib/auth/form-post-relay.ts).
  * - The person's name comes only on the first authorization, in the form's `user` field (Auth.js
  *   hands it over as `profile.user`); it is stored then and never asked for again.
  * - `email_verified` and `is_private_email` are strings; a private relay address is an address.
@@ -170,5 +170,4 @@ export const apple: ProviderDefinition = {
   formActionOrigin: () => ISSUER,
   imageOrigins: () => [],
   offersLogout: false,
-  linksFromSettings: false,
 };
