@@ -35,6 +35,8 @@ export function ProviderProfilePanel({ result, providerName }: { result: LivePro
             <a href="/settings/accounts">Try again</a> in a moment.
           </p>
         </div>
+      ) : result.status === "not_offered" ? (
+        <p>{providerName} tells apps who you are only when you sign in, so there is nothing more to show here.</p>
       ) : (
         <p>No {providerName} account is linked to you.</p>
       )}

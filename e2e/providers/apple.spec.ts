@@ -131,6 +131,16 @@ test("the button follows Apple's rules: black with a white logo and title on the
   expect(await page.getByRole("button", { name }).locator("svg path").getAttribute("fill")).toBe("currentColor");
 });
 
+test("the dashboard says Apple shares nothing after sign-in, and /api/provider/profile answers 404 not_offered without touching Apple", async ({ browser }) => {
+  const { page } = await signIn(browser, APPLE_ACCOUNTS.jony);
+  await expect(page.getByTestId("provider-profile")).toContainText("Apple tells apps who you are only when you sign in");
+  const before = { ...apple.stats };
+  const answer = await page.request.get(`${PUBLIC_URL}/api/provider/profile`);
+  expect(answer.status()).toBe(404);
+  expect(await answer.json()).toEqual({ error: "not_offered" });
+  expect(apple.stats).toEqual(before);
+});
+
 test("a returning person (Apple sends no name the second time) keeps the same account and name", async ({ browser }) => {
   const first = await me((await signIn(browser, APPLE_ACCOUNTS.jony)).page);
   const again = await me((await signIn(browser, APPLE_ACCOUNTS.jony)).page);
@@ -142,6 +152,15 @@ test("Cancel at Apple (user_cancelled_authorize) brings the person back to /logi
   await page.getByRole("button", { name: "Cancel" }).click();
   await page.waitForURL(`${PUBLIC_URL}/login?error=access_denied`);
   await expect(page.getByRole("main").getByRole("alert")).toContainText("Sign-in was cancelled");
+});
+
+test("an error Apple reports in its POSTed form (invalid_request) ends on /login with the provider-error sentence, nobody signed in", async ({ browser }) => {
+  const { page } = await toApple(browser);
+  apple.failNextAuthorization("invalid_request");
+  await page.getByRole("button", { name: `Continue as ${APPLE_ACCOUNTS.jony.firstName} ${APPLE_ACCOUNTS.jony.lastName}` }).click();
+  await page.waitForURL(`${PUBLIC_URL}/login?error=provider_error`);
+  await expect(page.getByRole("main").getByRole("alert")).toContainText("The sign-in provider reported a problem");
+  expect((await page.request.get(`${PUBLIC_URL}/api/me`)).status()).toBe(401);
 });
 
 test("sign-out revokes the token at Apple with a client secret the app signed", async ({ browser }) => {

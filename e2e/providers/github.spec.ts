@@ -90,6 +90,12 @@ test.describe("any GitHub account", () => {
     expect(github.lastTokenRequest()?.accept).toContain("application/json");
   });
 
+  test("a returning person gets the same account, found by GitHub's numeric id", async ({ browser }) => {
+    const first = await me(await signIn(browser, GITHUB_ACCOUNTS.octocat));
+    const again = await me(await signIn(browser, GITHUB_ACCOUNTS.octocat));
+    expect(again.id).toBe(first.id);
+  });
+
   test("a person whose only address GitHub has not verified signs in without one, named by their login", async ({ browser }) => {
     const page = await signIn(browser, GITHUB_ACCOUNTS.hubot);
     expect(await me(page)).toMatchObject({ name: "hubot", email: null });

@@ -105,6 +105,21 @@ test.describe("a single tenant (contoso)", () => {
     await expect(page.getByRole("main").getByRole("alert")).toContainText("Sign-in was cancelled");
   });
 
+  test("an error Entra reports (consent_required, AADSTS65001) ends on /login with the provider-error sentence, nobody signed in", async ({ browser }) => {
+    const page = await toMicrosoft(browser);
+    entra.failNextAuthorization("consent_required", "AADSTS65001: The user or administrator has not consented to use the application.");
+    await page.getByRole("button", { name: ENTRA_ACCOUNTS.adele.name }).click();
+    await page.waitForURL(`${instance!.url}/login?error=provider_error`);
+    await expect(page.getByRole("main").getByRole("alert")).toContainText("The sign-in provider reported a problem");
+    expect((await page.request.get(`${instance!.url}/api/me`)).status()).toBe(401);
+  });
+
+  test("a returning person of the tenant gets the same account", async ({ browser }) => {
+    const first = await me(await signIn(browser, ENTRA_ACCOUNTS.adele));
+    const again = await me(await signIn(browser, ENTRA_ACCOUNTS.adele));
+    expect(again.id).toBe(first.id);
+  });
+
   test("a person signed in with the Dev IdP links a Microsoft account from Settings, signs in with it as themselves, and unlinks it", async ({ browser }) => {
     const context = await browser.newContext();
     await routeToEmulators(context, entra);

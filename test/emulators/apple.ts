@@ -55,6 +55,8 @@ export interface AppleEmulator extends EmulatorServer {
   lastAuthorization(): URLSearchParams | undefined;
   /** The claims of the last client secret the token endpoint accepted. */
   lastClientSecret(): Record<string, unknown> | undefined;
+  /** The next account chosen is answered with `error=<code>` in the POSTed form instead of a code. */
+  failNextAuthorization(code: string): void;
   /** authorization_code, refresh_token, revoke, invalid_client */
   stats: Record<string, number>;
 }
@@ -71,6 +73,7 @@ export async function startAppleEmulator(options: AppleEmulatorOptions): Promise
   const count = (what: string) => (stats[what] = (stats[what] ?? 0) + 1);
   let lastAuthorization: URLSearchParams | undefined;
   let lastClientSecret: Record<string, unknown> | undefined;
+  let nextError: string | undefined;
 
   async function clientAuthenticated(form: URLSearchParams): Promise<boolean> {
     if (form.get("client_id") !== options.clientId) return false;
@@ -121,6 +124,11 @@ export async function startAppleEmulator(options: AppleEmulatorOptions): Promise
     const state = params.get("state") ?? "";
     const account: AppleAccount | undefined = APPLE_ACCOUNTS[form.get("account") as keyof typeof APPLE_ACCOUNTS];
     if (form.has("cancel") || !account) return postBack(response, params.get("redirect_uri")!, { error: "user_cancelled_authorize", state });
+    if (nextError) {
+      const error = nextError;
+      nextError = undefined;
+      return postBack(response, params.get("redirect_uri")!, { error, state });
+    }
     const code = opaque("c");
     codes.set(code, { account, params, used: false });
     const fields: Record<string, string> = { state, code };
@@ -217,5 +225,12 @@ export async function startAppleEmulator(options: AppleEmulatorOptions): Promise
     }
   });
 
-  return { ...server, hosts: APPLE_HOSTS, lastAuthorization: () => lastAuthorization, lastClientSecret: () => lastClientSecret, stats };
+  return {
+    ...server,
+    hosts: APPLE_HOSTS,
+    lastAuthorization: () => lastAuthorization,
+    lastClientSecret: () => lastClientSecret,
+    failNextAuthorization: (code) => void (nextError = code),
+    stats,
+  };
 }

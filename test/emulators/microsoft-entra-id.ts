@@ -56,6 +56,8 @@ export interface EntraEmulator extends EmulatorServer {
   lastAuthorization(): { tenant: string; params: URLSearchParams } | undefined;
   /** The query of the last end-session request (RP-initiated logout). */
   lastLogout(): URLSearchParams | undefined;
+  /** The next account chosen is answered with `error=<code>` (and an AADSTS description) instead of a code. */
+  failNextAuthorization(code: string, description: string): void;
   /** authorization_code, refresh_token, userinfo, discovery:<tenant> */
   stats: Record<string, number>;
   resetStats(): void;
@@ -83,6 +85,7 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
   const count = (what: string) => (stats[what] = (stats[what] ?? 0) + 1);
   let lastAuthorization: { tenant: string; params: URLSearchParams } | undefined;
   let lastLogout: URLSearchParams | undefined;
+  let nextError: { code: string; description: string } | undefined;
 
   const knownTenant = (tenant: string) => ALIASES.has(tenant) || Object.values<string>(ENTRA_TENANTS).includes(tenant);
   /** Who may sign in at an authority: a tenant's own people, or everyone's at a multi-tenant one. */
@@ -146,6 +149,10 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     if (form.has("cancel") || !chosen) {
       back.searchParams.set("error", "access_denied");
       back.searchParams.set("error_description", "AADSTS65004: User declined to consent to access the app.");
+    } else if (nextError) {
+      back.searchParams.set("error", nextError.code);
+      back.searchParams.set("error_description", nextError.description);
+      nextError = undefined;
     } else {
       const code = opaque("1.AQ");
       const scopes = (params.get("scope") ?? "").split(" ").filter(Boolean);
@@ -268,6 +275,7 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     hosts: ENTRA_HOSTS,
     lastAuthorization: () => lastAuthorization,
     lastLogout: () => lastLogout,
+    failNextAuthorization: (code, description) => void (nextError = { code, description }),
     stats,
     resetStats: () => {
       for (const name of Object.keys(stats)) delete stats[name];

@@ -3,7 +3,9 @@
  * Discovery describe one, served on loopback under an issuer of the test's choosing: with a path
  * (Keycloak's `/realms/<realm>`, Okta's `/oauth2/default`) or a trailing slash (Auth0's). It records
  * what each authorization request asked for (prompt, scope, extra parameters), so tests can check
- * what the operator configured reached the provider.
+ * what the operator configured reached the provider. It can refuse the next authorization with an
+ * RFC 6749 §4.1.2.1 error, refreshes tokens (not rotating the refresh token, as Keycloak may not) and
+ * records RP-initiated logouts.
  * https://openid.net/specs/openid-connect-core-1_0.html · https://openid.net/specs/openid-connect-discovery-1_0.html
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -24,12 +26,18 @@ export interface OidcEmulatorOptions {
   clientSecret: string;
   redirectUris: string[];
   accounts: Record<string, OidcAccount>;
+  /** Access tokens' lifetime (default 300 s). */
+  accessTokenTtlSeconds?: number;
 }
 
 export interface OidcEmulator extends EmulatorServer {
   /** The issuer exactly as published. */
   issuer: string;
   lastAuthorization(): URLSearchParams | undefined;
+  /** The query of the last request to the end-session endpoint. */
+  lastLogout(): URLSearchParams | undefined;
+  /** The next account chosen is answered with `error=<code>` instead of a code. */
+  failNextAuthorization(code: string): void;
   stats: Record<string, number>;
 }
 
@@ -47,6 +55,8 @@ export async function startOidcEmulator(options: OidcEmulatorOptions): Promise<O
   const stats: Record<string, number> = {};
   const count = (what: string) => (stats[what] = (stats[what] ?? 0) + 1);
   let lastAuthorization: URLSearchParams | undefined;
+  let lastLogout: URLSearchParams | undefined;
+  let nextError: string | undefined;
   let issuer = "";
   /** Endpoints hang off the issuer without its trailing slash, as Keycloak's and Auth0's do. */
   const endpoint = (path: string) => `${issuer.replace(/\/$/, "")}${path}`;
@@ -72,6 +82,9 @@ export async function startOidcEmulator(options: OidcEmulatorOptions): Promise<O
     const account = options.accounts[form.get("account") ?? ""];
     if (form.has("cancel") || !account) {
       back.searchParams.set("error", "access_denied");
+    } else if (nextError) {
+      back.searchParams.set("error", nextError);
+      nextError = undefined;
     } else {
       const code = opaque("");
       codes.set(code, { grant: { account, refreshToken: null }, params, used: false });
@@ -94,7 +107,7 @@ export async function startOidcEmulator(options: OidcEmulatorOptions): Promise<O
     return {
       access_token: accessToken,
       token_type: "Bearer",
-      expires_in: 300,
+      expires_in: options.accessTokenTtlSeconds ?? 300,
       ...(grant.refreshToken ? { refresh_token: grant.refreshToken } : {}),
       id_token: await key.sign({ iss: issuer, aud: options.clientId, sub, name, email, email_verified, ...(nonce ? { nonce } : {}) }),
     };
@@ -155,6 +168,7 @@ export async function startOidcEmulator(options: OidcEmulatorOptions): Promise<O
       case "GET /jwks":
         return sendJson(response, 200, key.jwks());
       case "GET /logout":
+        lastLogout = url.searchParams;
         return redirect(response, url.searchParams.get("post_logout_redirect_uri") ?? issuer);
       default:
         return sendJson(response, 404, { error: "not_found" });
@@ -162,5 +176,12 @@ export async function startOidcEmulator(options: OidcEmulatorOptions): Promise<O
   });
   issuer = `${server.base}${options.issuerPath}`;
 
-  return { ...server, issuer, lastAuthorization: () => lastAuthorization, stats };
+  return {
+    ...server,
+    issuer,
+    lastAuthorization: () => lastAuthorization,
+    lastLogout: () => lastLogout,
+    failNextAuthorization: (code) => void (nextError = code),
+    stats,
+  };
 }

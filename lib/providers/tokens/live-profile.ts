@@ -14,7 +14,9 @@ export type LiveProfileResult =
   | { status: "ok"; provider: string; profile: StoredProfile }
   | { status: "reconnect_required"; provider: string }
   | { status: "provider_unavailable"; provider: string }
-  | { status: "not_connected"; provider: string };
+  | { status: "not_connected"; provider: string }
+  /** The provider publishes no profile to read after sign-in (Apple: the ID token is all it says). */
+  | { status: "not_offered"; provider: string };
 
 export interface LiveProfileDeps {
   /** The documented way server code gets a person's access token (ProviderTokens.accessToken, lib/providers/tokens/service.ts). */
@@ -34,6 +36,8 @@ export async function loadLiveProviderProfile(deps: LiveProfileDeps, userId: str
   const log = deps.log ?? console;
   const client = deps.client(provider);
   if (!client) return { status: "not_connected", provider };
+  // Known without a token or a request: no refresh is spent on an endpoint that does not exist.
+  if (client.config.endpoints && !client.config.endpoints.userinfo && !client.config.userinfo) return { status: "not_offered", provider };
   try {
     let token = await deps.accessToken(userId, provider);
     let claims: Record<string, unknown>;

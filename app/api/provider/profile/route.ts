@@ -9,8 +9,9 @@ import { providerTokens } from "@/lib/services";
  *
  * With the session cookie or `Authorization: Bearer <token from POST /api/token>`.
  *
- * 200 {provider, profile} · 401 unauthorized / invalid_token · 404 not_connected · 409 reconnect_required (the
- * grant was revoked: sign in with the provider again) · 503 provider_unavailable (try again).
+ * 200 {provider, profile} · 401 unauthorized / invalid_token · 404 not_connected, or not_offered (the
+ * provider has no profile endpoint: Apple) · 409 reconnect_required (the grant was revoked: sign in with
+ * the provider again) · 503 provider_unavailable (try again).
  */
 export const GET = apiRoute(async () => {
   const caller = await verifyApiCaller();
@@ -29,5 +30,7 @@ export const GET = apiRoute(async () => {
       return jsonError(503, "provider_unavailable", { "Retry-After": "30" });
     case "not_connected":
       return jsonError(404, "not_connected");
+    case "not_offered":
+      return jsonError(404, "not_offered");
   }
 });
