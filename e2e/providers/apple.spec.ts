@@ -131,8 +131,9 @@ test("the button follows Apple's rules: black with a white logo and title on the
   expect(await page.getByRole("button", { name }).locator("svg path").getAttribute("fill")).toBe("currentColor");
 });
 
-test("the dashboard says Apple shares nothing after sign-in, and /api/provider/profile answers 404 not_offered without touching Apple", async ({ browser }) => {
+test("the linked-accounts page says Apple shares nothing after sign-in, and /api/provider/profile answers 404 not_offered without touching Apple", async ({ browser }) => {
   const { page } = await signIn(browser, APPLE_ACCOUNTS.jony);
+  await page.goto(`${PUBLIC_URL}/settings/accounts`);
   await expect(page.getByTestId("provider-profile")).toContainText("Apple tells apps who you are only when you sign in");
   const before = { ...apple.stats };
   const answer = await page.request.get(`${PUBLIC_URL}/api/provider/profile`);
