@@ -7,7 +7,7 @@
 #   docker build --target migrate -t oauth-next-app-migrate .   # one-off: npm run db:migrate
 #   docker run --env-file .env.production -p 3000:3000 oauth-next-app
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
