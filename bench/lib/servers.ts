@@ -149,6 +149,7 @@ function appEnv(port: number, databaseUrl: string, extra: Record<string, string>
     DEV_IDP_ISSUER: IDP_ISSUER,
     DEV_IDP_CLIENT_SECRET: BENCH_DEV_IDP_CLIENT_SECRET,
     DATABASE_URL: databaseUrl,
+    ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION: "1",
     // The bench signs in hundreds of times from one address: limits it never reaches, so the
     // counting (one database write per sign-in start and per callback) is still measured.
     ...Object.fromEntries(RATE_LIMIT_VARIABLES.map((name) => [name, "1000000/60"])),

@@ -35,6 +35,11 @@ const cases: { name: string; env: Record<string, string | undefined>; message: R
     message: /The database is unreachable \(DATABASE_URL: PostgreSQL at postgresql:\/\/app:\*\*\*@127\.0\.0\.1:9\/app\)/,
   },
   {
+    name: "the embedded database, which production refuses unless told it is a single-box trial",
+    env: { DATABASE_URL: "pglite:memory", ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION: undefined },
+    message: /DATABASE_URL is unset or names the embedded PGlite database.*ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=1/,
+  },
+  {
     name: "a malformed DATABASE_URL",
     env: { DATABASE_URL: "mysql://somewhere/db" },
     message: /DATABASE_URL is not a supported database URL \(mysql:\/\/somewhere\/db\)/,

@@ -41,6 +41,8 @@ export function productionEnv(port: number, overrides: Record<string, string | u
     DEV_IDP_CLIENT_SECRET: DEV_IDP_TEST_CLIENT_SECRET,
     // The deployment tests read the database's and the session cache's state from /api/health.
     HEALTH_DETAILS: "1",
+    // Most instances run on a fresh embedded database (e2e/deployment/startup.spec.ts checks the refusal).
+    ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION: "1",
   };
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) delete env[key];

@@ -114,7 +114,10 @@ async function freshDatabase(variant: string, port: string): Promise<string> {
 async function main(variant: "app" | "no-proxy"): Promise<void> {
   const port = process.env.PORT ?? "3100";
   const projectDir = variant === "no-proxy" ? prepareNoProxyCopy() : root;
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: await freshDatabase(variant, port) };
+  const databaseUrl = await freshDatabase(variant, port);
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl };
+  // A production build on the embedded database: allowed here, as for a single-box trial.
+  if (databaseUrl.startsWith("pglite:")) env.ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION = "1";
 
   run("npm", ["run", "--silent", "db:migrate"], root, env);
   if (process.env.E2E_SKIP_BUILD !== "1") {

@@ -43,7 +43,7 @@ describe(".env.example", () => {
     const read = new Set<string>();
     // Unset, the parsers take their defaults' paths; all set, the paths that check each value.
     for (const NODE_ENV of ["development", "production"]) {
-      for (const values of [{}, EVERYTHING_SET]) parseEnv(recording({ ...values, NODE_ENV }, read), { devSecret: () => "generated-development-secret-0123456789" });
+      for (const values of [{}, EVERYTHING_SET, { ...EVERYTHING_SET, DATABASE_URL: "postgresql://app@db.example/app" }]) parseEnv(recording({ ...values, NODE_ENV }, read), { devSecret: () => "generated-development-secret-0123456789" });
     }
     expect([...read].map(asNamed).filter((name) => !PLATFORM.has(name) && !named.has(name))).toEqual([]);
     expect(read).toContain("AUTH_OIDC_ACME_ISSUER");

@@ -10,6 +10,7 @@ const SECRET = "s".repeat(40);
 /** A valid production configuration, for tests that change one thing. */
 const PROD = {
   NODE_ENV: "production",
+  DATABASE_URL: "postgresql://app@db.example/app",
   AUTH_SECRET: SECRET,
   AUTH_URL: "https://app.example.com",
   AUTH_GOOGLE_ID: "g",
@@ -26,14 +27,29 @@ describe("parseEnv", () => {
     expect(warnings[0]).toMatch(/AUTH_SECRET/);
   });
 
+  it("refuses the embedded database in production, naming DATABASE_URL and the way out, unless ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=1", () => {
+    for (const DATABASE_URL of [undefined, "pglite:.data/prod", "pglite:memory"]) {
+      const { env, errors } = parseEnv({ ...PROD, DATABASE_URL });
+      expect(env).toBeNull();
+      expect(errors).toEqual([expect.stringMatching(/^DATABASE_URL is unset or names the embedded PGlite database.*DATABASE_URL=postgresql:.*ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=1/)]);
+      expect(parseEnv({ ...PROD, DATABASE_URL, ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION: "1" }).errors).toEqual([]);
+    }
+    expect(parseEnv({ ...PROD, DATABASE_URL: undefined, ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION: "maybe" }).errors).toEqual([
+      expect.stringMatching(/ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION/),
+      expect.stringMatching(/^DATABASE_URL is unset/),
+    ]);
+    // Development keeps its zero-configuration default.
+    expect(parseEnv({ NODE_ENV: "development" }, { devSecret: () => "generated-dev-secret" }).errors).toEqual([]);
+  });
+
   it("stops production without AUTH_SECRET, naming the variable and how to make one", () => {
-    const { env, errors } = parseEnv({ NODE_ENV: "production", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" });
+    const { env, errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" });
     expect(env).toBeNull();
     expect(errors.join("\n")).toMatch(/AUTH_SECRET is missing.*openssl rand/);
   });
 
   it("stops production with a short AUTH_SECRET but only warns in development", () => {
-    const prod = parseEnv({ NODE_ENV: "production", AUTH_SECRET: "short", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" });
+    const prod = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: "short", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" });
     expect(prod.errors.join()).toMatch(/AUTH_SECRET is too short/);
     const dev = parseEnv({ NODE_ENV: "development", AUTH_SECRET: "short" });
     expect(dev.env).not.toBeNull();
@@ -93,7 +109,7 @@ describe("parseEnv", () => {
     const off = parseEnv(PROD);
     expect(providerOf(off.env, "dev-idp")).toBeUndefined();
     const on = parseEnv({
-      NODE_ENV: "production",
+      NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app",
       AUTH_SECRET: SECRET,
       AUTH_URL: "http://localhost:3000",
       AUTH_DEV_IDP: "1",
@@ -104,7 +120,7 @@ describe("parseEnv", () => {
   });
 
   it("refuses to start production with the Dev IdP's published client secret, naming the variable", () => {
-    const { env, errors } = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_URL: "http://localhost:3000", AUTH_DEV_IDP: "1" });
+    const { env, errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: SECRET, AUTH_URL: "http://localhost:3000", AUTH_DEV_IDP: "1" });
     expect(env).toBeNull();
     expect(errors.join()).toMatch(/DEV_IDP_CLIENT_SECRET is the published development secret/);
     // Development and tests keep the zero-configuration default.
@@ -137,7 +153,7 @@ describe("parseEnv", () => {
   });
 
   it("stops production when no provider at all is configured", () => {
-    const { errors } = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET });
+    const { errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: SECRET });
     expect(errors.join()).toMatch(/No sign-in provider is configured/);
   });
 
@@ -151,7 +167,7 @@ describe("parseEnv", () => {
   });
 
   it("reports every problem at once", () => {
-    const { errors } = parseEnv({ NODE_ENV: "production", AUTH_GOOGLE_ID: "g", AUTH_URL: "not a url" });
+    const { errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_GOOGLE_ID: "g", AUTH_URL: "not a url" });
     expect(errors).toEqual([
       expect.stringMatching(/^AUTH_SECRET is missing/),
       expect.stringMatching(/^AUTH_URL must be an http\(s\) URL/),
@@ -274,7 +290,7 @@ describe("session lifetimes", () => {
 });
 
 describe("the session check cache", () => {
-  const PROD = { NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_URL: "https://app.example.com", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" };
+  const PROD = { NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: SECRET, AUTH_URL: "https://app.example.com", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" };
 
   it("is on by default, and off with SESSION_CHECK_CACHE=0", () => {
     expect(parseEnv(PROD).env?.sessionCheckCache).toBe(true);

@@ -159,12 +159,25 @@ function collect<T>(problems: Problems, errorClass: new (...args: never[]) => Er
   }
 }
 
+/**
+ * The embedded database is one process's folder: a second instance, a serverless function's
+ * next cold start or a redeploy would each see another (or no) database, and nothing backs it up.
+ * In production it is a mistake unless the operator says it is a single-box trial.
+ */
+function refuseEmbeddedDatabase(source: EnvSource, problems: Problems): void {
+  if (flag(source, "ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION", problems)) return;
+  problems.errors.push(
+    "DATABASE_URL is unset or names the embedded PGlite database, which production does not use: set DATABASE_URL=postgresql://user:password@host:5432/db (then npm run db:migrate). For a single-box trial only, ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=1 keeps the embedded one (one process, no backups).",
+  );
+}
+
 export function parseEnv(source: EnvSource, options: { devSecret?: () => string } = {}): ParsedEnv {
   const problems: Problems = { errors: [], warnings: [] };
   const mode = modeOf(source);
   const authSecret = readAuthSecret(source, mode, problems, options.devSecret);
   const authUrl = readPublicUrl(source, mode, problems);
-  collect(problems, DatabaseUrlError, () => parseDatabaseUrl(source.DATABASE_URL, { env: source }), undefined);
+  const database = collect(problems, DatabaseUrlError, () => parseDatabaseUrl(source.DATABASE_URL, { env: source }), undefined);
+  if (mode === "production" && database && database.kind !== "postgres") refuseEmbeddedDatabase(source, problems);
 
   const providers = readProviders(source, mode, problems);
   if (mode === "production" && providers.length === 0) {

@@ -9,7 +9,7 @@ import { authjsProviders } from "@/lib/providers/registry";
 const SECRET = "test-secret-that-is-long-enough-for-auth";
 
 function envWith(vars: Record<string, string>): AppEnv {
-  const { env, errors } = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_URL: "http://localhost:3000", ...vars });
+  const { env, errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: SECRET, AUTH_URL: "http://localhost:3000", ...vars });
   if (!env) throw new Error(errors.join("\n"));
   return env;
 }

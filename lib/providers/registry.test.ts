@@ -17,7 +17,7 @@ import {
 const SECRET = "registry-test-secret-that-is-long-enough-0123";
 
 function envWith(vars: Record<string, string>): AppEnv {
-  const { env, errors } = parseEnv({ NODE_ENV: "production", AUTH_SECRET: SECRET, AUTH_URL: "https://app.example.com", ...vars });
+  const { env, errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: SECRET, AUTH_URL: "https://app.example.com", ...vars });
   if (!env) throw new Error(errors.join("\n"));
   return env;
 }

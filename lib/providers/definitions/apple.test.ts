@@ -77,7 +77,7 @@ describe("Sign in with Apple's definition", () => {
   });
 
   it("loosens no cookie's SameSite in the configuration: the form_post callback is relayed instead (lib/auth/form-post-relay.ts)", () => {
-    const withApple = parseEnv({ NODE_ENV: "production", AUTH_SECRET: "apple-test-secret-0123456789abcdefghijkl", ...APPLE }).env!;
+    const withApple = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: "apple-test-secret-0123456789abcdefghijkl", ...APPLE }).env!;
     expect(createAuthConfig(withApple).cookies).toBeUndefined();
   });
 });
