@@ -60,7 +60,12 @@ export function withBodyLimit<R extends Request>(
   limit: number = MAX_REQUEST_BODY_BYTES,
 ): (request: R) => Promise<Response> {
   return async (request) => {
-    if (WITHOUT_BODY.has(request.method.toUpperCase())) return handler(request instanceof NextRequest ? request : new NextRequest(request));
+    if (WITHOUT_BODY.has(request.method.toUpperCase())) {
+      if (request instanceof NextRequest) return handler(request);
+      // From its parts, never `new NextRequest(request)`: Next.js hands route handlers a Proxy, and
+      // on Node 24 undici's Request constructor reads its input's private fields, which a Proxy lacks.
+      return handler(new NextRequest(request.url, { method: request.method, headers: request.headers, signal: request.signal }));
+    }
     const body = await readBodyWithin(request, limit);
     if (body === null) return payloadTooLarge();
     return handler(new NextRequest(request.url, { method: request.method, headers: request.headers, body: new Uint8Array(body) }));
