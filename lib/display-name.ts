@@ -13,7 +13,6 @@ export function parseDisplayName(input: unknown): DisplayNameResult {
   if (Array.from(value).length > MAX_NAME_LENGTH) {
     return { ok: false, error: `Use at most ${MAX_NAME_LENGTH} characters.` };
   }
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(value)) {
     return { ok: false, error: "Use letters, numbers, spaces and punctuation only." };
   }

@@ -62,7 +62,7 @@ export function moduleGraph(entries: string[]): { modules: string[]; lazy: strin
 
 if (process.argv[1]?.endsWith("module-graph.ts")) {
   const { modules, lazy } = moduleGraph(process.argv.slice(2));
-  for (const module of modules) console.log(module);
+  for (const file of modules) console.log(file);
   console.log(`${modules.length} modules`);
   if (lazy.length > 0) console.log(`loaded only when their code runs: ${lazy.join(", ")}`);
 }

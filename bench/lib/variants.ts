@@ -129,9 +129,9 @@ export function benchTsconfig(appTsconfig: string, files: ReadonlyMap<string, Bu
   if (parsed.error) throw new Error(`tsconfig.json: ${ts.flattenDiagnosticMessageText(parsed.error.messageText, "\n")}`);
   const appPaths = (parsed.config as { compilerOptions?: { paths?: Record<string, string[]> } }).compilerOptions?.paths ?? {};
   for (const [specifier, target] of Object.entries(SEAMS)) {
-    const module = specifier.slice("@/".length);
+    const modulePath = specifier.slice("@/".length);
     const importers = [...files].filter(([file, content]) => !file.startsWith("bench/") && /\.tsx?$/.test(file) && content.includes(`"${specifier}"`));
-    if (![".ts", ".tsx"].some((ext) => files.has(module + ext)) || importers.length === 0) {
+    if (![".ts", ".tsx"].some((ext) => files.has(modulePath + ext)) || importers.length === 0) {
       throw new Error(`the app has no seam "${specifier}" (a module imported by that exact specifier): ${target} would not be used`);
     }
     if (appPaths[specifier]) throw new Error(`tsconfig.json already maps "${specifier}": the bench's ${target} would not replace it`);

@@ -24,7 +24,6 @@ export function safeCallbackPath(input: unknown, options: { appOrigin?: string; 
   const fallback = options.fallback ?? DEFAULT_AFTER_SIGN_IN;
   if (typeof input !== "string" || input.length === 0 || input.length > MAX_LENGTH) return fallback;
   // Browsers strip tabs/newlines and treat `\` as `/` in URLs; refuse rather than guess.
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(input)) return fallback;
 
   let url: URL;

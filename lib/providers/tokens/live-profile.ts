@@ -2,7 +2,7 @@ import "server-only";
 
 import type { ProviderClient } from "@/lib/providers/client";
 import { isAccessTokenRejected, isNotConnected, isProviderUnavailable, isReconnectRequired } from "@/lib/providers/errors";
-import { ProfileError, profileFromGitHubUser, profileFromOidcClaims, type StoredProfile } from "@/lib/providers/profile";
+import { ProfileError, type StoredProfile } from "@/lib/providers/profile";
 import type { ProviderTokenService } from "@/lib/providers/tokens/refresh";
 
 /**
