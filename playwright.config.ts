@@ -24,9 +24,7 @@ export default defineConfig({
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 10_000 },
-  reporter: process.env.CI
-    ? [["list"]]
-    : [["list"], ["html", { open: "never", outputFolder: `playwright-report/e2e-${PORT_BASE}` }]],
+  reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never", outputFolder: `playwright-report/e2e-${PORT_BASE}` }]],
   use: {
     ...devices["Desktop Chrome"],
     baseURL: APP_URL,

@@ -44,8 +44,8 @@ export default async function LandingPage() {
           <p className="eyebrow">OAuth 2.0 · OpenID Connect</p>
           <h1 id="hero-title">Sign in with the account you already have</h1>
           <p className="lead">
-            This app signs people in with OAuth 2.0 and OpenID Connect, keeps them in a database, and protects its pages and
-            API with a server-checked session.
+            This app signs people in with OAuth 2.0 and OpenID Connect, keeps them in a database, and protects its pages and API with a
+            server-checked session.
           </p>
           <div className="button-row">
             {user ? (

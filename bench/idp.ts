@@ -28,7 +28,9 @@ const extraUsers = benchUsers(settings.extraUsers);
 // sides of every sign-in are the code being measured, whatever the working tree holds meanwhile.
 const load = (file: string) => import(pathToFileURL(path.join(settings.sourceRoot, file)).href);
 const { startDevIdp } = (await load("idp/provider.ts")) as typeof import("../idp/provider");
-const { Browser, followWithin, parseLoginPage, pkcePair, randomToken } = (await load("test/support/idp-browser.ts")) as typeof import("../test/support/idp-browser");
+const { Browser, followWithin, parseLoginPage, pkcePair, randomToken } = (await load(
+  "test/support/idp-browser.ts",
+)) as typeof import("../test/support/idp-browser");
 
 const options: StartDevIdpOptions = {
   port: settings.port,

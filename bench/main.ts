@@ -43,7 +43,16 @@ async function runScenario(scenario: Scenario, ctx: Context): Promise<Row[]> {
     return got;
   } catch (error) {
     log(`  scenario ${scenario.id} failed: ${(error as Error).message.split("\n").slice(0, 5).join(" | ")}`);
-    return [{ id: scenario.id, scenario: scenario.name, figure: "error", target: "", status: "error", details: { error: (error as Error).message.slice(0, 4000) } }];
+    return [
+      {
+        id: scenario.id,
+        scenario: scenario.name,
+        figure: "error",
+        target: "",
+        status: "error",
+        details: { error: (error as Error).message.slice(0, 4000) },
+      },
+    ];
   }
 }
 
@@ -74,18 +83,25 @@ async function main(options: Options): Promise<number> {
   const startedAt = new Date().toISOString();
   const machineInfo = machine();
   const gitInfo = git();
-  log(`${machineInfo.cpuModel}, ${machineInfo.cores} cores, Node ${machineInfo.node}; load average ${machineInfo.loadAverageAtStart.join(" ")}`);
-  log(`git ${gitInfo.commit.slice(0, 12)} (${gitInfo.branch})${gitInfo.dirty ? `, ${gitInfo.changes.length} uncommitted change(s) included` : ""}`);
+  log(
+    `${machineInfo.cpuModel}, ${machineInfo.cores} cores, Node ${machineInfo.node}; load average ${machineInfo.loadAverageAtStart.join(" ")}`,
+  );
+  log(
+    `git ${gitInfo.commit.slice(0, 12)} (${gitInfo.branch})${gitInfo.dirty ? `, ${gitInfo.changes.length} uncommitted change(s) included` : ""}`,
+  );
 
   const sources = readSources(ROOT, BUILD_ENV);
   log(`sources: ${sources.files.length} files, fingerprint ${sources.fingerprint.slice(0, 12)}`);
-  const build = (variant: Variant) => ensureBuild({ root: ROOT, outDir: OUT, variant, sources, env: BUILD_ENV, force: options.rebuild, log });
+  const build = (variant: Variant) =>
+    ensureBuild({ root: ROOT, outDir: OUT, variant, sources, env: BUILD_ENV, force: options.rebuild, log });
   const appBuild = await build("app");
   const noProxyBuild = only.has("2") ? await build("no-proxy") : undefined;
   const emptyProxyBuild = only.has("2") ? await build("empty-proxy") : undefined;
 
   const idp = await startIdp(appBuild.dir, only.has("5") ? settings.firstLogins : 0);
-  log(`Dev IdP at ${idp.issuer}${only.has("5") ? (idp.extraUsersSupported ? `, with ${settings.firstLogins} bench users` : ", bench users NOT supported (scenario 5 skipped)") : ""}`);
+  log(
+    `Dev IdP at ${idp.issuer}${only.has("5") ? (idp.extraUsersSupported ? `, with ${settings.firstLogins} bench users` : ", bench users NOT supported (scenario 5 skipped)") : ""}`,
+  );
   const databaseUrl = await freshDatabase("bench_app", appBuild);
   const app = await startApp(appBuild, APP_PORT, databaseUrl);
   log(`app at ${app.url} (next-server pid ${app.serverPid}: ${app.serverCommand})`);

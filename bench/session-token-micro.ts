@@ -34,4 +34,6 @@ const first = await perCall("lib/session/token.ts decode, first time", (i) => de
 const again = await perCall("lib/session/token.ts decode, same token again", () => decodeSessionToken({ token: one, secret, salt }));
 const authjsEnc = await perCall("Auth.js encode", () => authjsEncode({ token: claims, secret, salt }));
 const ours = await perCall("lib/session/token.ts encode", () => encodeSessionToken({ token: claims, secret, salt }));
-console.log(`decode: ${(authjs / first).toFixed(1)}× faster the first time, ${(authjs / again).toFixed(0)}× on a repeat read; encode: ${(authjsEnc / ours).toFixed(1)}×`);
+console.log(
+  `decode: ${(authjs / first).toFixed(1)}× faster the first time, ${(authjs / again).toFixed(0)}× on a repeat read; encode: ${(authjsEnc / ours).toFixed(1)}×`,
+);

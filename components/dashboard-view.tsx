@@ -20,7 +20,15 @@ export interface DashboardProvider {
  * "check the session, then render", and so the benchmark can render the same view on a public
  * route of its own build (bench/README.md, scenario 1b).
  */
-export function DashboardView({ user, provider, logoutProvider }: { user: DashboardPerson; provider: DashboardProvider; logoutProvider?: string }) {
+export function DashboardView({
+  user,
+  provider,
+  logoutProvider,
+}: {
+  user: DashboardPerson;
+  provider: DashboardProvider;
+  logoutProvider?: string;
+}) {
   return (
     <div className="container page-stack">
       <section className="card welcome" aria-labelledby="welcome-title">
@@ -61,8 +69,7 @@ export function DashboardView({ user, provider, logoutProvider }: { user: Dashbo
           This session
         </h2>
         <p className="hint">
-          Signing out ends this session on the server and revokes the tokens {provider.name} gave this app. Your account and
-          settings stay.
+          Signing out ends this session on the server and revokes the tokens {provider.name} gave this app. Your account and settings stay.
         </p>
         <div className="button-row">
           <SignOutButton />

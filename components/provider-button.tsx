@@ -9,7 +9,13 @@ import type { ProviderMarkName } from "@/lib/providers/definition";
  * request to Google's font servers, which the CSP would refuse anyway), never preloaded: a browser
  * fetches it only when a Google button is on the page. SIL Open Font License, fonts/OFL-roboto.txt.
  */
-const roboto = localFont({ src: "./fonts/roboto-latin-500.woff2", weight: "500", display: "swap", preload: false, fallback: ["Arial", "sans-serif"] });
+const roboto = localFont({
+  src: "./fonts/roboto-latin-500.woff2",
+  weight: "500",
+  display: "swap",
+  preload: false,
+  fallback: ["Arial", "sans-serif"],
+});
 
 /** The classes of a provider's button: app/styles/provider-buttons.css follows each brand's published rules. */
 function brandClass(mark: ProviderMarkName): string {

@@ -24,8 +24,8 @@ export function ProviderProfilePanel({ result, providerName }: { result: LivePro
       ) : result.status === "reconnect_required" ? (
         <div role="alert" className="notice notice-error">
           <p>
-            {providerName} no longer accepts this app&apos;s access (it was revoked or has expired). Your account and data are
-            safe: press <strong>Reconnect {providerName}</strong> above to sign in there again.
+            {providerName} no longer accepts this app&apos;s access (it was revoked or has expired). Your account and data are safe: press{" "}
+            <strong>Reconnect {providerName}</strong> above to sign in there again.
           </p>
         </div>
       ) : result.status === "provider_unavailable" ? (

@@ -10,7 +10,13 @@ import { NavLink } from "@/components/nav-link";
 export const SETTINGS_LINKS: readonly { href: string; label: string; icon: ReactNode; description: string; prefetch?: false }[] = [
   { href: "/settings/profile", label: "Profile", icon: <UserIcon />, description: "Change your display name." },
   // Not prefetched: rendering that page calls the provider with the person's token.
-  { href: "/settings/accounts", label: "Linked accounts", icon: <LinkIcon />, description: "Providers you sign in with, and what they say about you.", prefetch: false },
+  {
+    href: "/settings/accounts",
+    label: "Linked accounts",
+    icon: <LinkIcon />,
+    description: "Providers you sign in with, and what they say about you.",
+    prefetch: false,
+  },
   { href: "/settings/sessions", label: "Sessions", icon: <DevicesIcon />, description: "Where you are signed in; sign out other devices." },
   { href: "/settings/activity", label: "Activity", icon: <ActivityIcon />, description: "Your recent sign-ins and failed attempts." },
 ];

@@ -61,7 +61,11 @@ export async function SiteHeader() {
                 <div className="menu-separator" />
                 <SignOutButton className="menu-item" icon={<SignOutIcon />} />
                 {logoutProvider ? (
-                  <SignOutOfProviderButton className="menu-item" providerName={logoutProvider} icon={<ProviderMark mark={providerById(getEnv(), user.provider)?.mark} />} />
+                  <SignOutOfProviderButton
+                    className="menu-item"
+                    providerName={logoutProvider}
+                    icon={<ProviderMark mark={providerById(getEnv(), user.provider)?.mark} />}
+                  />
                 ) : null}
               </div>
             </AccountMenu>

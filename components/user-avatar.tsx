@@ -27,7 +27,12 @@ export function UserAvatar({
   const className = `avatar avatar-${size}`;
   if (!image) {
     return (
-      <span className={`${className} avatar-initials`} aria-hidden={alt ? undefined : true} role={alt ? "img" : undefined} aria-label={alt || undefined}>
+      <span
+        className={`${className} avatar-initials`}
+        aria-hidden={alt ? undefined : true}
+        role={alt ? "img" : undefined}
+        aria-label={alt || undefined}
+      >
         {initials}
       </span>
     );

@@ -24,7 +24,6 @@ async function tokenFromPage(page: Page): Promise<{ status: number; body: TokenR
   });
 }
 
-
 test.describe("bearer tokens for API clients", () => {
   test.describe.configure({ timeout: 60_000 });
   let client: APIRequestContext;
@@ -73,7 +72,10 @@ test.describe("bearer tokens for API clients", () => {
     for (const key of keys) expect(key).not.toHaveProperty("d");
   });
 
-  test("POST /api/token is refused to a client that is not one of our pages (no Origin: 403; no cookie: 401)", async ({ page, context }) => {
+  test("POST /api/token is refused to a client that is not one of our pages (no Origin: 403; no cookie: 401)", async ({
+    page,
+    context,
+  }) => {
     await signIn(page, USERS.bob, "/dashboard");
     // With the session cookie but from outside our pages (a request with no Origin, or another origin).
     expect((await context.request.post("/api/token")).status()).toBe(403);

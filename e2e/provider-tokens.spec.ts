@@ -53,7 +53,9 @@ test.describe("provider tokens", () => {
     expect((await idpStats()).grants.refresh_token).toBe(2);
   });
 
-  test("a grant revoked at the provider asks for 'Reconnect Dev IdP'; reconnecting restores it and keeps the person's data", async ({ page }) => {
+  test("a grant revoked at the provider asks for 'Reconnect Dev IdP'; reconnecting restores it and keeps the person's data", async ({
+    page,
+  }) => {
     await signIn(page, USERS.bob, "/settings/accounts");
     await expectLiveProfile(page, USERS.bob);
     const me = await (await page.request.get("/api/me")).json();
@@ -109,7 +111,10 @@ test.describe("provider tokens", () => {
     await expect(page.getByLabel("Password")).toBeVisible();
   });
 
-  test("no provider token appears in HTML, RSC payloads, API responses or cookies, after sign-in and after a refresh", async ({ page, context }) => {
+  test("no provider token appears in HTML, RSC payloads, API responses or cookies, after sign-in and after a refresh", async ({
+    page,
+    context,
+  }) => {
     await signIn(page, USERS.eve, "/settings/accounts");
     await expectNoTokenLeak(page, context, await issuedTokens(USERS.eve.sub));
     // The scan itself may have refreshed the token already; whatever the app holds now was
@@ -135,9 +140,9 @@ test.describe("provider tokens", () => {
  * provider that issued them, which is the same set the app stores.
  */
 async function expectNoTokenLeak(page: Page, context: BrowserContext, issued: IssuedTokens[]): Promise<void> {
-  const secrets = issued.flatMap((t) => [t.accessToken, t.refreshToken, t.idToken, t.idToken?.split(".")[2]]).filter(
-    (v): v is string => typeof v === "string" && v.length >= 16,
-  );
+  const secrets = issued
+    .flatMap((t) => [t.accessToken, t.refreshToken, t.idToken, t.idToken?.split(".")[2]])
+    .filter((v): v is string => typeof v === "string" && v.length >= 16);
   expect(secrets.length).toBeGreaterThanOrEqual(3);
 
   const documents: [string, string][] = [];

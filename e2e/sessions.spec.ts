@@ -42,7 +42,6 @@ async function expectSignedIn(page: Page): Promise<void> {
   await expect(page.getByText(`Signed in as ${USERS.alice.email}`)).toBeVisible();
 }
 
-
 test.describe("sessions people can see and end", () => {
   // Up to three browsers each sign in through the IdP: on a busy 2-core machine that alone can pass 30 s.
   test.describe.configure({ timeout: 120_000 });

@@ -28,7 +28,10 @@ test.describe("signing in with the Dev IdP", () => {
     expect(params.get("nonce")?.length).toBeGreaterThan(20);
   });
 
-  test("alice lands on the dashboard with her email, name, picture and provider, in an HttpOnly cookie session", async ({ page, context }) => {
+  test("alice lands on the dashboard with her email, name, picture and provider, in an HttpOnly cookie session", async ({
+    page,
+    context,
+  }) => {
     await signIn(page, USERS.alice);
     await expect(page).toHaveURL(`${APP_URL}/dashboard`);
     await expect(page.getByText(`Signed in as ${USERS.alice.email}`)).toBeVisible();

@@ -28,7 +28,8 @@ describe("parseDevIdpConfig", () => {
       DEV_IDP_CLIENT_SECRET: "s3cret",
       DEV_IDP_REDIRECT_URIS: "http://localhost:3000/api/auth/callback/dev-idp, http://127.0.0.1:3000/api/auth/callback/dev-idp",
       DEV_IDP_POST_LOGOUT_REDIRECT_URIS: "http://localhost:3000/bye",
-      DEV_IDP_BACKCHANNEL_LOGOUT_URIS: "http://localhost:3000/api/auth/backchannel-logout, http://localhost:3100/api/auth/backchannel-logout",
+      DEV_IDP_BACKCHANNEL_LOGOUT_URIS:
+        "http://localhost:3000/api/auth/backchannel-logout, http://localhost:3100/api/auth/backchannel-logout",
       DEV_IDP_ACCESS_TOKEN_TTL: "5",
       DEV_IDP_TEST_API: "1",
       DEV_IDP_COOKIE_KEYS: "0123456789abcdef0123, fedcba9876543210fedc",
@@ -38,15 +39,9 @@ describe("parseDevIdpConfig", () => {
       issuer: "http://localhost:4100",
       clientId: "my-app",
       clientSecret: "s3cret",
-      redirectUris: [
-        "http://localhost:3000/api/auth/callback/dev-idp",
-        "http://127.0.0.1:3000/api/auth/callback/dev-idp",
-      ],
+      redirectUris: ["http://localhost:3000/api/auth/callback/dev-idp", "http://127.0.0.1:3000/api/auth/callback/dev-idp"],
       postLogoutRedirectUris: ["http://localhost:3000/bye"],
-      backchannelLogoutUris: [
-        "http://localhost:3000/api/auth/backchannel-logout",
-        "http://localhost:3100/api/auth/backchannel-logout",
-      ],
+      backchannelLogoutUris: ["http://localhost:3000/api/auth/backchannel-logout", "http://localhost:3100/api/auth/backchannel-logout"],
       accessTokenTtlSeconds: 5,
       testApi: true,
       cookieKeys: ["0123456789abcdef0123", "fedcba9876543210fedc"],

@@ -13,10 +13,7 @@ export const DEFAULT_PORT = 3001;
 export const DEFAULT_CLIENT_ID = "oauth-next-app";
 export const DEFAULT_CLIENT_SECRET = "dev-idp-client-secret-not-for-production";
 export const DEFAULT_REDIRECT_URIS: readonly string[] = ["http://localhost:3000/api/auth/callback/dev-idp"];
-export const DEFAULT_POST_LOGOUT_REDIRECT_URIS: readonly string[] = [
-  "http://localhost:3000/",
-  "http://localhost:3000/login",
-];
+export const DEFAULT_POST_LOGOUT_REDIRECT_URIS: readonly string[] = ["http://localhost:3000/", "http://localhost:3000/login"];
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 3600;
 export const DEFAULT_BACKCHANNEL_LOGOUT_URIS: readonly string[] = ["http://localhost:3000/api/auth/backchannel-logout"];
 
@@ -178,8 +175,7 @@ export function parseDevIdpConfig(env: Env): DevIdpConfig {
     issuer: issuerFromEnv ?? `http://127.0.0.1:${port}`,
     clientId,
     clientSecret,
-    redirectUris:
-      rawRedirects === undefined ? [...DEFAULT_REDIRECT_URIS] : parseUriList("DEV_IDP_REDIRECT_URIS", rawRedirects),
+    redirectUris: rawRedirects === undefined ? [...DEFAULT_REDIRECT_URIS] : parseUriList("DEV_IDP_REDIRECT_URIS", rawRedirects),
     postLogoutRedirectUris:
       rawPostLogout === undefined
         ? [...DEFAULT_POST_LOGOUT_REDIRECT_URIS]

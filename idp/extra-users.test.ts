@@ -59,12 +59,26 @@ describe("extraUsers option", () => {
     expect(code).toBeTruthy();
     const tokens = await fetch(`${many.issuer}/token`, {
       method: "POST",
-      headers: { authorization: basicAuth(many.client.clientId, many.client.clientSecret), "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "authorization_code", code: code ?? "", redirect_uri: APP_REDIRECT_URI, code_verifier: verifier }).toString(),
+      headers: {
+        authorization: basicAuth(many.client.clientId, many.client.clientSecret),
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        code: code ?? "",
+        redirect_uri: APP_REDIRECT_URI,
+        code_verifier: verifier,
+      }).toString(),
     });
     expect(tokens.status).toBe(200);
     const claims = decodeJwt(((await tokens.json()) as TokenSet).id_token);
-    expect(claims).toMatchObject({ sub: carol.sub, email: carol.email, name: carol.name, picture: `${many.issuer}/avatars/carol.svg`, nonce });
+    expect(claims).toMatchObject({
+      sub: carol.sub,
+      email: carol.email,
+      name: carol.name,
+      picture: `${many.issuer}/avatars/carol.svg`,
+      nonce,
+    });
     const avatar = await fetch(`${many.issuer}/avatars/carol.svg`);
     expect(avatar.status).toBe(200);
     expect(await avatar.text()).toContain("CL");

@@ -77,7 +77,9 @@ describe("npm run idp (idp/server.ts)", () => {
     const cli = startCli({ DEV_IDP_PORT: "not-a-port" });
     const [code] = (await once(cli.child, "exit")) as [number | null];
     expect(code).toBe(1);
-    expect(cli.err()).toContain('Dev IdP: invalid configuration: DEV_IDP_PORT must be a port number between 1 and 65535, got "not-a-port".');
+    expect(cli.err()).toContain(
+      'Dev IdP: invalid configuration: DEV_IDP_PORT must be a port number between 1 and 65535, got "not-a-port".',
+    );
     expect(cli.out()).toBe("");
   });
 });

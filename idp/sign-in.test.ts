@@ -66,7 +66,6 @@ describe("authorization code flow (as the app does it)", () => {
     expect(cb.hops.every((h) => h.status === 303 || h.status === 302)).toBe(true);
   });
 
-
   it("a second sign-in in the same browser with prompt=consent returns to the app without any page", async () => {
     const browser = new Browser();
     await signIn(alice, {}, browser);
@@ -118,7 +117,6 @@ describe("authorization code flow (as the app does it)", () => {
     expect(response.status).toBe(401);
     expect(((await response.json()) as { error: string }).error).toBe("invalid_client");
   });
-
 });
 
 describe("sign-in failures", () => {

@@ -72,8 +72,20 @@ describe("test API (DEV_IDP_TEST_API=1)", () => {
     expect(response.status).toBe(200);
     const { tokens: issued } = (await response.json()) as { tokens: unknown[] };
     expect(issued.slice(-2)).toEqual([
-      { grantType: "authorization_code", sub: bob.sub, accessToken: tokens.access_token, refreshToken: tokens.refresh_token, idToken: tokens.id_token },
-      { grantType: "refresh_token", sub: bob.sub, accessToken: refreshed.access_token, refreshToken: refreshed.refresh_token, idToken: refreshed.id_token },
+      {
+        grantType: "authorization_code",
+        sub: bob.sub,
+        accessToken: tokens.access_token,
+        refreshToken: tokens.refresh_token,
+        idToken: tokens.id_token,
+      },
+      {
+        grantType: "refresh_token",
+        sub: bob.sub,
+        accessToken: refreshed.access_token,
+        refreshToken: refreshed.refresh_token,
+        idToken: refreshed.id_token,
+      },
     ]);
     expect(dev.idp.issuedTokens(bob.sub)).toEqual(issued);
     expect(dev.idp.issuedTokens(alice.sub).some((t) => t.accessToken === tokens.access_token)).toBe(false);
@@ -97,9 +109,7 @@ describe("test API off (default)", () => {
   it("answers 404 on every /__test endpoint when DEV_IDP_TEST_API is unset", async () => {
     expect((await fetch(`${plain.issuer}/__test/stats`)).status).toBe(404);
     expect((await fetch(`${plain.issuer}/__test/reset-stats`, { method: "POST" })).status).toBe(404);
-    expect(
-      (await fetch(`${plain.issuer}/__test/revoke-grants?sub=${encodeURIComponent(alice.sub)}`, { method: "POST" })).status,
-    ).toBe(404);
+    expect((await fetch(`${plain.issuer}/__test/revoke-grants?sub=${encodeURIComponent(alice.sub)}`, { method: "POST" })).status).toBe(404);
     expect((await fetch(`${plain.issuer}/__test/issued-tokens`)).status).toBe(404);
   });
 });

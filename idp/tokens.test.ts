@@ -23,7 +23,6 @@ describe("tokens and claims", () => {
     expect(tokens.scope.split(" ").sort()).toEqual(["email", "offline_access", "openid", "profile"]);
   });
 
-
   it("the ID token is RS256, verifies against the JWKS (iss, aud, nonce) and carries email, email_verified, name and picture", async () => {
     const cb = await signIn(alice);
     const tokens = await exchangeCode(cb);
@@ -38,7 +37,6 @@ describe("tokens and claims", () => {
     expect(claims.family_name).toBe("Example");
     expect(claims.picture).toBe(`${dev.idp.issuer}/avatars/alice.svg`);
   });
-
 
   it("userinfo returns sub, email, name and picture for the access token", async () => {
     const tokens = await exchangeCode(await signIn(alice));
@@ -55,7 +53,6 @@ describe("tokens and claims", () => {
     });
   });
 
-
   it("the user's picture URL serves an SVG avatar from the IdP", async () => {
     const response = await fetch(`${dev.idp.issuer}/avatars/alice.svg`);
     expect(response.status).toBe(200);
@@ -64,7 +61,6 @@ describe("tokens and claims", () => {
     expect(svg).toMatch(/^<svg /);
     expect(svg).toContain(">AE</text>");
   });
-
 
   it("eve's ID token and userinfo carry email_verified: false", async () => {
     const cb = await signIn(eve);
@@ -126,5 +122,4 @@ describe("refresh tokens", () => {
     const tokens = await exchangeCode(await signIn(alice, { scope: "openid email profile", prompt: null }));
     expect(tokens.refresh_token).toBeUndefined();
   });
-
 });

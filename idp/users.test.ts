@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 
-import { DEV_USERS, constantTimeEquals, findUserByAvatar, findUserBySub, userClaims, verifyCredentials, withExtraUsers, type DevUser } from "./users";
+import {
+  DEV_USERS,
+  constantTimeEquals,
+  findUserByAvatar,
+  findUserBySub,
+  userClaims,
+  verifyCredentials,
+  withExtraUsers,
+  type DevUser,
+} from "./users";
 
 describe("test users", () => {
   it("accepts each user's own password (email case-insensitive) and rejects every other combination", () => {

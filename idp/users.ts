@@ -105,7 +105,8 @@ export function withExtraUsers(extra: readonly DevUser[]): readonly DevUser[] {
     if (!user.email || user.email !== user.email.trim().toLowerCase() || emails.has(user.email)) {
       throw new TypeError(`extraUsers: email "${user.email}" is not lower-case or is taken`);
     }
-    if (!AVATAR_FILE.test(user.avatar) || avatars.has(user.avatar)) throw new TypeError(`extraUsers: avatar "${user.avatar}" is not <letters>.svg or is taken`);
+    if (!AVATAR_FILE.test(user.avatar) || avatars.has(user.avatar))
+      throw new TypeError(`extraUsers: avatar "${user.avatar}" is not <letters>.svg or is taken`);
     if (!user.password) throw new TypeError(`extraUsers: ${user.email} has no password`);
     subs.add(user.sub);
     emails.add(user.email);

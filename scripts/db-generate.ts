@@ -53,9 +53,7 @@ function main(): number {
   if (result.status !== 0) {
     process.stderr.write(result.stdout ?? "");
     process.stderr.write(result.stderr ?? "");
-    console.error(
-      `db:generate: prisma generate failed (exit ${result.status ?? result.signal}). Check prisma/schema.prisma.`,
-    );
+    console.error(`db:generate: prisma generate failed (exit ${result.status ?? result.signal}). Check prisma/schema.prisma.`);
     return result.status ?? 1;
   }
   console.log(`db:generate: Prisma client generated in prisma/generated (${Date.now() - started} ms)`);

@@ -38,7 +38,9 @@ describe("devStackEnv", () => {
   });
 
   it("refuses a DEV_IDP_PORT that contradicts DEV_IDP_ISSUER, a port clash and a port that is no port, naming the variables", () => {
-    expect(() => devStackEnv({ DEV_IDP_PORT: "3005", DEV_IDP_ISSUER: "http://127.0.0.1:3001" })).toThrow(/DEV_IDP_PORT \(3005\) and the port of DEV_IDP_ISSUER/);
+    expect(() => devStackEnv({ DEV_IDP_PORT: "3005", DEV_IDP_ISSUER: "http://127.0.0.1:3001" })).toThrow(
+      /DEV_IDP_PORT \(3005\) and the port of DEV_IDP_ISSUER/,
+    );
     expect(() => devStackEnv({ PORT: "3001" })).toThrow(/PORT and the Dev IdP's port are both 3001/);
     expect(() => devStackEnv({ PORT: "http" })).toThrow(DevStackError);
   });

@@ -13,7 +13,8 @@ export const DEFAULT_DEV_IDP_PORT = "3001";
 export class DevStackError extends Error {}
 
 function port(name: string, raw: string): string {
-  if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535) throw new DevStackError(`${name} must be a port number (got "${raw}").`);
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 65535)
+    throw new DevStackError(`${name} must be a port number (got "${raw}").`);
   return String(Number(raw));
 }
 

@@ -60,8 +60,8 @@ function stop(exitCode: number): void {
     process.exit(exitCode);
   }, 5_000);
   deadline.unref();
-  Promise.all(children.map((child) => (child.exitCode !== null ? null : new Promise((r) => child.once("exit", r))))).then(
-    () => process.exit(exitCode),
+  Promise.all(children.map((child) => (child.exitCode !== null ? null : new Promise((r) => child.once("exit", r))))).then(() =>
+    process.exit(exitCode),
   );
 }
 
@@ -87,7 +87,8 @@ async function announceWhenReady(): Promise<void> {
   const lines = [`[dev] Ready: open ${appUrl}`];
   if (withDevIdp) {
     lines.push('[dev] Press "Continue with Dev IdP" and sign in as one of its test users:');
-    for (const user of DEV_USERS) lines.push(`[dev]   ${user.email} / ${user.password}${user.emailVerified ? "" : " (address not verified)"}`);
+    for (const user of DEV_USERS)
+      lines.push(`[dev]   ${user.email} / ${user.password}${user.emailVerified ? "" : " (address not verified)"}`);
   }
   console.log(lines.join("\n"));
 }

@@ -62,7 +62,9 @@ const SHOWCASE_PROVIDERS = {
   AUTH_APPLE_ID: "com.example.screenshots",
   AUTH_APPLE_TEAM_ID: "SCREENSHOT",
   AUTH_APPLE_KEY_ID: "SCREENSHOT",
-  AUTH_APPLE_PRIVATE_KEY: generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+  AUTH_APPLE_PRIVATE_KEY: generateKeyPairSync("ec", { namedCurve: "prime256v1" })
+    .privateKey.export({ type: "pkcs8", format: "pem" })
+    .toString(),
 };
 
 interface Shot {
@@ -181,7 +183,13 @@ async function signIn(page: Page): Promise<void> {
 }
 
 async function newContext(browser: Browser, device: Device, theme: Theme): Promise<BrowserContext> {
-  return browser.newContext({ ...DEVICES[device], colorScheme: theme, reducedMotion: "reduce", baseURL: PUBLIC_URL, ignoreHTTPSErrors: true });
+  return browser.newContext({
+    ...DEVICES[device],
+    colorScheme: theme,
+    reducedMotion: "reduce",
+    baseURL: PUBLIC_URL,
+    ignoreHTTPSErrors: true,
+  });
 }
 
 async function capture(browser: Browser, shots: Shot[]): Promise<string[]> {

@@ -33,7 +33,9 @@ async function main(): Promise<number> {
   try {
     console.log(`Encrypting secrets at rest in ${describeDatabaseTarget(target)} with key ${keyring.current.kid}`);
     const { providerTokens, signingKeys } = await encryptAllSecrets(db, keyring, (line) => console.warn(`  ${line}`));
-    console.log(`  provider tokens: ${providerTokens.accounts} accounts, ${providerTokens.rewritten} rewritten, ${providerTokens.unreadable} unreadable`);
+    console.log(
+      `  provider tokens: ${providerTokens.accounts} accounts, ${providerTokens.rewritten} rewritten, ${providerTokens.unreadable} unreadable`,
+    );
     console.log(`  API signing keys: ${signingKeys.keys} keys, ${signingKeys.rewritten} rewritten, ${signingKeys.unreadable} unreadable`);
     return providerTokens.unreadable + signingKeys.unreadable > 0 ? 1 : 0;
   } finally {

@@ -71,7 +71,14 @@ describe("the import graph", () => {
   it("finds a cycle when there is one", () => {
     const a = "/x/a.ts";
     const b = "/x/b.ts";
-    expect(cycles(new Map([[a, [b]], [b, [a]]]))).toHaveLength(1);
+    expect(
+      cycles(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ),
+    ).toHaveLength(1);
   });
 
   it("has no import cycles, counting the imports loaded on first use", () => {
@@ -97,7 +104,9 @@ describe("what a signed-in page loads", () => {
   });
 
   it("loads no API-token, provider-token or PGlite module, nor Auth.js's database half, until something uses them", () => {
-    const eager = modules.filter((module) => /^lib\/(api-tokens|providers\/tokens|db\/pglite)\//.test(module) || module === "lib/auth/next-auth.ts");
+    const eager = modules.filter(
+      (module) => /^lib\/(api-tokens|providers\/tokens|db\/pglite)\//.test(module) || module === "lib/auth/next-auth.ts",
+    );
     expect(eager).toEqual([]);
     expect(lazy).toEqual(expect.arrayContaining(["lib/api-tokens/caller.ts", "lib/auth/next-auth.ts", "lib/db/pglite/adapter.ts"]));
   });

@@ -106,7 +106,9 @@ beforeAll(async () => {
   const parsed = parseEnv({ NODE_ENV: "test", AUTH_SECRET: SECRET, AUTH_URL: TEST_APP, AUTH_DEV_IDP: "1", DEV_IDP_ISSUER: idp.issuer });
   if (!parsed.env) throw new Error(parsed.errors.join("\n"));
   scope.env = parsed.env;
-  browser = new AppClient(testAuthConfig({ issuer: idp.issuer, secret: SECRET, db: database.db, keyring: () => createTokenKeyring([SECRET]) }));
+  browser = new AppClient(
+    testAuthConfig({ issuer: idp.issuer, secret: SECRET, db: database.db, keyring: () => createTokenKeyring([SECRET]) }),
+  );
   await signInAs(idp, browser, ALICE);
   const me = (await (await call(getMe, { cookie: cookieHeader() })).json()) as { id: string };
   const session = await database.db.userSession.findFirstOrThrow({ where: { userId: me.id } });
@@ -251,14 +253,24 @@ describe("bearer tokens that are refused (401 invalid_token, never a 500)", () =
   it("an unknown kid (no fallback to another key)", async () => {
     const { privateKey } = await generateKeyPair("ES256");
     const key: SigningKey = { kid: "not-a-key-of-ours", alg: "ES256", privateKey };
-    const { token } = await issueAccessToken(key, { issuer: ISSUER, audience: AUDIENCE }, { userId: alice.id, sessionId: alice.sessionId }, new Date());
+    const { token } = await issueAccessToken(
+      key,
+      { issuer: ISSUER, audience: AUDIENCE },
+      { userId: alice.id, sessionId: alice.sessionId },
+      new Date(),
+    );
     await expectInvalidToken(await meWithBearer(token));
   });
 
   it("our kid on a token signed with another key", async () => {
     const { privateKey } = await generateKeyPair("ES256");
     const key: SigningKey = { kid: (await currentKey()).kid, alg: "ES256", privateKey };
-    const { token } = await issueAccessToken(key, { issuer: ISSUER, audience: AUDIENCE }, { userId: alice.id, sessionId: alice.sessionId }, new Date());
+    const { token } = await issueAccessToken(
+      key,
+      { issuer: ISSUER, audience: AUDIENCE },
+      { userId: alice.id, sessionId: alice.sessionId },
+      new Date(),
+    );
     await expectInvalidToken(await meWithBearer(token));
   });
 
@@ -321,7 +333,12 @@ describe("bearer tokens that are refused (401 invalid_token, never a 500)", () =
 
   it("an expired token", async () => {
     const past = new Date(Date.now() - 16 * 60 * 1000);
-    const { token } = await issueAccessToken(await currentKey(), { issuer: ISSUER, audience: AUDIENCE }, { userId: alice.id, sessionId: alice.sessionId }, past);
+    const { token } = await issueAccessToken(
+      await currentKey(),
+      { issuer: ISSUER, audience: AUDIENCE },
+      { userId: alice.id, sessionId: alice.sessionId },
+      past,
+    );
     await expectInvalidToken(await meWithBearer(token));
   });
 

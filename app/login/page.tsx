@@ -61,8 +61,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
             ))}
           </ul>
           <p className="auth-foot">
-            You sign in on the provider&apos;s own page: this app never sees your password.{" "}
-            <Link href="/">What is this app?</Link>
+            You sign in on the provider&apos;s own page: this app never sees your password. <Link href="/">What is this app?</Link>
           </p>
         </div>
       </div>

@@ -120,7 +120,8 @@ export function clientWeight(distDir: string, routes: string[], html: Record<str
   const bareFiles = new Set(floorFiles);
   for (const manifest of manifests.values()) {
     for (const [segment, files] of Object.entries(manifest.entryJSFiles ?? {})) {
-      if (segment.startsWith(`${prefix}app/`) && ROOT_SEGMENTS.test(segment.slice(prefix.length + 4))) for (const file of files) bareFiles.add(file);
+      if (segment.startsWith(`${prefix}app/`) && ROOT_SEGMENTS.test(segment.slice(prefix.length + 4)))
+        for (const file of files) bareFiles.add(file);
     }
   }
   const barePage = sizes(distDir, bareFiles);
@@ -146,7 +147,12 @@ export function clientWeight(distDir: string, routes: string[], html: Record<str
     }
     weights.push(weight);
   }
-  return { frameworkFloor: sizes(distDir, floorFiles), barePage, routes: weights, appClientModules: appModules(distDir, manifests.values(), prefix) };
+  return {
+    frameworkFloor: sizes(distDir, floorFiles),
+    barePage,
+    routes: weights,
+    appClientModules: appModules(distDir, manifests.values(), prefix),
+  };
 }
 
 /** Module id → the module factory's source, from Turbopack chunks (`TURBOPACK.push([script, id, fn, …])`). */

@@ -44,7 +44,13 @@ export const TARGETS = {
   overBareBytes: 5_000,
 };
 
-export const RATE_LIMIT_VARIABLES = ["RATE_LIMIT_SIGN_IN_IP", "RATE_LIMIT_SIGN_IN_ACCOUNT", "RATE_LIMIT_CALLBACK_IP", "RATE_LIMIT_BEARER_IP", "RATE_LIMIT_BEARER_ACCOUNT"];
+export const RATE_LIMIT_VARIABLES = [
+  "RATE_LIMIT_SIGN_IN_IP",
+  "RATE_LIMIT_SIGN_IN_ACCOUNT",
+  "RATE_LIMIT_CALLBACK_IP",
+  "RATE_LIMIT_BEARER_IP",
+  "RATE_LIMIT_BEARER_ACCOUNT",
+];
 
 /** The build's env: what `next build` sees (fingerprinted with the sources). */
 export const BUILD_ENV: Record<string, string> = {

@@ -28,8 +28,7 @@ export interface IdpCounters {
 }
 
 export type IdpMessage =
-  | { type: "ready"; issuer: string; extraUsersSupported: boolean; extraUsers: number }
-  | { type: "counters"; counters?: IdpCounters };
+  { type: "ready"; issuer: string; extraUsersSupported: boolean; extraUsers: number } | { type: "counters"; counters?: IdpCounters };
 
 /** Letters only: the Dev IdP serves avatars at /avatars/<[a-z]+>.svg. */
 function letters(n: number): string {

@@ -57,12 +57,7 @@ function tellWatchdog(line: string): void {
 
 const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
-export function start(
-  name: string,
-  command: string,
-  args: string[],
-  options: StartOptions = {},
-): Child {
+export function start(name: string, command: string, args: string[], options: StartOptions = {}): Child {
   const { logFile, echo, ipc, ...spawnOptions } = options;
   const child = spawn(command, args, {
     ...spawnOptions,

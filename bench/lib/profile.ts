@@ -141,14 +141,15 @@ function locate(frame: CallFrame): Placed {
   if (url.startsWith("node:")) return { place: nodePlace(url), label: `${name}  ${url}:${frame.lineNumber + 1}` };
   if (url.startsWith("wasm://")) return { place: "wasm (Prisma query compiler)", label: `${name}  wasm` };
   const map = sourceMapFor(url);
-  const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as
-    | { originalSource?: string; originalLine?: number }
-    | undefined;
+  const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string; originalLine?: number } | undefined;
   const source = entry?.originalSource === undefined ? undefined : safeDecode(entry.originalSource);
-  if (source?.startsWith("turbopack://")) return { place: "turbopack runtime", label: `${name}  ${source}:${(entry?.originalLine ?? 0) + 1}` };
+  if (source?.startsWith("turbopack://"))
+    return { place: "turbopack runtime", label: `${name}  ${source}:${(entry?.originalLine ?? 0) + 1}` };
   if (source) {
     const pkg = packageOf(source);
-    const short = pkg ? source.slice(source.lastIndexOf("node_modules/") + "node_modules/".length) : source.replace(/^.*\/\.build-[^/]+\//, "").replace(/^(\.\.\/)+/, "");
+    const short = pkg
+      ? source.slice(source.lastIndexOf("node_modules/") + "node_modules/".length)
+      : source.replace(/^.*\/\.build-[^/]+\//, "").replace(/^(\.\.\/)+/, "");
     return { place: pkg ?? `app: ${short}`, label: `${name}  ${short}:${(entry?.originalLine ?? 0) + 1}` };
   }
   const pkg = packageOf(url);

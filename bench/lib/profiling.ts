@@ -25,7 +25,10 @@ interface Workload {
 const loadFor =
   (route: string, withCookie: boolean): Workload["run"] =>
   async (app, cookie, seconds, settings) => {
-    await load({ label: route, url: `${app.url}${route}`, headers: withCookie ? { cookie } : {} }, { connections: settings.connections, seconds });
+    await load(
+      { label: route, url: `${app.url}${route}`, headers: withCookie ? { cookie } : {} },
+      { connections: settings.connections, seconds },
+    );
   };
 
 const WORKLOADS: Record<string, Workload> = {
@@ -45,7 +48,13 @@ const WORKLOADS: Record<string, Workload> = {
  * A separate app server under `node --cpu-prof`: warm-up, then the workload; only the samples taken
  * during the workload are summarised.
  */
-async function profile(workload: Workload, appBuild: BuildInfo, databaseUrl: string, idp: Idp, settings: Settings): Promise<ProfileSummary & { workload: string }> {
+async function profile(
+  workload: Workload,
+  appBuild: BuildInfo,
+  databaseUrl: string,
+  idp: Idp,
+  settings: Settings,
+): Promise<ProfileSummary & { workload: string }> {
   const dir = path.join(OUT, "profiles", workload.name);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

@@ -38,7 +38,12 @@ export function git() {
   const status = out("status", "--porcelain")
     .split("\n")
     .filter((line) => line && !/^.. bench\//.test(line));
-  return { commit: out("rev-parse", "HEAD"), branch: out("rev-parse", "--abbrev-ref", "HEAD"), dirty: status.length > 0, changes: status.slice(0, 50) };
+  return {
+    commit: out("rev-parse", "HEAD"),
+    branch: out("rev-parse", "--abbrev-ref", "HEAD"),
+    dirty: status.length > 0,
+    changes: status.slice(0, 50),
+  };
 }
 
 export interface Run {
@@ -74,9 +79,18 @@ export function writeResults(run: Run): { loadAverageAtEnd: number[] } {
       noProxy: run.noProxyBuild,
     },
     settings: options.settings,
-    database: "PostgreSQL (throw-away server from scripts/test-postgres.sh: fsync, synchronous_commit and full_page_writes off), DATABASE_POOL_MAX default",
+    database:
+      "PostgreSQL (throw-away server from scripts/test-postgres.sh: fsync, synchronous_commit and full_page_writes off), DATABASE_POOL_MAX default",
     targets: TARGETS,
-    rows: run.rows.map(({ id, scenario, figure, target, status: s, note, details }) => ({ id, scenario, figure, target, status: s, note, details })),
+    rows: run.rows.map(({ id, scenario, figure, target, status: s, note, details }) => ({
+      id,
+      scenario,
+      figure,
+      target,
+      status: s,
+      note,
+      details,
+    })),
     profiles: run.profiles,
   };
   writeFileSync(options.resultsFile, `${JSON.stringify(results, null, 2)}\n`);
@@ -86,8 +100,12 @@ export function writeResults(run: Run): { loadAverageAtEnd: number[] } {
 export function printSummary(run: Run, loadAverageAtEnd: number[]): void {
   const { machine: m, git: g } = run;
   console.log("");
-  console.log(`Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${m.loadAverageAtStart.join(" ")} → ${loadAverageAtEnd.join(" ")}`);
-  console.log(`Sources: git ${g.commit.slice(0, 12)}${g.dirty ? " + uncommitted changes" : ""}; build ${run.appBuild.reused ? "reused (current)" : "new"}`);
+  console.log(
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average ${m.loadAverageAtStart.join(" ")} → ${loadAverageAtEnd.join(" ")}`,
+  );
+  console.log(
+    `Sources: git ${g.commit.slice(0, 12)}${g.dirty ? " + uncommitted changes" : ""}; build ${run.appBuild.reused ? "reused (current)" : "new"}`,
+  );
   console.log("");
   console.log(table(run.rows));
   printProfiles(run.profiles);

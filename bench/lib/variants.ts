@@ -52,7 +52,8 @@ export function benchFileTarget(file: string): string | undefined {
 
 /** A literal written in source (string, number, boolean, array, object), as Next.js requires of a config. */
 function literal(node: ts.Expression, file: string): unknown {
-  if (ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isParenthesizedExpression(node)) return literal(node.expression, file);
+  if (ts.isAsExpression(node) || ts.isSatisfiesExpression(node) || ts.isParenthesizedExpression(node))
+    return literal(node.expression, file);
   if (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node)) return node.text;
   if (ts.isNumericLiteral(node)) return Number(node.text);
   if (node.kind === ts.SyntaxKind.TrueKeyword) return true;
@@ -114,7 +115,9 @@ export function proxyFor(variant: Variant, read: (file: string) => Buffer): Buff
     );
   }
   if (spec.sameCodeAsApp && ours.code !== app.code) {
-    throw new Error(`refusing to build "${variant}": ${spec.file} must be proxy.ts with its matcher emptied, and its code no longer is proxy.ts's: copy proxy.ts's code into it.`);
+    throw new Error(
+      `refusing to build "${variant}": ${spec.file} must be proxy.ts with its matcher emptied, and its code no longer is proxy.ts's: copy proxy.ts's code into it.`,
+    );
   }
   return content;
 }
@@ -130,7 +133,9 @@ export function benchTsconfig(appTsconfig: string, files: ReadonlyMap<string, Bu
   const appPaths = (parsed.config as { compilerOptions?: { paths?: Record<string, string[]> } }).compilerOptions?.paths ?? {};
   for (const [specifier, target] of Object.entries(SEAMS)) {
     const modulePath = specifier.slice("@/".length);
-    const importers = [...files].filter(([file, content]) => !file.startsWith("bench/") && /\.tsx?$/.test(file) && content.includes(`"${specifier}"`));
+    const importers = [...files].filter(
+      ([file, content]) => !file.startsWith("bench/") && /\.tsx?$/.test(file) && content.includes(`"${specifier}"`),
+    );
     if (![".ts", ".tsx"].some((ext) => files.has(modulePath + ext)) || importers.length === 0) {
       throw new Error(`the app has no seam "${specifier}" (a module imported by that exact specifier): ${target} would not be used`);
     }

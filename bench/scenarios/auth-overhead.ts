@@ -12,19 +12,30 @@ import { ratioRow, raw, reportedRatioRow, type Context, type Raw, type Scenario 
 async function apiOverhead(ctx: Context): Promise<Row[]> {
   const cookie = { cookie: ctx.aliceCookie };
   const me = await raw(`${ctx.app.url}/api/me`, cookie);
-  if (me.status !== 200 || !me.body.includes(ALICE.email)) throw new Error(`GET /api/me with the session answered ${me.status}: ${me.body.slice(0, 200)}`);
+  if (me.status !== 200 || !me.body.includes(ALICE.email))
+    throw new Error(`GET /api/me with the session answered ${me.status}: ${me.body.slice(0, 200)}`);
   const apiMe = { label: "GET /api/me (signed in)", url: `${ctx.app.url}/api/me`, headers: cookie, serverPid: ctx.app.serverPid };
-  const apiComparison = await compare(apiMe, { label: "GET /api/health?live=1", url: `${ctx.app.url}/api/health?live=1`, serverPid: ctx.app.serverPid }, ctx.settings);
+  const apiComparison = await compare(
+    apiMe,
+    { label: "GET /api/health?live=1", url: `${ctx.app.url}/api/health?live=1`, serverPid: ctx.app.serverPid },
+    ctx.settings,
+  );
   const rows = [
     ratioRow("1a", "Auth overhead: /api/me ÷ /api/health?live=1", apiComparison, TARGETS.authOverhead, {
       meResponseSetsCookies: me.setsCookies,
     }),
   ];
-  rows[0]!.note = "The probe is sent without a cookie, as a load balancer sends it; Next.js's own handling of a request's cookies is on the /api/me side only (1c takes it out).";
+  rows[0]!.note =
+    "The probe is sent without a cookie, as a load balancer sends it; Next.js's own handling of a request's cookies is on the /api/me side only (1c takes it out).";
   // The same request headers on both sides: what is left is what authentication does with the cookie.
   const sameCookie = await compare(
     apiMe,
-    { label: "GET /api/health?live=1 (same cookie, unread)", url: `${ctx.app.url}/api/health?live=1`, headers: cookie, serverPid: ctx.app.serverPid },
+    {
+      label: "GET /api/health?live=1 (same cookie, unread)",
+      url: `${ctx.app.url}/api/health?live=1`,
+      headers: cookie,
+      serverPid: ctx.app.serverPid,
+    },
     ctx.settings,
   );
   rows.push(
@@ -38,7 +49,12 @@ async function apiOverhead(ctx: Context): Promise<Row[]> {
   );
   // What the cookie alone costs in Next.js: the best 1a any handler that receives it could reach.
   const cookieFloor = await compare(
-    { label: "GET /api/health?live=1 (with the cookie, unread)", url: `${ctx.app.url}/api/health?live=1`, headers: cookie, serverPid: ctx.app.serverPid },
+    {
+      label: "GET /api/health?live=1 (with the cookie, unread)",
+      url: `${ctx.app.url}/api/health?live=1`,
+      headers: cookie,
+      serverPid: ctx.app.serverPid,
+    },
     { label: "GET /api/health?live=1", url: `${ctx.app.url}/api/health?live=1`, serverPid: ctx.app.serverPid },
     ctx.settings,
   );
@@ -72,7 +88,9 @@ async function dashboardAndTwin(ctx: Context, twinHeaders: Record<string, string
   }
   const names = { dashboard: accountMenuName(dashboard.body), twin: accountMenuName(twin.body) };
   if (!names.dashboard || names.twin !== names.dashboard) {
-    throw new Error(`the site header's account menu shows ${JSON.stringify(names.twin)} on the twin and ${JSON.stringify(names.dashboard)} on /dashboard`);
+    throw new Error(
+      `the site header's account menu shows ${JSON.stringify(names.twin)} on the twin and ${JSON.stringify(names.dashboard)} on /dashboard`,
+    );
   }
   const sizeDifference = Math.abs(dashboard.bodyBytes - twin.bodyBytes) / dashboard.bodyBytes;
   if (sizeDifference > 0.02) {
@@ -86,8 +104,18 @@ async function pageOverhead(ctx: Context): Promise<Row> {
   // "A public page of the same size".
   const { dashboard, twin } = await dashboardAndTwin(ctx, twinHeaders);
   const pageComparison = await compare(
-    { label: "GET /dashboard (signed in)", url: `${ctx.app.url}/dashboard`, headers: { cookie: ctx.aliceCookie }, serverPid: ctx.app.serverPid },
-    { label: `GET ${DASHBOARD_TWIN_PATH} (anonymous)`, url: `${ctx.app.url}${DASHBOARD_TWIN_PATH}`, headers: twinHeaders, serverPid: ctx.app.serverPid },
+    {
+      label: "GET /dashboard (signed in)",
+      url: `${ctx.app.url}/dashboard`,
+      headers: { cookie: ctx.aliceCookie },
+      serverPid: ctx.app.serverPid,
+    },
+    {
+      label: `GET ${DASHBOARD_TWIN_PATH} (anonymous)`,
+      url: `${ctx.app.url}${DASHBOARD_TWIN_PATH}`,
+      headers: twinHeaders,
+      serverPid: ctx.app.serverPid,
+    },
     ctx.settings,
   );
   const sizes = {

@@ -35,7 +35,9 @@ async function clientWeightRows(ctx: Context): Promise<Row[]> {
         route === "/dashboard"
           ? `bare = framework floor (${kB(weight.frameworkFloor.gzipBytes)}) + the root segments' client chunks (${kB(weight.barePage.gzipBytes - weight.frameworkFloor.gzipBytes)}); ` +
             `the app's own client components in them weigh ${kB(appModules)} gzip (${weight.appClientModules.map((m) => `${m.module} ${m.gzipBytes} B`).join(", ")}).` +
-            (htmlMismatch ? " The served HTML loads other chunks than the manifests say: see results.json." : " The served HTML's <script> chunks match.")
+            (htmlMismatch
+              ? " The served HTML loads other chunks than the manifests say: see results.json."
+              : " The served HTML's <script> chunks match.")
           : undefined,
     });
   }

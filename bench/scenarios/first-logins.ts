@@ -20,8 +20,14 @@ async function rowCounts(databaseUrl: string, emailPattern: string | undefined) 
     const params = emailPattern ? [emailPattern] : [];
     return {
       users: await one(`SELECT count(*) AS n FROM "User" u ${where}`, params),
-      usersWithoutAccount: await one(`SELECT count(*) AS n FROM "User" u ${where ? `${where} AND` : "WHERE"} NOT EXISTS (SELECT 1 FROM "Account" a WHERE a."userId" = u.id)`, params),
-      duplicateEmails: await one(`SELECT count(*) AS n FROM (SELECT email FROM "User" u ${where ? `${where} AND` : "WHERE"} email IS NOT NULL GROUP BY email HAVING count(*) > 1) d`, params),
+      usersWithoutAccount: await one(
+        `SELECT count(*) AS n FROM "User" u ${where ? `${where} AND` : "WHERE"} NOT EXISTS (SELECT 1 FROM "Account" a WHERE a."userId" = u.id)`,
+        params,
+      ),
+      duplicateEmails: await one(
+        `SELECT count(*) AS n FROM (SELECT email FROM "User" u ${where ? `${where} AND` : "WHERE"} email IS NOT NULL GROUP BY email HAVING count(*) > 1) d`,
+        params,
+      ),
       accounts: await one(`SELECT count(*) AS n FROM "Account" a JOIN "User" u ON u.id = a."userId" ${where}`, params),
       duplicateAccounts: await one(
         `SELECT count(*) AS n FROM (SELECT a.provider, a."providerAccountId" FROM "Account" a JOIN "User" u ON u.id = a."userId" ${where} GROUP BY 1, 2 HAVING count(*) > 1) d`,
@@ -57,14 +63,33 @@ async function distinctFirstLogins(ctx: Context): Promise<Row> {
   });
   const seconds = (performance.now() - started) / 1000;
   const counts = await rowCounts(ctx.databaseUrl, "bench-user-%@bench.example");
-  const pass = errors.length === 0 && counts.users === users.length && counts.accounts === users.length && counts.duplicateEmails === 0 && counts.usersWithoutAccount === 0;
+  const pass =
+    errors.length === 0 &&
+    counts.users === users.length &&
+    counts.accounts === users.length &&
+    counts.duplicateEmails === 0 &&
+    counts.usersWithoutAccount === 0;
   return {
     id: "5",
     scenario: `Concurrent first logins: ${users.length} new users, c=${settings.firstLoginConcurrency}`,
     figure: `errors ${errors.length}, duplicates ${counts.duplicateEmails + counts.usersWithoutAccount + Math.max(0, counts.users - users.length)}, ${round(results.length / seconds, 1)} sign-ins/s`,
     target: "0 errors, 0 duplicate rows",
     status: status(pass),
-    details: { users: users.length, concurrency: settings.firstLoginConcurrency, seconds: round(seconds, 2), signInsPerSecond: round(results.length / seconds, 2), errors: errors.slice(0, 20), rows: counts, callbackP95Ms: round(percentile(results.map((r) => r.callbackMs), 95), 1) },
+    details: {
+      users: users.length,
+      concurrency: settings.firstLoginConcurrency,
+      seconds: round(seconds, 2),
+      signInsPerSecond: round(results.length / seconds, 2),
+      errors: errors.slice(0, 20),
+      rows: counts,
+      callbackP95Ms: round(
+        percentile(
+          results.map((r) => r.callbackMs),
+          95,
+        ),
+        1,
+      ),
+    },
   };
 }
 
@@ -78,17 +103,26 @@ async function builtInSignIns(ctx: Context): Promise<Row> {
   const people = [EVE, ALICE, BOB];
   const count = ctx.idp.extraUsersSupported ? 60 : settings.firstLogins;
   const started = performance.now();
-  const { results, errors } = await pool(count, settings.firstLoginConcurrency, (i) => signIn(ctx.app.url, ctx.idp.issuer, people[i % people.length] ?? ALICE));
+  const { results, errors } = await pool(count, settings.firstLoginConcurrency, (i) =>
+    signIn(ctx.app.url, ctx.idp.issuer, people[i % people.length] ?? ALICE),
+  );
   const seconds = (performance.now() - started) / 1000;
   const counts = await rowCounts(ctx.databaseUrl, undefined);
-  const duplicates = counts.usersWithoutAccount + counts.duplicateEmails + counts.duplicateAccounts + Math.max(0, counts.accountsPerSubject - 1);
+  const duplicates =
+    counts.usersWithoutAccount + counts.duplicateEmails + counts.duplicateAccounts + Math.max(0, counts.accountsPerSubject - 1);
   return {
     id: "5s",
     scenario: `Concurrent sign-ins, 3 built-in users (eve new), c=${settings.firstLoginConcurrency}`,
     figure: `errors ${errors.length}/${count}, duplicates ${duplicates}, ${round(results.length / seconds, 1)} sign-ins/s`,
     target: "0 errors, 0 duplicate rows",
     status: status(errors.length === 0 && duplicates === 0),
-    details: { signIns: count, concurrency: settings.firstLoginConcurrency, seconds: round(seconds, 2), errors: errors.slice(0, 20), rows: counts },
+    details: {
+      signIns: count,
+      concurrency: settings.firstLoginConcurrency,
+      seconds: round(seconds, 2),
+      errors: errors.slice(0, 20),
+      rows: counts,
+    },
     note: "not the scenario asked for (distinct new users) but the same code path at the same concurrency; eve's first login races itself.",
   };
 }

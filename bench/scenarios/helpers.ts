@@ -64,7 +64,13 @@ export function raw(url: string, headers: Record<string, string> = {}): Promise<
 
 export const status = (pass: boolean): Status => (pass ? "pass" : "miss");
 
-export function ratioRow(id: string, scenario: string, comparison: PairedComparison, target: number, extra: Record<string, unknown> = {}): Row {
+export function ratioRow(
+  id: string,
+  scenario: string,
+  comparison: PairedComparison,
+  target: number,
+  extra: Record<string, unknown> = {},
+): Row {
   return {
     id,
     scenario,
@@ -92,7 +98,11 @@ export function reportedRatioRow(id: string, scenario: string, comparison: Paire
   return { ...ratioRow(id, scenario, comparison, 0), target: "(reported)", status: "reported", note };
 }
 
-export async function pool<T>(count: number, concurrency: number, task: (index: number) => Promise<T>): Promise<{ results: T[]; errors: string[] }> {
+export async function pool<T>(
+  count: number,
+  concurrency: number,
+  task: (index: number) => Promise<T>,
+): Promise<{ results: T[]; errors: string[] }> {
   const results: T[] = [];
   const errors: string[] = [];
   let next = 0;

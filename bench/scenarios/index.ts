@@ -8,6 +8,14 @@ import { proxyOverhead } from "./proxy-overhead";
 import { refreshCoalescing } from "./refresh-coalescing";
 import { signInLatency } from "./sign-in-latency";
 
-export const SCENARIOS: readonly Scenario[] = [clientWeightScenario, authOverhead, memory, proxyOverhead, signInLatency, refreshCoalescing, firstLogins];
+export const SCENARIOS: readonly Scenario[] = [
+  clientWeightScenario,
+  authOverhead,
+  memory,
+  proxyOverhead,
+  signInLatency,
+  refreshCoalescing,
+  firstLogins,
+];
 
 export type { Context, Scenario } from "./helpers";

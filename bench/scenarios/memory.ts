@@ -23,7 +23,8 @@ async function heapAfterGc(app: App): Promise<NodeJS.MemoryUsage> {
   for (;;) {
     try {
       const usage = JSON.parse(readFileSync(app.heapProbeFile, "utf8")) as NodeJS.MemoryUsage & { pid: number };
-      if (usage.pid !== app.serverPid) throw new Error(`the heap probe answered from process ${usage.pid}, not the server ${app.serverPid}`);
+      if (usage.pid !== app.serverPid)
+        throw new Error(`the heap probe answered from process ${usage.pid}, not the server ${app.serverPid}`);
       return usage;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;

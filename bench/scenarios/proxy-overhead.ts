@@ -14,8 +14,14 @@ async function apiRoute(ctx: Context, fresh: App, noProxy: App): Promise<Row> {
   const health = "/api/health?live=1";
   const apiOn = { label: `proxy on: GET ${health}`, url: `${fresh.url}${health}`, serverPid: fresh.serverPid };
   const apiOff = { label: `proxy off: GET ${health}`, url: `${noProxy.url}${health}`, serverPid: noProxy.serverPid };
-  const api = ratioRow("2a", `Proxy overhead: ${health} (matcher on ÷ off)`, await compare(apiOn, apiOff, ctx.settings), TARGETS.proxyOverhead);
-  api.note = "proxy.ts's matcher leaves /api/ to the route handlers (each is its own gate, e2e/security/api-routes.spec.ts): the same code on both sides.";
+  const api = ratioRow(
+    "2a",
+    `Proxy overhead: ${health} (matcher on ÷ off)`,
+    await compare(apiOn, apiOff, ctx.settings),
+    TARGETS.proxyOverhead,
+  );
+  api.note =
+    "proxy.ts's matcher leaves /api/ to the route handlers (each is its own gate, e2e/security/api-routes.spec.ts): the same code on both sides.";
   return api;
 }
 
@@ -25,7 +31,9 @@ async function publicPage(ctx: Context, fresh: App, noProxy: App, emptyProxy: Ap
   const off = { label: `proxy off: GET ${route}`, url: `${noProxy.url}${route}`, serverPid: noProxy.serverPid };
   const empty = { label: `empty proxy: GET ${route}`, url: `${emptyProxy.url}${route}`, serverPid: emptyProxy.serverPid };
   const ours = { label: `proxy on: GET ${route}`, url: `${fresh.url}${route}`, serverPid: fresh.serverPid };
-  const rows = [ratioRow("2b", `Proxy overhead: ${route} (matcher on ÷ off)`, await compare(ours, off, ctx.settings), TARGETS.proxyOverhead)];
+  const rows = [
+    ratioRow("2b", `Proxy overhead: ${route} (matcher on ÷ off)`, await compare(ours, off, ctx.settings), TARGETS.proxyOverhead),
+  ];
   // What Next.js charges for running any proxy; reported, since nothing in this app can change it.
   rows.push(
     reportedRatioRow(
@@ -36,7 +44,12 @@ async function publicPage(ctx: Context, fresh: App, noProxy: App, emptyProxy: Ap
         "No proxy in this framework can do better than this ratio.",
     ),
   );
-  const own = ratioRow("2d", `Proxy's own work: ${route} (our proxy ÷ an empty one)`, await compare(ours, empty, ctx.settings), TARGETS.proxyOverhead);
+  const own = ratioRow(
+    "2d",
+    `Proxy's own work: ${route} (our proxy ÷ an empty one)`,
+    await compare(ours, empty, ctx.settings),
+    TARGETS.proxyOverhead,
+  );
   own.note = "Our proxy's own work (the session gate, the nonce, the page's CSP), with the framework's cost on both sides.";
   rows.push(own);
   return rows;

@@ -55,7 +55,9 @@ function refreshRow(ctx: Context, rounds: Burst[], latencies: number[]): Row {
   const { settings } = ctx;
   const dueAfterMs = (ACCESS_TOKEN_TTL_SECONDS - APP_REFRESH_SKEW_SECONDS) * 1000;
   const tooLong = rounds.filter((r) => r.burstMs >= dueAfterMs).length;
-  const allOk = rounds.every((r) => r.refreshes === TARGETS.refreshes && r.refused === 0 && r.statuses["200"] === settings.refreshConcurrency);
+  const allOk = rounds.every(
+    (r) => r.refreshes === TARGETS.refreshes && r.refused === 0 && r.statuses["200"] === settings.refreshConcurrency,
+  );
   const p95 = round(percentile(latencies, 95), 1);
   return {
     id: "4",
@@ -67,7 +69,9 @@ function refreshRow(ctx: Context, rounds: Burst[], latencies: number[]): Row {
     note:
       `refreshes = successful refresh_token grants at the IdP per burst (its /__test/stats); refused refresh requests ${rounds.map((r) => r.refused).join("/")}; ` +
       `latency per request, client side, over ${rounds.length} burst(s) of ${rounds.map((r) => `${r.burstMs} ms`).join("/")}` +
-      (tooLong ? `; ${tooLong} burst(s) lasted longer than a refreshed token stays fresh (${dueAfterMs} ms), so a 2nd refresh there is expected` : "") +
+      (tooLong
+        ? `; ${tooLong} burst(s) lasted longer than a refreshed token stays fresh (${dueAfterMs} ms), so a 2nd refresh there is expected`
+        : "") +
       ".",
   };
 }

@@ -23,7 +23,8 @@ async function signInLatencyRows(ctx: Context): Promise<Row[]> {
     sequential: true,
     totalMs: { p50: p(totals, 50), p95: p(totals, 95), max: p(totals, 100) },
     callbackMs: { p50: p(callbacks, 50), p95: p(callbacks, 95), max: p(callbacks, 100) },
-    measuredAs: "client side: the duration of GET /api/auth/callback/dev-idp (request sent → 302 with the session cookie read), on loopback",
+    measuredAs:
+      "client side: the duration of GET /api/auth/callback/dev-idp (request sent → 302 with the session cookie read), on loopback",
   };
   return [
     {

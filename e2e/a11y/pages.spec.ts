@@ -17,7 +17,10 @@ async function expectNoSeriousViolations(page: Page, what: string): Promise<void
   const results = await new AxeBuilder({ page }).analyze();
   const serious = results.violations
     .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`);
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`,
+    );
   expect(serious, `axe on ${what} (${page.url()})`).toEqual([]);
   // A check that looked at nothing would pass too: make sure axe saw the page.
   expect(results.passes.length, `axe ran rules on ${what}`).toBeGreaterThan(10);
@@ -40,7 +43,14 @@ async function checkSignedOutPages(page: Page, theme: string): Promise<void> {
 async function checkSignedInPages(page: Page, theme: string): Promise<void> {
   await signIn(page, USERS.alice, "/dashboard");
   await expect(page).toHaveURL(`${APP_URL}/dashboard`);
-  for (const path of ["/dashboard", "/settings/profile", "/settings/accounts", "/settings/sessions", "/settings/activity", "/no-such-page"]) {
+  for (const path of [
+    "/dashboard",
+    "/settings/profile",
+    "/settings/accounts",
+    "/settings/sessions",
+    "/settings/activity",
+    "/no-such-page",
+  ]) {
     await page.goto(path);
     await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
     await expectNoSeriousViolations(page, `${path} signed in, ${theme}`);
@@ -118,7 +128,10 @@ async function expectVisibleFocus(element: Locator): Promise<void> {
   expect(outline.width).toBeGreaterThanOrEqual(2);
 }
 
-test("keyboard only: sign in through the Dev IdP and sign out from the avatar menu, with a visible focus ring", async ({ page, context }) => {
+test("keyboard only: sign in through the Dev IdP and sign out from the avatar menu, with a visible focus ring", async ({
+  page,
+  context,
+}) => {
   await page.goto("/login");
   const button = await tabTo(page, "Continue with Dev IdP");
   await expectVisibleFocus(button);

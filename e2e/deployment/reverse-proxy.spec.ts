@@ -99,7 +99,12 @@ test("X-Forwarded-Proto cannot turn the redirect URI into another scheme", async
   const { csrfToken } = JSON.parse(csrf.body) as { csrfToken: string };
   const signIn = await raw("/api/auth/signin/dev-idp", {
     method: "POST",
-    headers: { "x-forwarded-proto": "https", "x-forwarded-host": "localhost:443", "content-type": "application/x-www-form-urlencoded", cookie: cookiesOf(csrf) },
+    headers: {
+      "x-forwarded-proto": "https",
+      "x-forwarded-host": "localhost:443",
+      "content-type": "application/x-www-form-urlencoded",
+      cookie: cookiesOf(csrf),
+    },
     body: new URLSearchParams({ csrfToken, callbackUrl: "/dashboard" }).toString(),
   });
   expect(signIn.status).toBe(302);

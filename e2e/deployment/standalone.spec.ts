@@ -80,7 +80,5 @@ test("the standalone server signs alice in through the Dev IdP", async ({ page }
   await expect(page).toHaveURL(`${app!.url}/dashboard`);
   await expect(page.getByText(`Signed in as ${USERS.alice.email}`)).toBeVisible();
   // Signing in checked a session, which started the session cache's change feed on the embedded database.
-  await expect
-    .poll(async () => (await (await fetch(`${app!.url}/api/health`)).json()).sessionCache, { timeout: 10_000 })
-    .toBe("live");
+  await expect.poll(async () => (await (await fetch(`${app!.url}/api/health`)).json()).sessionCache, { timeout: 10_000 }).toBe("live");
 });

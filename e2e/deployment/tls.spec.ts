@@ -38,7 +38,10 @@ test.afterAll(async () => {
   database?.remove();
 });
 
-test("over https the session cookie is __Secure-, Secure and HttpOnly, the CSRF cookie __Host-, and sign-in works", async ({ page, context }) => {
+test("over https the session cookie is __Secure-, Secure and HttpOnly, the CSRF cookie __Host-, and sign-in works", async ({
+  page,
+  context,
+}) => {
   const setCookies: string[] = [];
   page.on("response", async (response) => {
     for (const header of await response.headersArray()) if (header.name.toLowerCase() === "set-cookie") setCookies.push(header.value);

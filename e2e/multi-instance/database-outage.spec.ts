@@ -59,7 +59,10 @@ test.beforeAll(async () => {
   test.setTimeout(180_000);
   const port = Number(new URL(EXTRA_APP_URLS.outage).port);
   database = await createServerDatabase(process.env.E2E_DATABASE_URL!, `oauth_e2e_outage_${port}`);
-  const migrate = spawnSync(process.execPath, ["--import", "tsx", "scripts/db-migrate.ts"], { env: { ...process.env, DATABASE_URL: database.url }, encoding: "utf8" });
+  const migrate = spawnSync(process.execPath, ["--import", "tsx", "scripts/db-migrate.ts"], {
+    env: { ...process.env, DATABASE_URL: database.url },
+    encoding: "utf8",
+  });
   expect(migrate.status, `${migrate.stdout}${migrate.stderr}`).toBe(0);
   const direct = new URL(database.url);
   relay = await startRelay({ host: direct.hostname, port: Number(direct.port || 5432) });
@@ -76,7 +79,9 @@ test.afterAll(async () => {
   await database?.drop();
 });
 
-test("while the database is down, the API answers 503 JSON and pages the app's own 503 page; both recover as soon as it is back", async ({ page }) => {
+test("while the database is down, the API answers 503 JSON and pages the app's own 503 page; both recover as soon as it is back", async ({
+  page,
+}) => {
   await signIn(page, USERS.alice, `${app.url}/dashboard`);
   await expect(page).toHaveURL(`${app.url}/dashboard`);
 

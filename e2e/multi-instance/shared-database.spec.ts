@@ -50,7 +50,10 @@ test.beforeAll(async () => {
   const bDatabaseUrl = new URL(database.url);
   bDatabaseUrl.searchParams.set("application_name", B_APPLICATION_NAME);
   a = startApp(portOf(EXTRA_APP_URLS.instanceA), productionEnv(portOf(EXTRA_APP_URLS.instanceA), limits));
-  b = startApp(portOf(EXTRA_APP_URLS.instanceB), productionEnv(portOf(EXTRA_APP_URLS.instanceB), { ...limits, DATABASE_URL: bDatabaseUrl.toString() }));
+  b = startApp(
+    portOf(EXTRA_APP_URLS.instanceB),
+    productionEnv(portOf(EXTRA_APP_URLS.instanceB), { ...limits, DATABASE_URL: bDatabaseUrl.toString() }),
+  );
   await Promise.all([waitUntilReady(a, 150_000), waitUntilReady(b, 150_000)]);
 });
 
@@ -84,7 +87,9 @@ test("a session signed out on one instance is refused by the other on its next r
   expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
   // B keeps its answer in memory once its change feed is live (lib/session/cache.ts): only the
   // database's notification can tell it about a sign-out on A.
-  await expect.poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 }).toBe("live");
+  await expect
+    .poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 })
+    .toBe("live");
   for (let i = 0; i < 2; i++) expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
 
   await page.goto(`${a.url}/dashboard`);
@@ -130,13 +135,17 @@ async function withListenerOfBDown(work: () => Promise<void>): Promise<void> {
   }
 }
 
-test("a session signed out on one instance while the other's change feed is down is refused there once the feed is back", async ({ context }) => {
+test("a session signed out on one instance while the other's change feed is down is refused there once the feed is back", async ({
+  context,
+}) => {
   test.setTimeout(90_000);
   const page = await signedInOnA(context);
   const captured = (await context.cookies(a.url)).filter((c) => c.name.includes("session-token"));
   // B holds the session in its cache.
   expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
-  await expect.poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 }).toBe("live");
+  await expect
+    .poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 })
+    .toBe("live");
   for (let i = 0; i < 2; i++) expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
 
   // The sign-out commits while B listens on nothing: its notification never reaches B.
@@ -146,7 +155,9 @@ test("a session signed out on one instance while the other's change feed is down
   });
 
   // B reconnects (with back-off) and proves its feed again; nothing it held from before may answer.
-  await expect.poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 45_000 }).toBe("live");
+  await expect
+    .poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 45_000 })
+    .toBe("live");
   await context.addCookies(captured);
   expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(401);
   await page.goto(`${b.url}/dashboard`);
@@ -156,7 +167,9 @@ test("a session signed out on one instance while the other's change feed is down
 test("a display name changed on one instance shows on the other at its next request", async ({ context }) => {
   const page = await signedInOnA(context);
   expect((await page.request.get(`${b.url}/api/me`)).status()).toBe(200);
-  await expect.poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 }).toBe("live");
+  await expect
+    .poll(async () => (await (await page.request.get(`${b.url}/api/health`)).json()).sessionCache, { timeout: 10_000 })
+    .toBe("live");
   const before = await (await page.request.get(`${b.url}/api/me`)).json();
 
   await page.goto(`${a.url}/settings/profile`);
@@ -174,9 +187,7 @@ test("a refresh due on both instances at once reaches the provider exactly once"
   await page.waitForTimeout(REFRESH_DUE_AFTER_MS + 1_000);
   await resetIdpStats();
   // Several requests at each instance, all at the same moment, all needing a fresh access token.
-  const responses = await Promise.all(
-    [a, b, a, b, a, b].map((app) => page.request.get(`${app.url}/api/provider/profile`)),
-  );
+  const responses = await Promise.all([a, b, a, b, a, b].map((app) => page.request.get(`${app.url}/api/provider/profile`)));
   for (const response of responses) expect(response.status()).toBe(200);
   const profiles = await Promise.all(responses.map((r) => r.json()));
   for (const body of profiles) expect(body.profile.email).toBe(USERS.alice.email);

@@ -95,7 +95,9 @@ async function signIn(browser: Browser, account: AppleAccount): Promise<Started>
 
 const me = (page: Page) => signedInAs(page, PUBLIC_URL);
 
-test("a new person signs in through Apple's cross-site form_post, named from the first authorization, with a private relay address", async ({ browser }) => {
+test("a new person signs in through Apple's cross-site form_post, named from the first authorization, with a private relay address", async ({
+  browser,
+}) => {
   const { page, setCookies, callbackRequests } = await signIn(browser, APPLE_ACCOUNTS.tim);
   expect(await me(page)).toMatchObject({ name: "Tim Apple", email: APPLE_ACCOUNTS.tim.email, providers: ["apple"] });
   expect(apple.lastAuthorization()?.get("response_mode")).toBe("form_post");
@@ -121,7 +123,9 @@ test("a new person signs in through Apple's cross-site form_post, named from the
   expect(cookies.find((c) => c.name === "__Host-authjs.form-post")).toBeUndefined();
 });
 
-test("the button follows Apple's rules: black with a white logo and title on the light page, white with black on the dark one", async ({ browser }) => {
+test("the button follows Apple's rules: black with a white logo and title on the light page, white with black on the dark one", async ({
+  browser,
+}) => {
   const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
   await page.goto(`${PUBLIC_URL}/login`);
   const name = "Continue with Apple";
@@ -131,7 +135,9 @@ test("the button follows Apple's rules: black with a white logo and title on the
   expect(await page.getByRole("button", { name }).locator("svg path").getAttribute("fill")).toBe("currentColor");
 });
 
-test("the linked-accounts page says Apple shares nothing after sign-in, and /api/provider/profile answers 404 not_offered without touching Apple", async ({ browser }) => {
+test("the linked-accounts page says Apple shares nothing after sign-in, and /api/provider/profile answers 404 not_offered without touching Apple", async ({
+  browser,
+}) => {
   const { page } = await signIn(browser, APPLE_ACCOUNTS.jony);
   await page.goto(`${PUBLIC_URL}/settings/accounts`);
   await expect(page.getByTestId("provider-profile")).toContainText("Apple tells apps who you are only when you sign in");
@@ -155,7 +161,9 @@ test("Cancel at Apple (user_cancelled_authorize) brings the person back to /logi
   await expect(page.getByRole("main").getByRole("alert")).toContainText("Sign-in was cancelled");
 });
 
-test("an error Apple reports in its POSTed form (invalid_request) ends on /login with the provider-error sentence, nobody signed in", async ({ browser }) => {
+test("an error Apple reports in its POSTed form (invalid_request) ends on /login with the provider-error sentence, nobody signed in", async ({
+  browser,
+}) => {
   const { page } = await toApple(browser);
   apple.failNextAuthorization("invalid_request");
   await page.getByRole("button", { name: `Continue as ${APPLE_ACCOUNTS.jony.firstName} ${APPLE_ACCOUNTS.jony.lastName}` }).click();
@@ -172,16 +180,23 @@ test("sign-out revokes the token at Apple with a client secret the app signed", 
   expect(apple.stats.invalid_client ?? 0).toBe(0);
 });
 
-test("a person signed in with another provider links Apple from Settings (the relayed callback carries their session and intent), and unlinking revokes at Apple", async ({ browser }) => {
+test("a person signed in with another provider links Apple from Settings (the relayed callback carries their session and intent), and unlinking revokes at Apple", async ({
+  browser,
+}) => {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   await routeToEmulators(context, apple);
   const page = await context.newPage();
   await signInWithDevIdp(page, USERS.alice, `${PUBLIC_URL}/login`);
   const revokedBefore = apple.stats.revoke ?? 0;
-  await linkThenUnlink(page, PUBLIC_URL, { id: "apple", name: "Apple" }, {
-    atProvider: () => page.getByRole("button", { name: "Continue as Craig Federighi" }).click(),
-    linked: async () => expect((await me(page)).email).toBe(USERS.alice.email),
-  });
+  await linkThenUnlink(
+    page,
+    PUBLIC_URL,
+    { id: "apple", name: "Apple" },
+    {
+      atProvider: () => page.getByRole("button", { name: "Continue as Craig Federighi" }).click(),
+      linked: async () => expect((await me(page)).email).toBe(USERS.alice.email),
+    },
+  );
   await expect.poll(() => apple.stats.revoke ?? 0).toBe(revokedBefore + 1);
   expect(apple.stats.invalid_client ?? 0).toBe(0);
 });

@@ -134,7 +134,9 @@ test.describe("any GitHub account", () => {
     expect(github.stats.refresh_token).toBeUndefined();
   });
 
-  test("expiring tokens are refreshed once for concurrent requests, the replaced refresh token kept; sign-out deletes the grant", async ({ browser }) => {
+  test("expiring tokens are refreshed once for concurrent requests, the replaced refresh token kept; sign-out deletes the grant", async ({
+    browser,
+  }) => {
     github.setExpiringTokens(Number(IDP_ACCESS_TOKEN_TTL));
     try {
       const page = await signIn(browser, GITHUB_ACCOUNTS.monalisa);
@@ -155,17 +157,24 @@ test.describe("any GitHub account", () => {
     }
   });
 
-  test("a person signed in with the Dev IdP links GitHub from /settings/accounts, then unlinks it, which deletes the grant at GitHub", async ({ browser }) => {
+  test("a person signed in with the Dev IdP links GitHub from /settings/accounts, then unlinks it, which deletes the grant at GitHub", async ({
+    browser,
+  }) => {
     const page = await newPage(browser);
     await signInWithDevIdp(page, USERS.alice, `${instance!.url}/login`);
-    await linkThenUnlink(page, instance!.url, { id: "github", name: "GitHub" }, {
-      async atProvider() {
-        await page.waitForURL((url) => url.origin === "https://github.com");
-        // A GitHub account nobody here signed in with: one that already has a user is never linked to another.
-        await page.getByRole("button", { name: "Authorize as mojombo" }).click();
+    await linkThenUnlink(
+      page,
+      instance!.url,
+      { id: "github", name: "GitHub" },
+      {
+        async atProvider() {
+          await page.waitForURL((url) => url.origin === "https://github.com");
+          // A GitHub account nobody here signed in with: one that already has a user is never linked to another.
+          await page.getByRole("button", { name: "Authorize as mojombo" }).click();
+        },
+        linked: async () => github.resetStats(),
       },
-      linked: async () => github.resetStats(),
-    });
+    );
     // Unlinked here, and the app's authorization deleted at GitHub.
     expect(github.stats.grant_deleted).toBe(1);
   });

@@ -73,20 +73,45 @@ test.describe("any Google account", () => {
     await startApp("google-instance.log");
   });
 
-  test("the button follows Google's branding in light and dark: Roboto Medium served by the app, Google's fill, stroke and text colours", async ({ page }) => {
+  test("the button follows Google's branding in light and dark: Roboto Medium served by the app, Google's fill, stroke and text colours", async ({
+    page,
+  }) => {
     await page.goto(`${instance!.url}/login`);
     const name = "Continue with Google";
-    const light = await expectButtonLook(page, name, "light", { background: "rgb(255, 255, 255)", border: "rgb(116, 119, 117)", color: "rgb(31, 31, 31)", fontWeight: "500" });
-    await expectButtonLook(page, name, "dark", { background: "rgb(19, 19, 20)", border: "rgb(142, 145, 143)", color: "rgb(227, 227, 227)", fontWeight: "500" });
+    const light = await expectButtonLook(page, name, "light", {
+      background: "rgb(255, 255, 255)",
+      border: "rgb(116, 119, 117)",
+      color: "rgb(31, 31, 31)",
+      fontWeight: "500",
+    });
+    await expectButtonLook(page, name, "dark", {
+      background: "rgb(19, 19, 20)",
+      border: "rgb(142, 145, 143)",
+      color: "rgb(227, 227, 227)",
+      fontWeight: "500",
+    });
     // The first family is the Roboto face next/font declares, and the browser loaded it from us.
-    const family = light.fontFamily.split(",")[0]!.trim().replace(/^['"]|['"]$/g, "");
+    const family = light.fontFamily
+      .split(",")[0]!
+      .trim()
+      .replace(/^['"]|['"]$/g, "");
     expect(light.fontFamily).toMatch(/Arial/);
     await expect
-      .poll(() => page.evaluate((wanted) => [...document.fonts].some((face) => face.family.replace(/^['"]|['"]$/g, "") === wanted && face.status === "loaded"), family))
+      .poll(() =>
+        page.evaluate(
+          (wanted) => [...document.fonts].some((face) => face.family.replace(/^['"]|['"]$/g, "") === wanted && face.status === "loaded"),
+          family,
+        ),
+      )
       .toBe(true);
     // The G keeps its four colours in both themes.
     const g = page.getByRole("button", { name }).locator("svg path");
-    expect(await g.evaluateAll((paths) => paths.map((path) => path.getAttribute("fill")))).toEqual(["#EA4335", "#4285F4", "#FBBC05", "#34A853"]);
+    expect(await g.evaluateAll((paths) => paths.map((path) => path.getAttribute("fill")))).toEqual([
+      "#EA4335",
+      "#4285F4",
+      "#FBBC05",
+      "#34A853",
+    ]);
   });
 
   test("a new person signs in with Google and lands on the dashboard with Google's name and verified address", async ({ browser }) => {
@@ -120,7 +145,9 @@ test.describe("any Google account", () => {
     await expect(page.getByRole("button", { name: "Try again with Google" })).toBeVisible();
   });
 
-  test("an error Google reports (admin_policy_enforced) ends on /login with the provider-error sentence, nobody signed in", async ({ browser }) => {
+  test("an error Google reports (admin_policy_enforced) ends on /login with the provider-error sentence, nobody signed in", async ({
+    browser,
+  }) => {
     const page = await toAccountChooser(browser);
     google.failNextAuthorization("admin_policy_enforced");
     await page.getByRole("button", { name: GOOGLE_ACCOUNTS.ada.name }).click();
@@ -146,24 +173,31 @@ test.describe("any Google account", () => {
     await expect.poll(() => google.stats.revoke ?? 0).toBe(1);
   });
 
-  test("a person signed in with the Dev IdP links Google from /settings/accounts, signs in with it, then unlinks it, which revokes the grant at Google", async ({ browser }) => {
+  test("a person signed in with the Dev IdP links Google from /settings/accounts, signs in with it, then unlinks it, which revokes the grant at Google", async ({
+    browser,
+  }) => {
     const context = await browser.newContext();
     await routeToEmulators(context, google);
     const page = await context.newPage();
     await signInWithDevIdp(page, USERS.bob, `${instance!.url}/login`);
     const bob = await me(page);
-    await linkThenUnlink(page, instance!.url, { id: "google", name: "Google" }, {
-      async atProvider() {
-        await page.waitForURL((url) => url.origin === "https://accounts.google.com");
-        // Nobody here has signed in with this account: one that has a user of its own is never linked to another.
-        await page.getByRole("button", { name: GOOGLE_ACCOUNTS.mallory.name }).click();
+    await linkThenUnlink(
+      page,
+      instance!.url,
+      { id: "google", name: "Google" },
+      {
+        async atProvider() {
+          await page.waitForURL((url) => url.origin === "https://accounts.google.com");
+          // Nobody here has signed in with this account: one that has a user of its own is never linked to another.
+          await page.getByRole("button", { name: GOOGLE_ACCOUNTS.mallory.name }).click();
+        },
+        async linked() {
+          const viaGoogle = await signIn(browser, GOOGLE_ACCOUNTS.mallory);
+          expect((await me(viaGoogle)).id).toBe(bob.id);
+          google.resetStats();
+        },
       },
-      async linked() {
-        const viaGoogle = await signIn(browser, GOOGLE_ACCOUNTS.mallory);
-        expect((await me(viaGoogle)).id).toBe(bob.id);
-        google.resetStats();
-      },
-    });
+    );
     expect(google.stats.revoke).toBe(1);
   });
 });
@@ -181,7 +215,9 @@ test.describe("AUTH_GOOGLE_HOSTED_DOMAIN=example.com", () => {
   });
 
   for (const account of [GOOGLE_ACCOUNTS.ada, GOOGLE_ACCOUNTS.mallory]) {
-    test(`${account.email} (${account.hd ? `hd ${account.hd}` : "no hd"}) is refused with 'account not allowed' and is not signed in`, async ({ browser }) => {
+    test(`${account.email} (${account.hd ? `hd ${account.hd}` : "no hd"}) is refused with 'account not allowed' and is not signed in`, async ({
+      browser,
+    }) => {
       const page = await toAccountChooser(browser);
       await page.getByRole("button", { name: account.name }).click();
       await page.waitForURL(`${instance!.url}/login?error=account_not_allowed`);

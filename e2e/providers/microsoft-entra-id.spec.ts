@@ -2,7 +2,13 @@ import path from "node:path";
 
 import { expect, test, type Browser, type Page } from "@playwright/test";
 
-import { ENTRA_ACCOUNTS, ENTRA_TENANTS, startEntraEmulator, type EntraAccount, type EntraEmulator } from "../../test/emulators/microsoft-entra-id";
+import {
+  ENTRA_ACCOUNTS,
+  ENTRA_TENANTS,
+  startEntraEmulator,
+  type EntraAccount,
+  type EntraEmulator,
+} from "../../test/emulators/microsoft-entra-id";
 import { signIn as signInWithDevIdp, USERS } from "../support/dev-idp";
 import { expectButtonLook, linkThenUnlink, routeToEmulators, signedInAs, startEmulatedInstance } from "../support/emulated-providers";
 import type { SecurityInstance } from "../support/security-instance";
@@ -79,7 +85,9 @@ test.describe("a single tenant (contoso)", () => {
     expect(await me(page)).toMatchObject({ name: "Adele Vance", email: null, providers: ["microsoft-entra-id"] });
   });
 
-  test("'Sign out of Microsoft too' ends the session at Microsoft's end-session endpoint and comes back signed out", async ({ browser }) => {
+  test("'Sign out of Microsoft too' ends the session at Microsoft's end-session endpoint and comes back signed out", async ({
+    browser,
+  }) => {
     const page = await signIn(browser, ENTRA_ACCOUNTS.adele);
     await page.getByLabel("More sign-out options").click();
     await page.getByRole("button", { name: "Sign out of Microsoft too" }).click();
@@ -94,7 +102,11 @@ test.describe("a single tenant (contoso)", () => {
   test("the button follows Microsoft's sign-in branding in light and dark", async ({ page }) => {
     await page.goto(`${instance!.url}/login`);
     const name = "Continue with Microsoft";
-    await expectButtonLook(page, name, "light", { background: "rgb(255, 255, 255)", border: "rgb(140, 140, 140)", color: "rgb(94, 94, 94)" });
+    await expectButtonLook(page, name, "light", {
+      background: "rgb(255, 255, 255)",
+      border: "rgb(140, 140, 140)",
+      color: "rgb(94, 94, 94)",
+    });
     await expectButtonLook(page, name, "dark", { background: "rgb(47, 47, 47)", color: "rgb(255, 255, 255)" });
   });
 
@@ -105,7 +117,9 @@ test.describe("a single tenant (contoso)", () => {
     await expect(page.getByRole("main").getByRole("alert")).toContainText("Sign-in was cancelled");
   });
 
-  test("an error Entra reports (consent_required, AADSTS65001) ends on /login with the provider-error sentence, nobody signed in", async ({ browser }) => {
+  test("an error Entra reports (consent_required, AADSTS65001) ends on /login with the provider-error sentence, nobody signed in", async ({
+    browser,
+  }) => {
     const page = await toMicrosoft(browser);
     entra.failNextAuthorization("consent_required", "AADSTS65001: The user or administrator has not consented to use the application.");
     await page.getByRole("button", { name: ENTRA_ACCOUNTS.adele.name }).click();
@@ -120,23 +134,30 @@ test.describe("a single tenant (contoso)", () => {
     expect(again.id).toBe(first.id);
   });
 
-  test("a person signed in with the Dev IdP links a Microsoft account from Settings, signs in with it as themselves, and unlinks it", async ({ browser }) => {
+  test("a person signed in with the Dev IdP links a Microsoft account from Settings, signs in with it as themselves, and unlinks it", async ({
+    browser,
+  }) => {
     const context = await browser.newContext();
     await routeToEmulators(context, entra);
     const page = await context.newPage();
     await signInWithDevIdp(page, USERS.alice, `${instance!.url}/login`);
     const alice = await me(page);
-    await linkThenUnlink(page, instance!.url, { id: "microsoft-entra-id", name: "Microsoft" }, {
-      async atProvider() {
-        await page.waitForURL((url) => url.origin === LOGIN);
-        await page.getByRole("button", { name: ENTRA_ACCOUNTS.megan.name }).click();
+    await linkThenUnlink(
+      page,
+      instance!.url,
+      { id: "microsoft-entra-id", name: "Microsoft" },
+      {
+        async atProvider() {
+          await page.waitForURL((url) => url.origin === LOGIN);
+          await page.getByRole("button", { name: ENTRA_ACCOUNTS.megan.name }).click();
+        },
+        async linked() {
+          // The link is kept without Entra's untrusted address: the Dev IdP's stays the person's.
+          expect((await me(page)).email).toBe(USERS.alice.email);
+          expect((await me(await signIn(browser, ENTRA_ACCOUNTS.megan))).id).toBe(alice.id);
+        },
       },
-      async linked() {
-        // The link is kept without Entra's untrusted address: the Dev IdP's stays the person's.
-        expect((await me(page)).email).toBe(USERS.alice.email);
-        expect((await me(await signIn(browser, ENTRA_ACCOUNTS.megan))).id).toBe(alice.id);
-      },
-    });
+    );
   });
 });
 
@@ -167,7 +188,9 @@ test.describe("several tenants (organizations), contoso and fabrikam allowed, ad
     expect((await page.request.get(`${instance!.url}/api/me`)).status()).toBe(401);
   });
 
-  test("an expired access token is refreshed once for concurrent requests, the refreshed ID token matched to its tenant", async ({ browser }) => {
+  test("an expired access token is refreshed once for concurrent requests, the refreshed ID token matched to its tenant", async ({
+    browser,
+  }) => {
     const page = await signIn(browser, ENTRA_ACCOUNTS.bianca);
     await page.waitForTimeout(REFRESH_DUE_AFTER_MS + 500);
     entra.resetStats();

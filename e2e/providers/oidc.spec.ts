@@ -130,7 +130,9 @@ test("Cancel at the provider brings the person back to /login with a plain sente
   await expect(page.getByRole("button", { name: "Try again with Customer account" })).toBeVisible();
 });
 
-test("an error the provider reports (temporarily_unavailable) ends on /login with the provider-error sentence, nobody signed in", async ({ browser }) => {
+test("an error the provider reports (temporarily_unavailable) ends on /login with the provider-error sentence, nobody signed in", async ({
+  browser,
+}) => {
   const page = await toProvider(browser, "Continue with Acme staff");
   staff.failNextAuthorization("temporarily_unavailable");
   await page.getByRole("button", { name: "Sign in as Sam Staff" }).click();
@@ -139,7 +141,9 @@ test("an error the provider reports (temporarily_unavailable) ends on /login wit
   expect((await page.request.get(`${instance.url}/api/me`)).status()).toBe(401);
 });
 
-test("an expired access token is refreshed once for concurrent requests; 'Sign out of Acme staff too' ends the session at its end-session endpoint", async ({ browser }) => {
+test("an expired access token is refreshed once for concurrent requests; 'Sign out of Acme staff too' ends the session at its end-session endpoint", async ({
+  browser,
+}) => {
   const page = await signIn(browser, "Continue with Acme staff", "Sam Staff");
   await page.waitForTimeout(REFRESH_DUE_AFTER_MS + 500);
   const before = staff.stats.refresh_token ?? 0;
@@ -159,12 +163,19 @@ test("an expired access token is refreshed once for concurrent requests; 'Sign o
   expect((await page.request.get(`${instance.url}/api/me`)).status()).toBe(401);
 });
 
-test("a person signed in with the Dev IdP links the customer IdP from Settings, signs in with it as themselves, and unlinks it", async ({ browser }) => {
+test("a person signed in with the Dev IdP links the customer IdP from Settings, signs in with it as themselves, and unlinks it", async ({
+  browser,
+}) => {
   const page = await (await browser.newContext()).newPage();
   await signInWithDevIdp(page, USERS.alice, `${instance.url}/login`);
   const alice = await me(page);
-  await linkThenUnlink(page, instance.url, { id: "oidc-customers", name: "Customer account" }, {
-    atProvider: () => page.getByRole("button", { name: "Sign in as Carl Customer" }).click(),
-    linked: async () => expect((await me(await signIn(browser, "Continue with Customer account", "Carl Customer"))).id).toBe(alice.id),
-  });
+  await linkThenUnlink(
+    page,
+    instance.url,
+    { id: "oidc-customers", name: "Customer account" },
+    {
+      atProvider: () => page.getByRole("button", { name: "Sign in as Carl Customer" }).click(),
+      linked: async () => expect((await me(await signIn(browser, "Continue with Customer account", "Carl Customer"))).id).toBe(alice.id),
+    },
+  );
 });

@@ -88,7 +88,11 @@ for (const route of guarded) {
       }
       // The same session, from our own origin, is accepted: the 403 above was the cross-site check.
       const origin = new URL(page.url()).origin;
-      const sameSite = await page.request.fetch(route.path, { method: writes[0], headers: { origin, "sec-fetch-site": "same-origin" }, maxRedirects: 0 });
+      const sameSite = await page.request.fetch(route.path, {
+        method: writes[0],
+        headers: { origin, "sec-fetch-site": "same-origin" },
+        maxRedirects: 0,
+      });
       expect(sameSite.status()).toBeLessThan(400);
     });
   }

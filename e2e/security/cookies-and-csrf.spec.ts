@@ -29,7 +29,9 @@ async function expectSignedOut(page: Page, what: string) {
   if (location.startsWith("/api/auth/session-ended")) {
     const ended = await page.request.get(location, { maxRedirects: 0 });
     expect(ended.status(), what).toBe(303);
-    const deletions = ended.headersArray().filter((h) => h.name.toLowerCase() === "set-cookie" && h.value.startsWith(`${SESSION_COOKIE}=;`));
+    const deletions = ended
+      .headersArray()
+      .filter((h) => h.name.toLowerCase() === "set-cookie" && h.value.startsWith(`${SESSION_COOKIE}=;`));
     expect(deletions.length, `${what}: the dead cookie is deleted`).toBeGreaterThan(0);
     location = ended.headers().location ?? "";
   }
@@ -103,7 +105,11 @@ test.describe("the session cookie", () => {
   test("a sign-in always issues a new session: a cookie planted before it is not adopted (no fixation)", async ({ page, context }) => {
     // A cookie the attacker chose (sealed with the app's secret, the worst case), planted before the
     // victim signs in. The sign-in must replace it with a session of its own.
-    const planted = await encode({ token: { sub: "attacker-chosen", sid: "attacker-chosen-sid" }, secret: TEST_AUTH_SECRET, salt: SESSION_COOKIE });
+    const planted = await encode({
+      token: { sub: "attacker-chosen", sid: "attacker-chosen-sid" },
+      secret: TEST_AUTH_SECRET,
+      salt: SESSION_COOKIE,
+    });
     await context.addCookies([{ name: SESSION_COOKIE, value: planted, url: APP_URL }]);
     await signIn(page, USERS.alice);
     const after = await sessionCookie(context);
@@ -196,7 +202,14 @@ test.describe("hostile input gets a generic answer", () => {
     const context = await browser.newContext();
     try {
       await context.addCookies(
-        ["authjs.csrf-token", "authjs.callback-url", "authjs.state", "authjs.pkce.code_verifier", "authjs.nonce", "authjs.session-token.0"].map((name) => ({
+        [
+          "authjs.csrf-token",
+          "authjs.callback-url",
+          "authjs.state",
+          "authjs.pkce.code_verifier",
+          "authjs.nonce",
+          "authjs.session-token.0",
+        ].map((name) => ({
           name,
           value: "garbage%%%{}[]",
           url: APP_URL,

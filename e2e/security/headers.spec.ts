@@ -124,7 +124,8 @@ test.describe("security headers", () => {
       if (!afterCallback) return;
       // Synchronous on purpose: nothing would wait for an async handler, which could then outlive the test.
       const referer = request.headers()["referer"] ?? "";
-      for (const value of [request.url(), referer]) if (/[?&](code|state)=/.test(value)) leaks.push(`${request.url()} (referer ${referer})`);
+      for (const value of [request.url(), referer])
+        if (/[?&](code|state)=/.test(value)) leaks.push(`${request.url()} (referer ${referer})`);
     });
     await signIn(page, USERS.alice);
     await expect(page.getByText(`Signed in as ${USERS.alice.email}`)).toBeVisible();

@@ -69,7 +69,18 @@ test.describe("getting past the proxy", () => {
     });
   }
 
-  const variants = ["/Dashboard", "/dashboard/", "//dashboard", "/%64ashboard", "/./dashboard", "/dashboard;x", "/dashboard%2F", "/DASHBOARD", "/settings//profile", "/settings/%70rofile"];
+  const variants = [
+    "/Dashboard",
+    "/dashboard/",
+    "//dashboard",
+    "/%64ashboard",
+    "/./dashboard",
+    "/dashboard;x",
+    "/dashboard%2F",
+    "/DASHBOARD",
+    "/settings//profile",
+    "/settings/%70rofile",
+  ];
   for (const path of variants) {
     test(`${path} gives nothing protected to an anonymous visitor`, async () => {
       expectNoProtectedContent(await raw(path), path);

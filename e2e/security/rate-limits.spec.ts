@@ -21,13 +21,16 @@ test.describe.configure({ timeout: 120_000 });
 test.beforeAll(async ({}, testInfo) => {
   // Starting a production server (and PGlite) on a loaded 2-core machine can take a minute.
   test.setTimeout(300_000);
-  instance = await startSecurityInstance({
-    RATE_LIMIT_SIGN_IN_IP: `${LIMIT}/${WINDOW}`,
-    RATE_LIMIT_SIGN_IN_ACCOUNT: `${LIMIT}/${WINDOW}`,
-    RATE_LIMIT_CALLBACK_IP: `${LIMIT}/${WINDOW}`,
-    RATE_LIMIT_BEARER_IP: `${LIMIT}/${WINDOW}`,
-    RATE_LIMIT_BEARER_ACCOUNT: `${LIMIT}/${WINDOW}`,
-  }, path.join(testInfo.project.outputDir, "rate-limits-instance.log"));
+  instance = await startSecurityInstance(
+    {
+      RATE_LIMIT_SIGN_IN_IP: `${LIMIT}/${WINDOW}`,
+      RATE_LIMIT_SIGN_IN_ACCOUNT: `${LIMIT}/${WINDOW}`,
+      RATE_LIMIT_CALLBACK_IP: `${LIMIT}/${WINDOW}`,
+      RATE_LIMIT_BEARER_IP: `${LIMIT}/${WINDOW}`,
+      RATE_LIMIT_BEARER_ACCOUNT: `${LIMIT}/${WINDOW}`,
+    },
+    path.join(testInfo.project.outputDir, "rate-limits-instance.log"),
+  );
 });
 test.afterAll(async () => {
   test.setTimeout(60_000);
@@ -52,7 +55,10 @@ test("sign-in starts at POST /api/auth/signin/* beyond the limit get 429 rate_li
   expectRetryAfter(refused.headers()["retry-after"]);
   expect(await refused.json()).toEqual({ error: "rate_limited" });
   // Another address is not affected.
-  const other = await request.post(`${instance.url}/api/auth/signin/dev-idp`, { headers: { "x-forwarded-for": "203.0.113.11" }, maxRedirects: 0 });
+  const other = await request.post(`${instance.url}/api/auth/signin/dev-idp`, {
+    headers: { "x-forwarded-for": "203.0.113.11" },
+    maxRedirects: 0,
+  });
   expect(other.status()).not.toBe(429);
 });
 
@@ -85,7 +91,9 @@ test("the login page tells a person who pressed too often how many seconds to wa
   await context.close();
 });
 
-test("refused bearer tokens beyond the limit get 429 rate_limited, and then even the API's answer to a new attempt is 429", async ({ request }) => {
+test("refused bearer tokens beyond the limit get 429 rate_limited, and then even the API's answer to a new attempt is 429", async ({
+  request,
+}) => {
   const headers = { "x-forwarded-for": "203.0.113.40", authorization: "Bearer not-a-token" };
   for (let i = 0; i < LIMIT; i++) {
     const refused = await request.get(`${instance.url}/api/me`, { headers });
@@ -95,6 +103,8 @@ test("refused bearer tokens beyond the limit get 429 rate_limited, and then even
   expect(limited.status()).toBe(429);
   expectRetryAfter(limited.headers()["retry-after"]);
   expect(await limited.json()).toEqual({ error: "rate_limited" });
-  const again = await request.get(`${instance.url}/api/me`, { headers: { ...headers, authorization: "Bearer eyJhbGciOiJFUzI1NiJ9.e30.AAAA" } });
+  const again = await request.get(`${instance.url}/api/me`, {
+    headers: { ...headers, authorization: "Bearer eyJhbGciOiJFUzI1NiJ9.e30.AAAA" },
+  });
   expect(again.status()).toBe(429);
 });

@@ -66,7 +66,9 @@ test.describe("callbackUrl stays on our origin", () => {
         maxRedirects: 0,
       });
       expect(response.status()).toBe(302);
-      const cookie = response.headersArray().find((h) => h.name.toLowerCase() === "set-cookie" && h.value.startsWith("authjs.callback-url="));
+      const cookie = response
+        .headersArray()
+        .find((h) => h.name.toLowerCase() === "set-cookie" && h.value.startsWith("authjs.callback-url="));
       expect(cookie).toBeTruthy();
       const value = decodeURIComponent(cookie!.value.split(";")[0]!.slice("authjs.callback-url=".length));
       expectOnOrigin(value, `callback-url cookie for ${label(payload)}`);

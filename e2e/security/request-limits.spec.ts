@@ -37,7 +37,8 @@ function residentBytes(pid: number): number {
     const status = readFileSync(`/proc/${id}/status`, "utf8");
     total += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
     for (const task of readdirSync(`/proc/${id}/task`)) {
-      for (const child of readFileSync(`/proc/${id}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean)) visit(Number(child));
+      for (const child of readFileSync(`/proc/${id}/task/${task}/children`, "utf8").trim().split(/\s+/).filter(Boolean))
+        visit(Number(child));
     }
   };
   visit(pid);
@@ -67,7 +68,8 @@ function postHuge(url: string, mode: "declared" | "chunked", headers: Record<str
     let received = "";
     let answered = false;
     const chunk = Buffer.alloc(64 * 1024, "a");
-    const framed = mode === "chunked" ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]) : chunk;
+    const framed =
+      mode === "chunked" ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from("\r\n")]) : chunk;
     let sent = 0;
     const write = () => {
       while (!answered && sent < BODY_BYTES) {
@@ -95,7 +97,13 @@ function postHuge(url: string, mode: "declared" | "chunked", headers: Record<str
   });
 }
 
-const ROUTES = ["/api/auth/signin/dev-idp", "/api/auth/callback/dev-idp", "/api/auth/session", "/api/token", "/api/auth/backchannel-logout"];
+const ROUTES = [
+  "/api/auth/signin/dev-idp",
+  "/api/auth/callback/dev-idp",
+  "/api/auth/session",
+  "/api/token",
+  "/api/auth/backchannel-logout",
+];
 const PAGES = ["/login", "/dashboard"];
 
 /** One 32 MB attempt on every endpoint, both ways; each must be refused. */
@@ -112,7 +120,9 @@ async function attemptEverywhere(url: (path: string) => string): Promise<void> {
   }
 }
 
-test("refuses every body over the limit with 413 (411 for a length-less one to a page) and holds none of it in memory", async ({ page }) => {
+test("refuses every body over the limit with 413 (411 for a length-less one to a page) and holds none of it in memory", async ({
+  page,
+}) => {
   const url = (p: string) => `${instance.url}${p}`;
   const pid = instance.app.child.pid!;
   // A first round loads every route's code, so what the second measures is the bodies alone.
@@ -128,9 +138,14 @@ test("refuses every body over the limit with 413 (411 for a length-less one to a
   await expect(page.getByRole("button", { name: "Continue with Dev IdP", exact: true })).toBeVisible();
 });
 
-test("with TRUSTED_PROXY_HOPS=0 counts clients by their connection: a forged X-Forwarded-For buys no fresh sign-in allowance", async ({ request }) => {
+test("with TRUSTED_PROXY_HOPS=0 counts clients by their connection: a forged X-Forwarded-For buys no fresh sign-in allowance", async ({
+  request,
+}) => {
   const start = (forged: string) =>
-    request.post(`${instance.url}/api/auth/signin/dev-idp`, { headers: { "x-forwarded-for": forged, "x-oauth-next-app-peer": forged }, maxRedirects: 0 });
+    request.post(`${instance.url}/api/auth/signin/dev-idp`, {
+      headers: { "x-forwarded-for": forged, "x-oauth-next-app-peer": forged },
+      maxRedirects: 0,
+    });
   const statuses = [];
   for (const forged of ["203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4"]) statuses.push((await start(forged)).status());
   expect(statuses.slice(0, 3).every((status) => status !== 429)).toBe(true);

@@ -80,7 +80,12 @@ export async function linkThenUnlink(
   expect((await signedInAs(page, baseUrl)).providers.sort()).toEqual(["dev-idp", provider.id].sort());
   await steps.linked?.();
   await page.getByRole("button", { name: `Unlink ${provider.name}`, exact: true }).click();
-  await expect(page.getByRole("main").getByRole("status").filter({ hasText: `${provider.name} is unlinked` })).toBeVisible();
+  await expect(
+    page
+      .getByRole("main")
+      .getByRole("status")
+      .filter({ hasText: `${provider.name} is unlinked` }),
+  ).toBeVisible();
   expect((await signedInAs(page, baseUrl)).providers).toEqual(["dev-idp"]);
 }
 
@@ -96,12 +101,23 @@ export interface ButtonLook {
  * How the "Continue with …" button `name` on the open page looks in `scheme`, once its colour
  * transition has settled on `expected` (a brand's published colours, app/styles/provider-buttons.css).
  */
-export async function expectButtonLook(page: Page, name: string, scheme: "light" | "dark", expected: Partial<ButtonLook>): Promise<ButtonLook> {
+export async function expectButtonLook(
+  page: Page,
+  name: string,
+  scheme: "light" | "dark",
+  expected: Partial<ButtonLook>,
+): Promise<ButtonLook> {
   await page.emulateMedia({ colorScheme: scheme });
   const look = () =>
     page.getByRole("button", { name, exact: true }).evaluate((element): ButtonLook => {
       const style = getComputedStyle(element);
-      return { background: style.backgroundColor, border: style.borderTopColor, color: style.color, fontFamily: style.fontFamily, fontWeight: style.fontWeight };
+      return {
+        background: style.backgroundColor,
+        border: style.borderTopColor,
+        color: style.color,
+        fontFamily: style.fontFamily,
+        fontWeight: style.fontWeight,
+      };
     });
   await expect.poll(look, { message: `${name} in ${scheme}` }).toMatchObject(expected);
   return look();

@@ -48,7 +48,10 @@ export function revokeGrantsAtIdp(sub: string): Promise<void> {
 
 /** Every token the IdP handed out for this person (latest last). */
 export function issuedTokens(sub: string): Promise<IssuedTokens[]> {
-  return withIdp(async (idp) => ((await (await idp.get(`/__test/issued-tokens?sub=${encodeURIComponent(sub)}`)).json()) as { tokens: IssuedTokens[] }).tokens);
+  return withIdp(
+    async (idp) =>
+      ((await (await idp.get(`/__test/issued-tokens?sub=${encodeURIComponent(sub)}`)).json()) as { tokens: IssuedTokens[] }).tokens,
+  );
 }
 
 /** Spends a refresh token at the IdP as the app's client would; answers the HTTP status and error code. */

@@ -45,7 +45,9 @@ async function waitForFreePort(port: number): Promise<void> {
   const deadline = Date.now() + PORT_RELEASE_TIMEOUT_MS;
   while (await portInUse(port)) {
     if (Date.now() > deadline) {
-      throw new Error(`port ${port} is still in use after ${PORT_RELEASE_TIMEOUT_MS} ms: is another e2e run using E2E_PORT_BASE=${port - 216}?`);
+      throw new Error(
+        `port ${port} is still in use after ${PORT_RELEASE_TIMEOUT_MS} ms: is another e2e run using E2E_PORT_BASE=${port - 216}?`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -73,9 +73,7 @@ export type AccessTokenRefusal =
   | "audience"
   | "claims";
 
-export type AccessTokenVerification =
-  | { ok: true; userId: string; sessionId: string }
-  | { ok: false; reason: AccessTokenRefusal };
+export type AccessTokenVerification = { ok: true; userId: string; sessionId: string } | { ok: false; reason: AccessTokenRefusal };
 
 export interface VerifyAccessTokenOptions extends AccessTokenAudience {
   /** The published key for a key id, or null (lib/api-tokens/signing-keys.ts). */

@@ -53,7 +53,8 @@ const validToken = async (who: { userId: string; sessionId: string }) => (await 
 const expiredToken = async (who: { userId: string; sessionId: string }) =>
   (await issueAccessToken(ours, AUDIENCE, who, new Date(Date.now() - 20 * 60_000))).token;
 /** Looks like ours (header and claims), but the signature is not. */
-const forgedToken = async (who: { userId: string; sessionId: string }) => (await issueAccessToken(foreign, AUDIENCE, who, new Date())).token;
+const forgedToken = async (who: { userId: string; sessionId: string }) =>
+  (await issueAccessToken(foreign, AUDIENCE, who, new Date())).token;
 
 function expectRateLimited(result: ApiCaller): void {
   expect(result).toMatchObject({ ok: false, error: "rate_limited" });

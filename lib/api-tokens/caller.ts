@@ -46,7 +46,9 @@ export async function authenticateApiRequest(deps: ApiCallerDeps, request: Reque
   // slow down guessing and replaying without letting anyone lock an account holder out.
   const refuse = async (reason: AccessTokenRefusal | "malformed_header" | "session"): Promise<ApiCaller> => {
     const over = limiter ? await countBearerFailure(limiter, request.headers, token, reason) : null;
-    return over ? { ok: false, error: "rate_limited", retryAfterSeconds: over.retryAfterSeconds } : { ok: false, error: "invalid_token", reason };
+    return over
+      ? { ok: false, error: "rate_limited", retryAfterSeconds: over.retryAfterSeconds }
+      : { ok: false, error: "invalid_token", reason };
   };
   if (!token) return refuse("malformed_header");
   const origin = appOrigin(request.headers, deps.authUrl);

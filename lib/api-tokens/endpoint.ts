@@ -29,5 +29,8 @@ export async function handleTokenRequest(request: Request, deps: AuthDeps & { ke
     now,
   );
   // RFC 6749 §5.1's response shape, never cached.
-  return Response.json({ access_token: token, token_type: "Bearer", expires_in: expiresIn }, { headers: { ...NO_STORE, Pragma: "no-cache" } });
+  return Response.json(
+    { access_token: token, token_type: "Bearer", expires_in: expiresIn },
+    { headers: { ...NO_STORE, Pragma: "no-cache" } },
+  );
 }

@@ -48,7 +48,11 @@ beforeEach(async () => {
 async function sign(store: SigningKeyStore, now: Date): Promise<string> {
   const key = await store.signingKey(now);
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ sub: "user" }).setProtectedHeader({ alg: key.alg, kid: key.kid }).setIssuedAt(iat).setExpirationTime(iat + 900).sign(key.privateKey);
+  return new SignJWT({ sub: "user" })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid })
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + 900)
+    .sign(key.privateKey);
 }
 
 /** Verifies as lib/api-tokens/access-token.ts does: the key named by kid, if published at `now`, else nothing. */

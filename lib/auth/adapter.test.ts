@@ -121,7 +121,13 @@ describe("createAuthAdapter", () => {
   it("writes who the account is and none of the tokens: a sign-in's tokens are stored in one place, encrypted, by its jwt callback", async () => {
     const user = await firstSignIn("secret@example.com", "sub-secret");
     const stored = await database.db.account.findFirstOrThrow({ where: { userId: user.id } });
-    expect(stored).toMatchObject({ provider: "dev-idp", providerAccountId: "sub-secret", access_token: null, refresh_token: null, id_token: null });
+    expect(stored).toMatchObject({
+      provider: "dev-idp",
+      providerAccountId: "sub-secret",
+      access_token: null,
+      refresh_token: null,
+      id_token: null,
+    });
   });
 
   it("refuses to link a second account at the same provider to one person (a reconnect as somebody else)", async () => {
@@ -129,8 +135,6 @@ describe("createAuthAdapter", () => {
     await expect(createAuthAdapter(database.db).linkAccount!(account(user.id, "sub-other"))).rejects.toBeInstanceOf(
       ProviderAccountMismatchError,
     );
-    expect((await database.db.account.findMany({ where: { userId: user.id } })).map((a) => a.providerAccountId)).toEqual([
-      "sub-one",
-    ]);
+    expect((await database.db.account.findMany({ where: { userId: user.id } })).map((a) => a.providerAccountId)).toEqual(["sub-one"]);
   });
 });

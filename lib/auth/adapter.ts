@@ -91,7 +91,10 @@ export function createAuthAdapter(
         // Signed in and linking, which is how a provider is reconnected: one account per provider
         // per person. Coming back from the provider as somebody else must not attach their
         // account to this person (the unique index on userId+provider backs this up under races).
-        const linked = await db.account.findUnique({ where: { userId_provider: { userId, provider: account.provider } }, select: { userId: true } });
+        const linked = await db.account.findUnique({
+          where: { userId_provider: { userId, provider: account.provider } },
+          select: { userId: true },
+        });
         if (linked) throw new ProviderAccountMismatchError(account.provider);
         await guardLink(userId, account.provider);
         await db.account.create({ data: { ...accountData, userId } });

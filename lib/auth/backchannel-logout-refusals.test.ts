@@ -41,7 +41,10 @@ describe("refused logout tokens (400, nothing revoked)", () => {
   });
 
   it("issued in the future beyond the clock skew", async () => {
-    await expectRefused(await send(await logoutToken({ iat: seconds(fixture.now) + 120, exp: seconds(fixture.now) + 240 })), /in the future/);
+    await expectRefused(
+      await send(await logoutToken({ iat: seconds(fixture.now) + 120, exp: seconds(fixture.now) + 240 })),
+      /in the future/,
+    );
   });
 
   it("expired (exp passed beyond the clock skew)", async () => {
@@ -142,7 +145,14 @@ describe("refused logout tokens (400, nothing revoked)", () => {
     const token = await logoutToken({ sid: "op-sid-alice-1", sub: undefined });
     const [h, , s] = token.split(".");
     const payload = base64url.encode(
-      JSON.stringify({ iss: fixture.issuer, aud: CLIENT_ID, iat: seconds(fixture.now), jti: "forged", sid: "op-sid-bob-1", events: { [LOGOUT_EVENT]: {} } }),
+      JSON.stringify({
+        iss: fixture.issuer,
+        aud: CLIENT_ID,
+        iat: seconds(fixture.now),
+        jti: "forged",
+        sid: "op-sid-bob-1",
+        events: { [LOGOUT_EVENT]: {} },
+      }),
     );
     await expectRefused(await send(`${h}.${payload}.${s}`), /signature does not verify/);
   });

@@ -39,7 +39,9 @@ describe("the HTTP request", () => {
   });
 
   it("accepts a form content type with a charset parameter", async () => {
-    await expectAccepted(await deliver(post(form(await logoutToken()), { "content-type": "application/x-www-form-urlencoded; charset=UTF-8" })));
+    await expectAccepted(
+      await deliver(post(form(await logoutToken()), { "content-type": "application/x-www-form-urlencoded; charset=UTF-8" })),
+    );
   });
 
   it("with a body larger than 64 KB, announced by Content-Length, is refused 413 and signs nobody out", async () => {

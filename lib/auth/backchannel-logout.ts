@@ -160,7 +160,8 @@ export async function verifyLogoutToken(
   }
 
   const events = payload.events;
-  const event = events && typeof events === "object" && !Array.isArray(events) ? (events as Record<string, unknown>)[LOGOUT_EVENT] : undefined;
+  const event =
+    events && typeof events === "object" && !Array.isArray(events) ? (events as Record<string, unknown>)[LOGOUT_EVENT] : undefined;
   if (!event || typeof event !== "object" || Array.isArray(event)) return refuse("events");
   if ("nonce" in payload) return refuse("nonce");
   const jti = optionalString(payload.jti);

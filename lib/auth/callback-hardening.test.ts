@@ -100,13 +100,21 @@ describe("the callback", () => {
   it("refuses a callback without state", async () => {
     const client = app();
     const callback = await callbackFromDevIdp(client);
-    await expectRefused(client, edited(callback, (p) => p.delete("state")), "state_mismatch");
+    await expectRefused(
+      client,
+      edited(callback, (p) => p.delete("state")),
+      "state_mismatch",
+    );
   });
 
   it("refuses a callback with another state", async () => {
     const client = app();
     const callback = await callbackFromDevIdp(client);
-    await expectRefused(client, edited(callback, (p) => p.set("state", "forged-state-value")), "state_mismatch");
+    await expectRefused(
+      client,
+      edited(callback, (p) => p.set("state", "forged-state-value")),
+      "state_mismatch",
+    );
   });
 
   it("refuses a code used a second time, even under a fresh sign-in's state", async () => {
@@ -116,14 +124,22 @@ describe("the callback", () => {
     const other = app();
     const fresh = await callbackFromDevIdp(other);
     // The old code with the new attempt's own state and cookies: only the code is replayed.
-    await expectRefused(other, edited(fresh, (p) => p.set("code", first.searchParams.get("code")!)), "invalid_response");
+    await expectRefused(
+      other,
+      edited(fresh, (p) => p.set("code", first.searchParams.get("code")!)),
+      "invalid_response",
+    );
   });
 
   it("refuses a Dev IdP code and state sent to the other provider's callback, which never sees the code", async () => {
     const client = app();
     const callback = await callbackFromDevIdp(client);
     const tokenRequests = rogue.tokenRequests;
-    await expectRefused(client, edited(callback, () => {}, "/api/auth/callback/oidc"), "state_mismatch");
+    await expectRefused(
+      client,
+      edited(callback, () => {}, "/api/auth/callback/oidc"),
+      "state_mismatch",
+    );
     expect(rogue.tokenRequests).toBe(tokenRequests);
   });
 
@@ -131,13 +147,21 @@ describe("the callback", () => {
     const client = app();
     const callback = await callbackFromDevIdp(client);
     expect(callback.searchParams.get("iss")).toBe(idp.issuer);
-    await expectRefused(client, edited(callback, (p) => p.delete("iss")), "invalid_response");
+    await expectRefused(
+      client,
+      edited(callback, (p) => p.delete("iss")),
+      "invalid_response",
+    );
   });
 
   it("refuses a callback naming another issuer (RFC 9207)", async () => {
     const client = app();
     const callback = await callbackFromDevIdp(client);
-    await expectRefused(client, edited(callback, (p) => p.set("iss", rogue.issuer)), "invalid_response");
+    await expectRefused(
+      client,
+      edited(callback, (p) => p.set("iss", rogue.issuer)),
+      "invalid_response",
+    );
   });
 
   it("answers a provider error with our own fixed message, never the provider's description", async () => {

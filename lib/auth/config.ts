@@ -66,7 +66,8 @@ export function createAuthConfig(env: AppEnv, policy: SessionPolicy = env.sessio
           idTokenClaims = await verifyIdTokenSignature(account.id_token, issuer, verifyOptions);
         }
         const provider = providerById(env, account.provider);
-        if (provider) await definitionOf(provider).admit?.({ idTokenClaims, accessToken: account.access_token, fetch: fetchWithTimeout }, provider);
+        if (provider)
+          await definitionOf(provider).admit?.({ idTokenClaims, accessToken: account.access_token, fetch: fetchWithTimeout }, provider);
         return true;
       },
       jwt({ token, user, account }) {

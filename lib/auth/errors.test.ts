@@ -16,8 +16,7 @@ import {
 } from "@/lib/auth/errors";
 
 // Auth.js wraps the underlying error this way in its callback route (its public types only admit a string).
-const callbackRouteError = (cause: unknown): Error =>
-  new (CallbackRouteError as unknown as new (cause: unknown) => Error)(cause);
+const callbackRouteError = (cause: unknown): Error => new (CallbackRouteError as unknown as new (cause: unknown) => Error)(cause);
 
 function networkFailure(code: string): TypeError {
   return new TypeError("fetch failed", { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:3001`), { code }) });
@@ -48,7 +47,9 @@ describe("signInErrorCode", () => {
 
   it("tells a person an operator's setting keeps out that their account is not allowed, not that they cancelled", () => {
     // Auth.js wraps whatever the signIn callback throws in AccessDenied (its types admit only a string).
-    const refused = new (AccessDenied as unknown as new (cause: unknown) => Error)(new AccountNotAllowedError("google", "not a Workspace account"));
+    const refused = new (AccessDenied as unknown as new (cause: unknown) => Error)(
+      new AccountNotAllowedError("google", "not a Workspace account"),
+    );
     expect(signInErrorCode(refused)).toBe("account_not_allowed");
     expect(SIGN_IN_ERRORS.account_not_allowed).not.toMatch(/Workspace|google/i);
   });
@@ -68,7 +69,11 @@ describe("signInErrorCode", () => {
   it("refuses an answer that fails verification (wrong iss, bad ID token, replayed code)", () => {
     const iss = operationError('unexpected "iss" (issuer) response parameter value', "OAUTH_INVALID_RESPONSE");
     expect(signInErrorCode(callbackRouteError(iss))).toBe("invalid_response");
-    const grant = Object.assign(new Error("server responded with an error"), { name: "rU", code: "OAUTH_RESPONSE_BODY_ERROR", error: "invalid_grant" });
+    const grant = Object.assign(new Error("server responded with an error"), {
+      name: "rU",
+      code: "OAUTH_RESPONSE_BODY_ERROR",
+      error: "invalid_grant",
+    });
     expect(signInErrorCode(callbackRouteError(grant))).toBe("invalid_response");
   });
 
@@ -84,7 +89,10 @@ describe("signInErrorCode", () => {
   });
 
   it("explains a reconnect that came back as another account at the provider", () => {
-    const adapterError = Object.assign(new Error("adapter"), { type: "AdapterError", cause: { err: new ProviderAccountMismatchError("dev-idp") } });
+    const adapterError = Object.assign(new Error("adapter"), {
+      type: "AdapterError",
+      cause: { err: new ProviderAccountMismatchError("dev-idp") },
+    });
     expect(signInErrorCode(callbackRouteError(adapterError))).toBe("provider_account_mismatch");
   });
 
@@ -124,22 +132,26 @@ describe("describeAuthError", () => {
 
 describe("withSignInErrorCodes", () => {
   it("answers Auth.js's error endpoint (a relative Location) with our code only, never the text it was given", async () => {
-    const handler = withAuthContext(withSignInErrorCodes(async (_request: Request) => {
-      return new Response(null, { status: 302, headers: { location: "/login?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E" } });
-    }));
+    const handler = withAuthContext(
+      withSignInErrorCodes(async (_request: Request) => {
+        return new Response(null, { status: 302, headers: { location: "/login?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E" } });
+      }),
+    );
     const response = await handler(new Request("http://localhost:3000/api/auth/error?error=%3Cscript%3Ealert(1)%3C%2Fscript%3E"));
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=signin_failed");
   });
 
   it("rewrites Auth.js's /login?error=Configuration with the code of the error it logged", async () => {
-    const handler = withAuthContext(withSignInErrorCodes(async (_request: Request) => {
-      recordAuthError(new InvalidCheck("pkceCodeVerifier value could not be parsed"));
-      const headers = new Headers({ location: "http://localhost:3000/login?error=Configuration" });
-      headers.append("set-cookie", "a=1; Path=/");
-      headers.append("set-cookie", "b=2; Path=/");
-      return new Response(null, { status: 302, headers });
-    }));
+    const handler = withAuthContext(
+      withSignInErrorCodes(async (_request: Request) => {
+        recordAuthError(new InvalidCheck("pkceCodeVerifier value could not be parsed"));
+        const headers = new Headers({ location: "http://localhost:3000/login?error=Configuration" });
+        headers.append("set-cookie", "a=1; Path=/");
+        headers.append("set-cookie", "b=2; Path=/");
+        return new Response(null, { status: 302, headers });
+      }),
+    );
     const response = await handler(new Request("http://localhost:3000/api/auth/callback/dev-idp?code=x&state=y"));
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=state_mismatch");
@@ -152,10 +164,12 @@ describe("withSignInErrorCodes", () => {
   });
 
   it("reads access_denied from the callback URL", async () => {
-    const handler = withAuthContext(withSignInErrorCodes(async (_request: Request) => {
-      recordAuthError(callbackErrorForRoute());
-      return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=OAuthCallbackError" } });
-    }));
+    const handler = withAuthContext(
+      withSignInErrorCodes(async (_request: Request) => {
+        recordAuthError(callbackErrorForRoute());
+        return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=OAuthCallbackError" } });
+      }),
+    );
     const response = await handler(
       new Request("http://localhost:3000/api/auth/callback/dev-idp?error=access_denied&error_description=%3Cb%3E&state=s"),
     );
@@ -164,14 +178,20 @@ describe("withSignInErrorCodes", () => {
 
   it("reads Apple's user_cancelled_authorize from a form_post callback's body, leaving the body for Auth.js", async () => {
     let bodySeenByAuthjs = "";
-    const handler = withAuthContext(withSignInErrorCodes(async (request: Request) => {
-      bodySeenByAuthjs = await request.text();
-      recordAuthError(callbackErrorForRoute());
-      return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=OAuthCallbackError" } });
-    }));
+    const handler = withAuthContext(
+      withSignInErrorCodes(async (request: Request) => {
+        bodySeenByAuthjs = await request.text();
+        recordAuthError(callbackErrorForRoute());
+        return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=OAuthCallbackError" } });
+      }),
+    );
     const body = "error=user_cancelled_authorize&state=s";
     const response = await handler(
-      new Request("https://app.example/api/auth/callback/apple", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body }),
+      new Request("https://app.example/api/auth/callback/apple", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body,
+      }),
     );
     expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=access_denied");
     expect(bodySeenByAuthjs).toBe(body);
@@ -182,12 +202,14 @@ describe("withSignInErrorCodes", () => {
       ["slow", new InvalidCheck("x")],
       ["fast", callbackRouteError(networkFailure("ECONNREFUSED"))],
     ]);
-    const handler = withAuthContext(withSignInErrorCodes(async (request: Request) => {
-      const which = new URL(request.url).searchParams.get("which")!;
-      recordAuthError(errors.get(which));
-      await new Promise((resolve) => setTimeout(resolve, which === "slow" ? 30 : 1));
-      return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=Configuration" } });
-    }));
+    const handler = withAuthContext(
+      withSignInErrorCodes(async (request: Request) => {
+        const which = new URL(request.url).searchParams.get("which")!;
+        recordAuthError(errors.get(which));
+        await new Promise((resolve) => setTimeout(resolve, which === "slow" ? 30 : 1));
+        return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=Configuration" } });
+      }),
+    );
     const [slow, fast] = await Promise.all([
       handler(new Request("http://localhost:3000/api/auth/callback/x?which=slow")),
       handler(new Request("http://localhost:3000/api/auth/callback/x?which=fast")),
@@ -199,10 +221,12 @@ describe("withSignInErrorCodes", () => {
   const outage = () => Object.assign(new Error("Can't reach database server"), { name: "PrismaClientKnownRequestError", code: "P1001" });
 
   it("answers a session read that met a database outage 503, without the cookie deletion Auth.js would send", async () => {
-    const handler = withAuthContext(withSignInErrorCodes(async (_request: Request) => {
-      recordAuthError(Object.assign(new Error("JWTSessionError"), { type: "JWTSessionError", cause: outage() }));
-      return new Response("null", { status: 200, headers: { "set-cookie": "authjs.session-token=; Max-Age=0; Path=/" } });
-    }));
+    const handler = withAuthContext(
+      withSignInErrorCodes(async (_request: Request) => {
+        recordAuthError(Object.assign(new Error("JWTSessionError"), { type: "JWTSessionError", cause: outage() }));
+        return new Response("null", { status: 200, headers: { "set-cookie": "authjs.session-token=; Max-Age=0; Path=/" } });
+      }),
+    );
     const response = await handler(new Request("http://localhost:3000/api/auth/session"));
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("5");
@@ -211,10 +235,12 @@ describe("withSignInErrorCodes", () => {
   });
 
   it("sends a callback that met a database outage to /login with 'briefly unavailable'", async () => {
-    const handler = withAuthContext(withSignInErrorCodes(async (_request: Request) => {
-      recordAuthError(callbackRouteError(outage()));
-      return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=Configuration" } });
-    }));
+    const handler = withAuthContext(
+      withSignInErrorCodes(async (_request: Request) => {
+        recordAuthError(callbackRouteError(outage()));
+        return new Response(null, { status: 302, headers: { location: "http://localhost:3000/login?error=Configuration" } });
+      }),
+    );
     const response = await handler(new Request("http://localhost:3000/api/auth/callback/dev-idp?code=x&state=y"));
     expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=unavailable");
   });

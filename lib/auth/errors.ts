@@ -26,8 +26,7 @@ export const SIGN_IN_ERRORS = {
   access_denied: "Sign-in was cancelled, so you are not signed in. You can try again whenever you like.",
   provider_error: "The sign-in provider reported a problem and did not sign you in. Please try again.",
   provider_unreachable: "We couldn't reach the sign-in provider. Please try again in a moment.",
-  state_mismatch:
-    "This sign-in attempt expired or was started in another tab or browser, so we stopped it. Please start again.",
+  state_mismatch: "This sign-in attempt expired or was started in another tab or browser, so we stopped it. Please start again.",
   invalid_response: "We couldn't verify the sign-in provider's answer, so we didn't sign you in. Please try again.",
   // Never used for new redirects (they say signin_failed, below); kept so old links still read well.
   account_not_linked: GENERIC_FAILURE,
@@ -147,7 +146,8 @@ export function signInErrorCode(error: unknown, providerError?: string | null): 
     const { name, message, code, type } = e as { name?: string; message?: string; code?: string; type?: string };
 
     // Apple says `user_cancelled_authorize` where RFC 6749 says `access_denied`.
-    if (type === "OAuthCallbackError") return providerError === "access_denied" || providerError === "user_cancelled_authorize" ? "access_denied" : "provider_error";
+    if (type === "OAuthCallbackError")
+      return providerError === "access_denied" || providerError === "user_cancelled_authorize" ? "access_denied" : "provider_error";
     if (type === "OAuthAccountNotLinked" || type === "AccountNotLinked") return "signin_failed";
     if (name === "ProviderAccountMismatchError") return "provider_account_mismatch";
     if (name === "LinkNotRequestedError") return "link_not_requested";

@@ -23,8 +23,7 @@ function configFor(issuer: string) {
   return testAuthConfig({ issuer, secret: SECRET, db: database.db, keyring });
 }
 
-const atIdp = (authorizationUrl: string, action: { email: string; password: string } | "cancel") =>
-  atDevIdp(idp, authorizationUrl, action);
+const atIdp = (authorizationUrl: string, action: { email: string; password: string } | "cancel") => atDevIdp(idp, authorizationUrl, action);
 
 const signInAs = (app: AppClient, user: { email: string; password: string }, callbackUrl?: string) =>
   signInAtDevIdp(idp, app, user, callbackUrl);
@@ -59,9 +58,7 @@ describe("signing in through Auth.js with the Dev IdP", () => {
     expect(url.searchParams.get("code_challenge_method")).toBe("S256");
     expect(url.searchParams.get("state")).toBeTruthy();
     expect(url.searchParams.get("nonce")).toBeTruthy();
-    expect(app.jar.names().sort()).toEqual(
-      expect.arrayContaining(["authjs.nonce", "authjs.pkce.code_verifier", "authjs.state"]),
-    );
+    expect(app.jar.names().sort()).toEqual(expect.arrayContaining(["authjs.nonce", "authjs.pkce.code_verifier", "authjs.state"]));
   });
 
   it("exchanges the code, stores the user and linked account with the profile, and sets the session cookie", async () => {
@@ -78,9 +75,7 @@ describe("signing in through Auth.js with the Dev IdP", () => {
     expect(users).toHaveLength(1);
     const [user] = users;
     expect(user).toMatchObject({ email: ALICE.email, name: ALICE.name, image: `${idp.issuer}/avatars/alice.svg` });
-    expect(user!.accounts).toEqual([
-      expect.objectContaining({ provider: "dev-idp", providerAccountId: ALICE.sub, type: "oidc" }),
-    ]);
+    expect(user!.accounts).toEqual([expect.objectContaining({ provider: "dev-idp", providerAccountId: ALICE.sub, type: "oidc" })]);
     expect(user!.accounts[0]!.refresh_token).toBeTruthy();
     expect(user!.accounts[0]!.expires_at).toBeGreaterThan(Date.now() / 1000);
   });
@@ -109,7 +104,9 @@ describe("signing in through Auth.js with the Dev IdP", () => {
     expect(first).toMatchObject({ accessToken: issued.accessToken, refreshToken: issued.refreshToken, idToken: issued.idToken });
 
     // As after an invalid_grant: the person is asked to reconnect, which is simply signing in again.
-    await database.db.account.updateMany({ data: { reconnectRequiredAt: new Date(), reconnectReason: "invalid_grant", refresh_token: null } });
+    await database.db.account.updateMany({
+      data: { reconnectRequiredAt: new Date(), reconnectReason: "invalid_grant", refresh_token: null },
+    });
     await signInAs(new AppClient(configFor(idp.issuer)), ALICE);
     const again = (await readAccountTokens(database.db, await keyring(), user.id, "dev-idp"))!;
     const reissued = idp.issuedTokens(ALICE.sub).at(-1)!;

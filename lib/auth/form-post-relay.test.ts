@@ -48,7 +48,9 @@ describe("withFormPostRelay", () => {
     const { seen, relay } = recorder();
     const value = relayedValue(await relay(crossSitePost()));
     const response = await relay(
-      new NextRequest(CALLBACK, { headers: { cookie: `__Secure-authjs.session-token=jwt; __Host-authjs.form-post=${value}; __Secure-authjs.state=st` } }),
+      new NextRequest(CALLBACK, {
+        headers: { cookie: `__Secure-authjs.session-token=jwt; __Host-authjs.form-post=${value}; __Secure-authjs.state=st` },
+      }),
     );
     expect(seen).toEqual([
       {

@@ -147,7 +147,11 @@ describe("an issuer that ends in a slash", () => {
   const cases = [
     { published: "/", configured: (issuer: string) => issuer.slice(0, -1), what: "a root issuer configured without its slash" },
     { published: "/", configured: (issuer: string) => issuer, what: "a root issuer configured with its slash" },
-    { published: "/application/o/app/", configured: (issuer: string) => issuer.slice(0, -1), what: "a path issuer configured without its slash" },
+    {
+      published: "/application/o/app/",
+      configured: (issuer: string) => issuer.slice(0, -1),
+      what: "a path issuer configured without its slash",
+    },
     { published: "/realms/acme", configured: (issuer: string) => `${issuer}/`, what: "a path issuer without a slash, configured with one" },
   ];
   for (const { published, configured, what } of cases) {
@@ -180,7 +184,11 @@ describe("an issuer that ends in a slash", () => {
     try {
       const configuredWithoutSlash = provider.issuer.slice(0, -1);
       await expect(
-        signInThroughRogue((context) => honestIdToken(context, { iss: configuredWithoutSlash }), app(provider, configuredWithoutSlash), provider),
+        signInThroughRogue(
+          (context) => honestIdToken(context, { iss: configuredWithoutSlash }),
+          app(provider, configuredWithoutSlash),
+          provider,
+        ),
       ).resolves.toMatchObject({ location: expect.stringContaining("error=invalid_response") });
       expect(await database.db.user.count()).toBe(0);
     } finally {

@@ -37,7 +37,11 @@ export interface IdTokenVerifyOptions {
 }
 
 /** The token's claims once its signature, issuer and audience check out. */
-export async function verifyIdTokenSignature(idToken: string, expected: IdTokenIssuer, options: IdTokenVerifyOptions = {}): Promise<JWTPayload> {
+export async function verifyIdTokenSignature(
+  idToken: string,
+  expected: IdTokenIssuer,
+  options: IdTokenVerifyOptions = {},
+): Promise<JWTPayload> {
   const fetchImpl = options.fetch ?? fetch;
   try {
     const metadata = await discover(expected.issuer, { fetch: fetchImpl, requireHttps: options.requireHttps });

@@ -59,7 +59,11 @@ describe.each(integrationTargets())("linking accounts on $name", ({ url }) => {
     });
     if (!env) throw new Error(errors.join("\n"));
     const sessions = { policy: DEFAULT_SESSION_POLICY, now: () => new Date() };
-    config = { ...withDatabase(createAuthConfig(env, sessions.policy), database.db, keyring, sessions), basePath: "/api/auth", trustHost: true };
+    config = {
+      ...withDatabase(createAuthConfig(env, sessions.policy), database.db, keyring, sessions),
+      basePath: "/api/auth",
+      trustHost: true,
+    };
   }, 60_000);
   afterAll(async () => {
     await database?.close();
@@ -98,7 +102,8 @@ describe.each(integrationTargets())("linking accounts on $name", ({ url }) => {
     app.jar.store(new Response(null, { headers: { "set-cookie": `${linkIntentCookieName(false)}=${intent}; Path=/` } }));
   }
 
-  const accounts = () => database.db.account.findMany({ select: { userId: true, provider: true, providerAccountId: true }, orderBy: { provider: "asc" } });
+  const accounts = () =>
+    database.db.account.findMany({ select: { userId: true, provider: true, providerAccountId: true }, orderBy: { provider: "asc" } });
 
   it("signing in with a second provider whose email matches an existing user is refused with the generic message, and creates nothing", async () => {
     await signIn(new AppClient(config), "dev-idp", ALICE);
@@ -166,7 +171,9 @@ describe.each(integrationTargets())("linking accounts on $name", ({ url }) => {
       expect(bob.userId).toBe(bobUser.userId);
       expect(bob.userId).not.toBe(alice.userId);
       // Nothing of Bob's was attached to Alice.
-      expect(await database.db.account.findMany({ where: { userId: alice.userId }, select: { provider: true } })).toEqual([{ provider: "dev-idp" }]);
+      expect(await database.db.account.findMany({ where: { userId: alice.userId }, select: { provider: true } })).toEqual([
+        { provider: "dev-idp" },
+      ]);
     });
   }
 
@@ -202,7 +209,9 @@ describe.each(integrationTargets())("linking accounts on $name", ({ url }) => {
     const { userId } = await sessionOf(app);
     expect(userId).not.toBe(owner.id);
     expect(await database.db.user.findUniqueOrThrow({ where: { id: userId } })).toMatchObject({ email: null });
-    expect(await database.db.account.findMany({ where: { userId: owner.id }, select: { provider: true } })).toEqual([{ provider: "github" }]);
+    expect(await database.db.account.findMany({ where: { userId: owner.id }, select: { provider: true } })).toEqual([
+      { provider: "github" },
+    ]);
     // Her second provider, signed out, is again no way into anyone's account.
     await signIn(new AppClient(config), "oidc", EVE);
     expect(await database.db.account.count({ where: { userId: owner.id } })).toBe(1);

@@ -71,7 +71,9 @@ export function linkIntentMatches(
   intent: { sessionId: string; provider: string; secret: string | string[]; secure: boolean },
 ): boolean {
   const name = linkIntentCookieName(intent.secure);
-  const expected = secretsOf(intent.secret).map((secret) => Buffer.from(`${intent.provider}.${mac(secret, intent.sessionId, intent.provider)}`));
+  const expected = secretsOf(intent.secret).map((secret) =>
+    Buffer.from(`${intent.provider}.${mac(secret, intent.sessionId, intent.provider)}`),
+  );
   return cookies.some((cookie) => {
     if (cookie.name !== name) return false;
     const actual = Buffer.from(cookie.value);

@@ -34,7 +34,14 @@ async function logoutToken(iss: string): Promise<string> {
 beforeAll(async () => {
   // Auth0's style: the issuer is the origin with a trailing slash; the operator configured it without.
   provider = await startRogueProvider({ issuerPath: "/" });
-  config = { id: "oidc", name: "Acme", issuer: provider.issuer.slice(0, -1), clientId: provider.clientId, clientSecret: provider.clientSecret, profile: profileFromOidcClaims };
+  config = {
+    id: "oidc",
+    name: "Acme",
+    issuer: provider.issuer.slice(0, -1),
+    clientId: provider.clientId,
+    clientSecret: provider.clientSecret,
+    profile: profileFromOidcClaims,
+  };
   const client = createProviderClient(config, fetch);
   lookup = logoutIssuerLookup([config], (id) => (id === "oidc" ? client : undefined), fetch);
 });

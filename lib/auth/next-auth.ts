@@ -61,7 +61,10 @@ export const onFailedSignIn = failureListener(recordFailedSignIn);
  * recorded as sign-in activity.
  */
 export function authRoute(handler: (request: NextRequest) => Promise<Response>): (request: NextRequest) => Promise<Response> {
-  const inner = withAuthRateLimits(guardAuthRequests(withAuthContext(withSignInErrorCodes(handler, { onFailure: onFailedSignIn }))), rateLimits);
+  const inner = withAuthRateLimits(
+    guardAuthRequests(withAuthContext(withSignInErrorCodes(handler, { onFailure: onFailedSignIn }))),
+    rateLimits,
+  );
   return withBodyLimit(withFormPostRelay(inner, isHttps));
 }
 

@@ -33,7 +33,9 @@ describe("guardedAuthRequest", () => {
   });
 
   it("leaves a request with nothing to take away untouched", async () => {
-    const request = new NextRequest(`${APP}/api/auth/session`, { headers: { cookie: "authjs.callback-url=http%3A%2F%2Flocalhost%3A3000%2Fdashboard" } });
+    const request = new NextRequest(`${APP}/api/auth/session`, {
+      headers: { cookie: "authjs.callback-url=http%3A%2F%2Flocalhost%3A3000%2Fdashboard" },
+    });
     expect(await guardedAuthRequest(request)).toBe(request);
   });
 });

@@ -173,7 +173,11 @@ export function failedSignInRecorder(
     const now = sessions.now();
     const claims = await readRequestSessionClaims(headers, config.secret ?? []);
     const session = claims ? await checkSession(db, claims, sessions.policy, now) : null;
-    await recordSignInEvent(db, { userId: session?.user.id ?? null, provider, result: code, client: clientInfoFrom(headers, sessions.proxyHops ?? 1) }, now);
+    await recordSignInEvent(
+      db,
+      { userId: session?.user.id ?? null, provider, result: code, client: clientInfoFrom(headers, sessions.proxyHops ?? 1) },
+      now,
+    );
   };
 }
 

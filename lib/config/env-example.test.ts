@@ -43,7 +43,8 @@ describe(".env.example", () => {
     const read = new Set<string>();
     // Unset, the parsers take their defaults' paths; all set, the paths that check each value.
     for (const NODE_ENV of ["development", "production"]) {
-      for (const values of [{}, EVERYTHING_SET, { ...EVERYTHING_SET, DATABASE_URL: "postgresql://app@db.example/app" }]) parseEnv(recording({ ...values, NODE_ENV }, read), { devSecret: () => "generated-development-secret-0123456789" });
+      for (const values of [{}, EVERYTHING_SET, { ...EVERYTHING_SET, DATABASE_URL: "postgresql://app@db.example/app" }])
+        parseEnv(recording({ ...values, NODE_ENV }, read), { devSecret: () => "generated-development-secret-0123456789" });
     }
     expect([...read].map(asNamed).filter((name) => !PLATFORM.has(name) && !named.has(name))).toEqual([]);
     expect(read).toContain("AUTH_OIDC_ACME_ISSUER");
@@ -53,7 +54,16 @@ describe(".env.example", () => {
   it("names every variable the Dev IdP's configuration reads", () => {
     const read = new Set<string>();
     parseDevIdpConfig(recording({}, read));
-    parseDevIdpConfig(recording({ DEV_IDP_EXTRA_CLIENT_ID: "second", DEV_IDP_EXTRA_CLIENT_SECRET: "second-secret-0123456789", DEV_IDP_EXTRA_CLIENT_REDIRECT_URIS: "http://localhost:3000/api/auth/callback/oidc" }, read));
+    parseDevIdpConfig(
+      recording(
+        {
+          DEV_IDP_EXTRA_CLIENT_ID: "second",
+          DEV_IDP_EXTRA_CLIENT_SECRET: "second-secret-0123456789",
+          DEV_IDP_EXTRA_CLIENT_REDIRECT_URIS: "http://localhost:3000/api/auth/callback/oidc",
+        },
+        read,
+      ),
+    );
     expect([...read].filter((name) => !named.has(name))).toEqual([]);
     expect(read.size).toBeGreaterThan(10);
   });

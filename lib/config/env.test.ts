@@ -22,7 +22,14 @@ describe("parseEnv", () => {
     const { env, errors, warnings } = parseEnv({ NODE_ENV: "development" }, { devSecret: () => "generated-dev-secret" });
     expect(errors).toEqual([]);
     expect(env?.authSecret).toBe("generated-dev-secret");
-    expect(providerOf(env, "dev-idp")).toEqual({ id: "dev-idp", kind: "dev-idp", mark: "dev-idp", ...DEV_IDP_DEFAULTS, name: "Dev IdP", trustEmail: false });
+    expect(providerOf(env, "dev-idp")).toEqual({
+      id: "dev-idp",
+      kind: "dev-idp",
+      mark: "dev-idp",
+      ...DEV_IDP_DEFAULTS,
+      name: "Dev IdP",
+      trustEmail: false,
+    });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/AUTH_SECRET/);
   });
@@ -31,7 +38,11 @@ describe("parseEnv", () => {
     for (const DATABASE_URL of [undefined, "pglite:.data/prod", "pglite:memory"]) {
       const { env, errors } = parseEnv({ ...PROD, DATABASE_URL });
       expect(env).toBeNull();
-      expect(errors).toEqual([expect.stringMatching(/^DATABASE_URL is unset or names the embedded PGlite database.*DATABASE_URL=postgresql:.*ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=1/)]);
+      expect(errors).toEqual([
+        expect.stringMatching(
+          /^DATABASE_URL is unset or names the embedded PGlite database.*DATABASE_URL=postgresql:.*ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=1/,
+        ),
+      ]);
       expect(parseEnv({ ...PROD, DATABASE_URL, ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION: "1" }).errors).toEqual([]);
     }
     expect(parseEnv({ ...PROD, DATABASE_URL: undefined, ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION: "maybe" }).errors).toEqual([
@@ -43,13 +54,24 @@ describe("parseEnv", () => {
   });
 
   it("stops production without AUTH_SECRET, naming the variable and how to make one", () => {
-    const { env, errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" });
+    const { env, errors } = parseEnv({
+      NODE_ENV: "production",
+      DATABASE_URL: "postgresql://app@db.example/app",
+      AUTH_GOOGLE_ID: "g",
+      AUTH_GOOGLE_SECRET: "gs",
+    });
     expect(env).toBeNull();
     expect(errors.join("\n")).toMatch(/AUTH_SECRET is missing.*openssl rand/);
   });
 
   it("stops production with a short AUTH_SECRET but only warns in development", () => {
-    const prod = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: "short", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" });
+    const prod = parseEnv({
+      NODE_ENV: "production",
+      DATABASE_URL: "postgresql://app@db.example/app",
+      AUTH_SECRET: "short",
+      AUTH_GOOGLE_ID: "g",
+      AUTH_GOOGLE_SECRET: "gs",
+    });
     expect(prod.errors.join()).toMatch(/AUTH_SECRET is too short/);
     const dev = parseEnv({ NODE_ENV: "development", AUTH_SECRET: "short" });
     expect(dev.env).not.toBeNull();
@@ -109,7 +131,8 @@ describe("parseEnv", () => {
     const off = parseEnv(PROD);
     expect(providerOf(off.env, "dev-idp")).toBeUndefined();
     const on = parseEnv({
-      NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app",
+      NODE_ENV: "production",
+      DATABASE_URL: "postgresql://app@db.example/app",
       AUTH_SECRET: SECRET,
       AUTH_URL: "http://localhost:3000",
       AUTH_DEV_IDP: "1",
@@ -120,7 +143,13 @@ describe("parseEnv", () => {
   });
 
   it("refuses to start production with the Dev IdP's published client secret, naming the variable", () => {
-    const { env, errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: SECRET, AUTH_URL: "http://localhost:3000", AUTH_DEV_IDP: "1" });
+    const { env, errors } = parseEnv({
+      NODE_ENV: "production",
+      DATABASE_URL: "postgresql://app@db.example/app",
+      AUTH_SECRET: SECRET,
+      AUTH_URL: "http://localhost:3000",
+      AUTH_DEV_IDP: "1",
+    });
     expect(env).toBeNull();
     expect(errors.join()).toMatch(/DEV_IDP_CLIENT_SECRET is the published development secret/);
     // Development and tests keep the zero-configuration default.
@@ -144,7 +173,8 @@ describe("parseEnv", () => {
     expect(parseEnv(PROD).env?.trustedProxyHops).toBe(1);
     expect(parseEnv({ ...PROD, TRUSTED_PROXY_HOPS: "0" }).env?.trustedProxyHops).toBe(0);
     expect(parseEnv({ ...PROD, TRUSTED_PROXY_HOPS: "2" }).env?.trustedProxyHops).toBe(2);
-    for (const bad of ["-1", "one", "1.5", "11"]) expect(parseEnv({ ...PROD, TRUSTED_PROXY_HOPS: bad }).errors.join()).toMatch(/TRUSTED_PROXY_HOPS must be/);
+    for (const bad of ["-1", "one", "1.5", "11"])
+      expect(parseEnv({ ...PROD, TRUSTED_PROXY_HOPS: bad }).errors.join()).toMatch(/TRUSTED_PROXY_HOPS must be/);
   });
 
   it("keeps /api/health's details for operators who ask for them (HEALTH_DETAILS)", () => {
@@ -167,7 +197,12 @@ describe("parseEnv", () => {
   });
 
   it("reports every problem at once", () => {
-    const { errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_GOOGLE_ID: "g", AUTH_URL: "not a url" });
+    const { errors } = parseEnv({
+      NODE_ENV: "production",
+      DATABASE_URL: "postgresql://app@db.example/app",
+      AUTH_GOOGLE_ID: "g",
+      AUTH_URL: "not a url",
+    });
     expect(errors).toEqual([
       expect.stringMatching(/^AUTH_SECRET is missing/),
       expect.stringMatching(/^AUTH_URL must be an http\(s\) URL/),
@@ -184,7 +219,11 @@ describe("provider token encryption keys", () => {
 
   it("put TOKEN_ENCRYPTION_KEYS first, keeping AUTH_SECRET readable", () => {
     const keys = `${"a".repeat(32)},${"b".repeat(32)}`;
-    expect(parseEnv({ ...PROD, TOKEN_ENCRYPTION_KEYS: keys }).env?.tokenEncryptionSecrets).toEqual(["a".repeat(32), "b".repeat(32), SECRET]);
+    expect(parseEnv({ ...PROD, TOKEN_ENCRYPTION_KEYS: keys }).env?.tokenEncryptionSecrets).toEqual([
+      "a".repeat(32),
+      "b".repeat(32),
+      SECRET,
+    ]);
   });
 
   it("refuse a short key at start-up, naming the variable", () => {
@@ -290,7 +329,14 @@ describe("session lifetimes", () => {
 });
 
 describe("the session check cache", () => {
-  const PROD = { NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: SECRET, AUTH_URL: "https://app.example.com", AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs" };
+  const PROD = {
+    NODE_ENV: "production",
+    DATABASE_URL: "postgresql://app@db.example/app",
+    AUTH_SECRET: SECRET,
+    AUTH_URL: "https://app.example.com",
+    AUTH_GOOGLE_ID: "g",
+    AUTH_GOOGLE_SECRET: "gs",
+  };
 
   it("is on by default, and off with SESSION_CHECK_CACHE=0", () => {
     expect(parseEnv(PROD).env?.sessionCheckCache).toBe(true);
@@ -300,7 +346,9 @@ describe("the session check cache", () => {
   it("is off by default behind a likely transaction-mode pooler, which does not carry LISTEN, and on Vercel; warns if forced on with a pooler", () => {
     const pooled = { ...PROD, DATABASE_URL: "postgresql://app:pw@pooler.example.com:6432/app?pgbouncer=true" };
     expect(parseEnv(pooled).env?.sessionCheckCache).toBe(false);
-    expect(parseEnv({ ...PROD, DATABASE_URL: "postgresql://app:pw@ep-cool-1234-pooler.eu-central-1.aws.neon.tech/app" }).env?.sessionCheckCache).toBe(false);
+    expect(
+      parseEnv({ ...PROD, DATABASE_URL: "postgresql://app:pw@ep-cool-1234-pooler.eu-central-1.aws.neon.tech/app" }).env?.sessionCheckCache,
+    ).toBe(false);
     expect(parseEnv({ ...PROD, DATABASE_URL: "postgresql://app:pw@db.example.com/app" }).env?.sessionCheckCache).toBe(true);
     expect(parseEnv({ ...PROD, VERCEL: "1" }).env?.sessionCheckCache).toBe(false);
     expect(parseEnv({ ...PROD, VERCEL: "1", SESSION_CHECK_CACHE: "1" }).env?.sessionCheckCache).toBe(true);

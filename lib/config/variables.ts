@@ -76,6 +76,8 @@ export function requireSecureIssuer(mode: Mode, name: string, issuer: string | u
   if (mode !== "production" || !issuer) return;
   const url = new URL(issuer);
   if (url.protocol === "http:" && !LOOPBACK_HOSTS.has(url.hostname)) {
-    problems.errors.push(`${name} must use https in production (got "${issuer}"): the client secret, codes and tokens would travel in clear text.`);
+    problems.errors.push(
+      `${name} must use https in production (got "${issuer}"): the client secret, codes and tokens would travel in clear text.`,
+    );
   }
 }

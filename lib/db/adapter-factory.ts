@@ -29,9 +29,7 @@ export function createAdapterFactory(target: DatabaseTarget): SqlMigrationAwareD
   }
 }
 
-function createPostgresAdapterFactory(
-  target: Extract<DatabaseTarget, { kind: "postgres" }>,
-): SqlMigrationAwareDriverAdapterFactory {
+function createPostgresAdapterFactory(target: Extract<DatabaseTarget, { kind: "postgres" }>): SqlMigrationAwareDriverAdapterFactory {
   const pg = new PrismaPg(
     {
       connectionString: target.url,

@@ -117,9 +117,7 @@ describe.each(integrationTargets())("Auth.js models on $name", ({ url }) => {
     expect(user.emailVerified?.toISOString()).toBe("2025-01-01T00:00:00.000Z");
 
     await adapter.linkAccount!(account(user.id, "sub-grace"));
-    expect((await adapter.getUserByAccount!({ provider: "dev-idp", providerAccountId: "sub-grace" }))?.id).toBe(
-      user.id,
-    );
+    expect((await adapter.getUserByAccount!({ provider: "dev-idp", providerAccountId: "sub-grace" }))?.id).toBe(user.id);
     expect(await adapter.getUserByEmail!("grace@example.com")).toMatchObject({ id: user.id });
 
     // Sessions are JWT cookies with records of our own (UserSession); Auth.js's database sessions are not used.

@@ -14,11 +14,17 @@ afterEach(() => resetDatabaseAvailability());
 describe("isDatabaseUnavailable", () => {
   it("recognises an unreachable database as Prisma and its PostgreSQL adapter report it", () => {
     // As seen from @prisma/adapter-pg with the server stopped (lib/db/availability.ts lists the codes).
-    const refused = { name: "PrismaClientKnownRequestError", code: "P2010", meta: { driverAdapterError: { name: "DriverAdapterError", cause: { kind: "DatabaseNotReachable" } } } };
+    const refused = {
+      name: "PrismaClientKnownRequestError",
+      code: "P2010",
+      meta: { driverAdapterError: { name: "DriverAdapterError", cause: { kind: "DatabaseNotReachable" } } },
+    };
     expect(isDatabaseUnavailable(refused)).toBe(true);
     expect(isDatabaseUnavailable({ name: "PrismaClientKnownRequestError", code: "P1001" })).toBe(true);
     expect(isDatabaseUnavailable(new Error("Connection terminated unexpectedly"))).toBe(true);
-    expect(isDatabaseUnavailable(Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }))).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error("terminating connection due to administrator command"), { code: "57P01" }))).toBe(
+      true,
+    );
     expect(isDatabaseUnavailable(new Error("wrapped", { cause: Object.assign(new Error("x"), { code: "08006" }) }))).toBe(true);
   });
 
@@ -27,7 +33,9 @@ describe("isDatabaseUnavailable", () => {
     expect(isDatabaseUnavailable(Object.assign(new Error("duplicate key"), { code: "23505" }))).toBe(false);
     expect(isDatabaseUnavailable(new Error("something else"))).toBe(false);
     // A provider that cannot be reached is not the database.
-    expect(isDatabaseUnavailable(new TypeError("fetch failed", { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) }))).toBe(false);
+    expect(isDatabaseUnavailable(new TypeError("fetch failed", { cause: Object.assign(new Error("x"), { code: "ECONNREFUSED" }) }))).toBe(
+      false,
+    );
     expect(isDatabaseUnavailable(undefined)).toBe(false);
   });
 });

@@ -260,13 +260,21 @@ describe.each(integrationTargets())("change feed on $name", ({ url }) => {
     await db.account.create({ data: { userId, type: "oauth", provider: "github", providerAccountId: "gh-1" } });
     expect((await settled()).filter(mine([sid, userId]))).toEqual([{ kind: "user", id: userId }]);
     // A token write (every refresh) changes nothing a session check reads.
-    await db.account.update({ where: { provider_providerAccountId: { provider: "github", providerAccountId: "gh-1" } }, data: { access_token: "x", tokenVersion: { increment: 1 } } });
+    await db.account.update({
+      where: { provider_providerAccountId: { provider: "github", providerAccountId: "gh-1" } },
+      data: { access_token: "x", tokenVersion: { increment: 1 } },
+    });
     expect((await settled()).filter(mine([sid, userId]))).toEqual([]);
     await db.account.delete({ where: { provider_providerAccountId: { provider: "github", providerAccountId: "gh-1" } } });
     expect((await settled()).filter(mine([sid, userId]))).toEqual([{ kind: "user", id: userId }]);
     await db.user.delete({ where: { id: userId } });
     const deleted = (await settled()).filter(mine([sid, userId]));
-    expect(deleted).toEqual(expect.arrayContaining([{ kind: "session", id: sid }, { kind: "user", id: userId }]));
+    expect(deleted).toEqual(
+      expect.arrayContaining([
+        { kind: "session", id: sid },
+        { kind: "user", id: userId },
+      ]),
+    );
   });
 
   it("announces a reset when the sessions table is truncated", async () => {

@@ -246,7 +246,10 @@ export function postgresTransport(url: string, connectTimeoutMs: number): OpenTr
     }
     return {
       async notify(payload) {
-        const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid, pg_notify($1, $2)", [CHANGE_CHANNEL, payload]);
+        const { rows } = await client.query<{ pid: number }>("SELECT pg_backend_pid() AS pid, pg_notify($1, $2)", [
+          CHANGE_CHANNEL,
+          payload,
+        ]);
         // Behind a transaction-mode pooler each statement may run on another server connection,
         // and notifications reach whichever one listened: never treat that as delivery.
         if (rows[0]?.pid !== listener) throw Object.assign(new Error("pinged from another backend"), { code: "POOLED_CONNECTION" });

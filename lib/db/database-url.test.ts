@@ -1,16 +1,9 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  DEFAULT_POOL_MAX,
-  DatabaseUrlError,
-  describeDatabaseTarget,
-  parseDatabaseUrl,
-  redactDatabaseUrl,
-} from "./database-url";
+import { DEFAULT_POOL_MAX, DatabaseUrlError, describeDatabaseTarget, parseDatabaseUrl, redactDatabaseUrl } from "./database-url";
 
 const root = "/srv/app";
-const parse = (url: string | undefined, env: Record<string, string | undefined> = {}) =>
-  parseDatabaseUrl(url, { projectRoot: root, env });
+const parse = (url: string | undefined, env: Record<string, string | undefined> = {}) => parseDatabaseUrl(url, { projectRoot: root, env });
 
 describe("parseDatabaseUrl", () => {
   it("defaults to embedded PGlite in .data/pglite under the project root", () => {
@@ -95,9 +88,7 @@ describe("parseDatabaseUrl", () => {
 describe("redactDatabaseUrl", () => {
   it("hides the password and keeps the rest", () => {
     expect(redactDatabaseUrl("postgres://app:s3cret@db:5432/app")).toBe("postgres://app:***@db:5432/app");
-    expect(redactDatabaseUrl("postgresql://app:p%40ss%2Fword@db/app?sslmode=require")).toBe(
-      "postgresql://app:***@db/app?sslmode=require",
-    );
+    expect(redactDatabaseUrl("postgresql://app:p%40ss%2Fword@db/app?sslmode=require")).toBe("postgresql://app:***@db/app?sslmode=require");
   });
 
   it("leaves URLs without a password alone", () => {
@@ -109,9 +100,7 @@ describe("redactDatabaseUrl", () => {
   it("redacts malformed URLs and password= parameters too", () => {
     // An unencoded '@' or '/' in the password makes the URL unparseable.
     expect(redactDatabaseUrl("postgres://app:pa@ss/wd@db:5432/app")).toBe("postgres://app:***@db:5432/app");
-    expect(redactDatabaseUrl("postgres://db/app?user=app&password=s3cret")).toBe(
-      "postgres://db/app?user=app&password=***",
-    );
+    expect(redactDatabaseUrl("postgres://db/app?user=app&password=s3cret")).toBe("postgres://db/app?user=app&password=***");
   });
 
   it("is what describeDatabaseTarget uses", () => {

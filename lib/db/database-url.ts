@@ -64,10 +64,7 @@ export interface ParseDatabaseUrlOptions {
   variableName?: string;
 }
 
-export function parseDatabaseUrl(
-  raw: string | undefined,
-  options: ParseDatabaseUrlOptions = {},
-): DatabaseTarget {
+export function parseDatabaseUrl(raw: string | undefined, options: ParseDatabaseUrlOptions = {}): DatabaseTarget {
   const projectRoot = options.projectRoot ?? process.cwd();
   const env = options.env ?? process.env;
   const variable = options.variableName ?? "DATABASE_URL";
@@ -98,9 +95,7 @@ export function parseDatabaseUrl(
       );
     }
     if (url.hostname === "" && !url.searchParams.has("host")) {
-      throw new DatabaseUrlError(
-        `${variable} has no host (${redactDatabaseUrl(value)}). Accepted forms: ${ACCEPTED_FORMS}.`,
-      );
+      throw new DatabaseUrlError(`${variable} has no host (${redactDatabaseUrl(value)}). Accepted forms: ${ACCEPTED_FORMS}.`);
     }
     // `?schema=` is Prisma's convention, not libpq's: pg would ignore it, so we
     // take it out and apply it ourselves (search_path + the adapter's schema).
@@ -148,9 +143,7 @@ export function redactDatabaseUrl(raw: string): string {
   return (
     out
       // scheme://user:password@host — the password may itself contain ':' or '/'.
-      .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*:)(.*)@/i, (m, head: string, pw: string) =>
-        pw === "***" ? m : `${head}***@`,
-      )
+      .replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@?#]*:)(.*)@/i, (m, head: string, pw: string) => (pw === "***" ? m : `${head}***@`))
       // libpq-style ?password=… / &password=…
       .replace(/([?&]password=)[^&#]*/gi, "$1***")
   );

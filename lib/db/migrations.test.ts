@@ -25,9 +25,7 @@ const committedMigrations = fs
 describe("the committed migrations", () => {
   it("exist, with Prisma's lock file", () => {
     expect(committedMigrations.length).toBeGreaterThan(0);
-    expect(fs.readFileSync(path.join(migrationsDir, "migration_lock.toml"), "utf8")).toContain(
-      'provider = "postgresql"',
-    );
+    expect(fs.readFileSync(path.join(migrationsDir, "migration_lock.toml"), "utf8")).toContain('provider = "postgresql"');
   });
 
   it("match prisma/schema.prisma (else: npm run db:migration:new -- <name>)", async () => {
@@ -97,9 +95,7 @@ describe.each(integrationTargets())("applyMigrations on $name", ({ url }) => {
       finished_at: unknown;
       rolled_back_at: unknown;
       applied_steps_count: number;
-    }>(
-      `SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name`,
-    );
+    }>(`SELECT migration_name, checksum, finished_at, rolled_back_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name`);
     expect(rows.map((r) => r.migration_name)).toEqual(committedMigrations);
     for (const row of rows) {
       // `prisma migrate deploy` compares this checksum with the file: equal means it can take over.
@@ -267,10 +263,7 @@ describe("creating migrations (in a copy of prisma/)", () => {
   });
 
   it("writes <timestamp>_<name>/migration.sql for a schema change, which then applies", async () => {
-    fs.appendFileSync(
-      path.join(project, "prisma", "schema.prisma"),
-      `\nmodel Note {\n  id   String @id\n  body String\n}\n`,
-    );
+    fs.appendFileSync(path.join(project, "prisma", "schema.prisma"), `\nmodel Note {\n  id   String @id\n  body String\n}\n`);
     const lines: string[] = [];
     const created = await createMigration("Add note", { projectRoot: project, log: (l) => lines.push(l) });
     expect(created).not.toBeNull();
@@ -349,10 +342,7 @@ CREATE TRIGGER semi_touch BEFORE INSERT ON "Semi" FOR EACH ROW EXECUTE FUNCTION 
   });
 
   it("a failing one names itself and the reason, leaves nothing behind, and is recorded as failed", async () => {
-    const project = projectWithExtraMigration(
-      "29990101000000_bad",
-      `CREATE TABLE "Half" (id int);\nINSERT INTO "Missing" VALUES (1);\n`,
-    );
+    const project = projectWithExtraMigration("29990101000000_bad", `CREATE TABLE "Half" (id int);\nINSERT INTO "Missing" VALUES (1);\n`);
     const database = await freshDatabase(url);
     try {
       const error = await applyMigrations(database.factory, { projectRoot: project }).catch((e: unknown) => e);

@@ -135,7 +135,9 @@ describe.runIf(postgres)("migrations build the same schema on PGlite and Postgre
     expect(description).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^column User\.email #\d+ type=text udt=text .* nullable=YES default= /),
-        expect.stringMatching(/^constraint Account_userId_fkey on "Account" type=f FOREIGN KEY \("userId"\) REFERENCES "User"\(id\) ON UPDATE CASCADE ON DELETE CASCADE /),
+        expect.stringMatching(
+          /^constraint Account_userId_fkey on "Account" type=f FOREIGN KEY \("userId"\) REFERENCES "User"\(id\) ON UPDATE CASCADE ON DELETE CASCADE /,
+        ),
         expect.stringMatching(/^index CREATE UNIQUE INDEX "User_email_key" ON <schema>\."User" USING btree \(email\)$/),
         expect.stringMatching(/^migration \d{14}_init checksum=[0-9a-f]{64} steps=1 finished=t rolled_back=f logs=$/),
       ]),

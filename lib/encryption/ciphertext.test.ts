@@ -56,7 +56,12 @@ describe("provider token encryption", () => {
     const keyring = await createTokenKeyring([NEW_SECRET]);
     const other = await createTokenKeyring([OLD_SECRET]);
     const forged = await new CompactEncrypt(new TextEncoder().encode("attacker-token"))
-      .setProtectedHeader({ alg: "dir", enc: "A256GCM", kid: keyring.current.kid, ctx: decodeProtectedHeader(await encryptToken(keyring, TOKEN, SLOT)).ctx as string })
+      .setProtectedHeader({
+        alg: "dir",
+        enc: "A256GCM",
+        kid: keyring.current.kid,
+        ctx: decodeProtectedHeader(await encryptToken(keyring, TOKEN, SLOT)).ctx as string,
+      })
       .encrypt(other.current.key);
     expect(await reasonOf(decryptToken(keyring, forged, SLOT))).toBe("tampered");
   });

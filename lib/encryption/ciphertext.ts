@@ -80,9 +80,7 @@ function ownHeader(stored: string): CompactJWEHeaderParameters | null {
   if (stored.split(".").length !== 5) return null;
   try {
     const header = decodeProtectedHeader(stored) as CompactJWEHeaderParameters;
-    return header.alg === ALG && header.enc === ENC && typeof header.kid === "string" && typeof header.ctx === "string"
-      ? header
-      : null;
+    return header.alg === ALG && header.enc === ENC && typeof header.kid === "string" && typeof header.ctx === "string" ? header : null;
   } catch {
     return null;
   }

@@ -58,7 +58,8 @@ export function parseTokenEncryptionKeys(raw: string | undefined, authSecret: st
           "Generate one with `openssl rand -base64 33`.",
       );
     }
-    if (configured.indexOf(secret) !== i) problems.push(`TOKEN_ENCRYPTION_KEYS: key ${i + 1} repeats key ${configured.indexOf(secret) + 1}.`);
+    if (configured.indexOf(secret) !== i)
+      problems.push(`TOKEN_ENCRYPTION_KEYS: key ${i + 1} repeats key ${configured.indexOf(secret) + 1}.`);
   });
   if (problems.length > 0) throw new TokenKeyConfigError(problems.join("\n"));
   return configured.includes(authSecret) ? configured : [...configured, authSecret];

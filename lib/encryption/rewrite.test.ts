@@ -21,7 +21,11 @@ beforeEach(async () => {
   await database.db.apiSigningKey.deleteMany();
 });
 
-async function userWithAccount(provider: string, sub: string, tokens: { access_token: string | null; refresh_token: string | null; id_token: string | null }) {
+async function userWithAccount(
+  provider: string,
+  sub: string,
+  tokens: { access_token: string | null; refresh_token: string | null; id_token: string | null },
+) {
   const user = await database.db.user.create({ data: {} });
   await database.db.account.create({ data: { userId: user.id, type: "oidc", provider, providerAccountId: sub, ...tokens } });
   return user.id;
@@ -36,9 +40,17 @@ describe("npm run tokens:encrypt", () => {
     const oldKeyUser = await userWithAccount(
       "dev-idp",
       "old-key",
-      (await encryptedTokenColumns(oldKeyring, { provider: "dev-idp", providerAccountId: "old-key" }, { access_token: "at-old", refresh_token: "rt-old", id_token: null })) as typeof plain,
+      (await encryptedTokenColumns(
+        oldKeyring,
+        { provider: "dev-idp", providerAccountId: "old-key" },
+        { access_token: "at-old", refresh_token: "rt-old", id_token: null },
+      )) as typeof plain,
     );
-    const currentColumns = await encryptedTokenColumns(keyring, { provider: "google", providerAccountId: "current" }, { access_token: "at-now", refresh_token: null, id_token: null });
+    const currentColumns = await encryptedTokenColumns(
+      keyring,
+      { provider: "google", providerAccountId: "current" },
+      { access_token: "at-now", refresh_token: null, id_token: null },
+    );
     await userWithAccount("google", "current", currentColumns as typeof plain);
 
     expect(await encryptAllProviderTokens(database.db, keyring)).toEqual({ accounts: 3, rewritten: 2, unreadable: 0 });
@@ -48,7 +60,11 @@ describe("npm run tokens:encrypt", () => {
       [legacyUser, "at-plain", "rt-plain"],
       [oldKeyUser, "at-old", "rt-old"],
     ] as const) {
-      expect(await readAccountTokens(database.db, newOnly, userId, "dev-idp")).toMatchObject({ accessToken: access, refreshToken: refresh, stale: false });
+      expect(await readAccountTokens(database.db, newOnly, userId, "dev-idp")).toMatchObject({
+        accessToken: access,
+        refreshToken: refresh,
+        stale: false,
+      });
     }
     const untouched = await database.db.account.findFirstOrThrow({ where: { provider: "google" } });
     expect(untouched.access_token).toBe(currentColumns.access_token);
@@ -62,7 +78,11 @@ describe("npm run tokens:encrypt", () => {
 
   it("leaves rows it cannot decrypt alone and says so", async () => {
     const gone = await createTokenKeyring(["removed-token-secret-0123456789abcdefghij"]);
-    const columns = await encryptedTokenColumns(gone, { provider: "dev-idp", providerAccountId: "lost" }, { access_token: "at", refresh_token: "rt", id_token: null });
+    const columns = await encryptedTokenColumns(
+      gone,
+      { provider: "dev-idp", providerAccountId: "lost" },
+      { access_token: "at", refresh_token: "rt", id_token: null },
+    );
     await userWithAccount("dev-idp", "lost", columns as { access_token: string; refresh_token: string; id_token: null });
     const lines: string[] = [];
     expect(await encryptAllProviderTokens(database.db, await createTokenKeyring([NEW]), (l) => lines.push(l))).toEqual({
@@ -75,8 +95,17 @@ describe("npm run tokens:encrypt", () => {
   });
 
   it("walks past one batch", async () => {
-    for (let i = 0; i < 105; i++) await userWithAccount("dev-idp", `sub-${String(i).padStart(3, "0")}`, { access_token: `at-${i}`, refresh_token: null, id_token: null });
-    expect(await encryptAllProviderTokens(database.db, await createTokenKeyring([NEW]))).toEqual({ accounts: 105, rewritten: 105, unreadable: 0 });
+    for (let i = 0; i < 105; i++)
+      await userWithAccount("dev-idp", `sub-${String(i).padStart(3, "0")}`, {
+        access_token: `at-${i}`,
+        refresh_token: null,
+        id_token: null,
+      });
+    expect(await encryptAllProviderTokens(database.db, await createTokenKeyring([NEW]))).toEqual({
+      accounts: 105,
+      rewritten: 105,
+      unreadable: 0,
+    });
   });
 });
 

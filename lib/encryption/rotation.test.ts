@@ -124,7 +124,14 @@ async function kidsAtRest(app: Deployment): Promise<{ tokens: string[]; signingK
   const accounts = await app.db.account.findMany({ select: { access_token: true, refresh_token: true, id_token: true } });
   const keys = await app.db.apiSigningKey.findMany({ select: { privateJwk: true } });
   return {
-    tokens: [...new Set(accounts.flatMap((a) => [a.access_token, a.refresh_token, a.id_token]).filter((t) => t !== null).map(header))],
+    tokens: [
+      ...new Set(
+        accounts
+          .flatMap((a) => [a.access_token, a.refresh_token, a.id_token])
+          .filter((t) => t !== null)
+          .map(header),
+      ),
+    ],
     signingKeys: [...new Set(keys.map((k) => header(k.privateJwk)))],
   };
 }

@@ -12,7 +12,10 @@ afterEach(() => {
 
 describe("apiRoute", () => {
   it("answers a database outage 503 unavailable with Retry-After, as JSON", async () => {
-    const outage = Object.assign(new Error("Can't reach database server at db:5432"), { name: "PrismaClientKnownRequestError", code: "P1001" });
+    const outage = Object.assign(new Error("Can't reach database server at db:5432"), {
+      name: "PrismaClientKnownRequestError",
+      code: "P1001",
+    });
     const response = await apiRoute(async () => Promise.reject(outage))(request());
     expect(response.status).toBe(503);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);

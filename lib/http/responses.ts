@@ -28,9 +28,7 @@ export function rateLimitedJson(retryAfterSeconds: number): Response {
   return jsonError(429, "rate_limited", { "Retry-After": String(retryAfterSeconds) });
 }
 
-type Refusal =
-  | { error: "unauthorized" | "invalid_token" }
-  | { error: "rate_limited"; retryAfterSeconds: number };
+type Refusal = { error: "unauthorized" | "invalid_token" } | { error: "rate_limited"; retryAfterSeconds: number };
 
 /** The response for a caller lib/dal.ts's `verifyApiCaller` refused. */
 export function apiCallerRefused(refusal: Refusal): Response {

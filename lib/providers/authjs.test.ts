@@ -9,7 +9,13 @@ import { authjsProviders } from "@/lib/providers/registry";
 const SECRET = "test-secret-that-is-long-enough-for-auth";
 
 function envWith(vars: Record<string, string>): AppEnv {
-  const { env, errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: SECRET, AUTH_URL: "http://localhost:3000", ...vars });
+  const { env, errors } = parseEnv({
+    NODE_ENV: "production",
+    DATABASE_URL: "postgresql://app@db.example/app",
+    AUTH_SECRET: SECRET,
+    AUTH_URL: "http://localhost:3000",
+    ...vars,
+  });
   if (!env) throw new Error(errors.join("\n"));
   return env;
 }
@@ -52,7 +58,10 @@ async function startSignIn(env: AppEnv, providerId: string) {
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ callbackUrl: "/dashboard" }),
   });
-  const result = (await Auth(request, config)) as unknown as { redirect: string; cookies: { name: string; options: Record<string, unknown> }[] };
+  const result = (await Auth(request, config)) as unknown as {
+    redirect: string;
+    cookies: { name: string; options: Record<string, unknown> }[];
+  };
   return { url: new URL(result.redirect), cookies: result.cookies, requested };
 }
 
@@ -178,7 +187,12 @@ describe("the provider's discovery document", () => {
     await expect(fetchFor(DISCOVERY)).rejects.toMatchObject({ name: "ProviderUnavailableError" });
     await fetchFor("https://oauth2.googleapis.com/token", { method: "POST", body: "grant_type=authorization_code" });
     await fetchFor("https://oauth2.googleapis.com/token", { method: "POST", body: "grant_type=authorization_code" });
-    expect(calls).toEqual([`GET ${DISCOVERY}`, `GET ${DISCOVERY}`, "POST https://oauth2.googleapis.com/token", "POST https://oauth2.googleapis.com/token"]);
+    expect(calls).toEqual([
+      `GET ${DISCOVERY}`,
+      `GET ${DISCOVERY}`,
+      "POST https://oauth2.googleapis.com/token",
+      "POST https://oauth2.googleapis.com/token",
+    ]);
   });
 
   it("is refused before Auth.js sees it when it names another issuer", async () => {
@@ -188,6 +202,8 @@ describe("the provider's discovery document", () => {
 
   it("in production, is refused when it sends us to an endpoint over plain http", async () => {
     vi.stubGlobal("fetch", async () => Response.json({ ...GOOGLE_DISCOVERY, token_endpoint: "http://oauth2.googleapis.com/token" }));
-    await expect(providerFetch("https://accounts.google.com", { requireHttps: true })(DISCOVERY)).rejects.toThrow(/token_endpoint is plain http/);
+    await expect(providerFetch("https://accounts.google.com", { requireHttps: true })(DISCOVERY)).rejects.toThrow(
+      /token_endpoint is plain http/,
+    );
   });
 });

@@ -66,4 +66,3 @@ export function oidcAuthjsProvider(
     [customFetch]: providerFetch(issuer, { requireHttps: context.requireHttps }),
   };
 }
-

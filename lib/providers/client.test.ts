@@ -14,7 +14,14 @@ import { AccessTokenRejectedError, InvalidGrantError, ProviderUnavailableError }
  */
 
 const ISSUER = "https://login.example.com";
-const OIDC: ProviderClientConfig = { id: "oidc", name: "Example", clientId: "client-1", clientSecret: "s3cret", issuer: ISSUER, profile: (claims) => profileFromOidcClaims(claims) };
+const OIDC: ProviderClientConfig = {
+  id: "oidc",
+  name: "Example",
+  clientId: "client-1",
+  clientSecret: "s3cret",
+  issuer: ISSUER,
+  profile: (claims) => profileFromOidcClaims(claims),
+};
 /** Google and GitHub as their definitions describe them (fixed endpoints; GitHub's own userinfo). */
 const GOOGLE: ProviderClientConfig = { ...OIDC, id: "google", issuer: undefined, endpoints: google.endpoints };
 const GITHUB: ProviderClientConfig = { ...OIDC, id: "github", issuer: undefined, endpoints: github.endpoints, userinfo: github.userinfo };
@@ -66,7 +73,9 @@ async function failure(promise: Promise<unknown>): Promise<unknown> {
 
 describe("refresh", () => {
   it("POSTs grant_type=refresh_token with client_secret_basic to the discovered endpoint (discovery cached)", async () => {
-    const { fetchStub, seen } = oidcProvider(() => json({ access_token: "at-2", refresh_token: "rt-2", expires_in: 300, token_type: "Bearer" }));
+    const { fetchStub, seen } = oidcProvider(() =>
+      json({ access_token: "at-2", refresh_token: "rt-2", expires_in: 300, token_type: "Bearer" }),
+    );
     const client = createProviderClient(OIDC, fetchStub);
     const before = Math.floor(Date.now() / 1000);
     const tokens = await client.refresh("rt-1", "sub-1");
@@ -134,7 +143,9 @@ describe("refresh", () => {
     const published = `${ISSUER}/`;
     const idToken = new UnsecuredJWT({ sub: "sub-1", iss: published }).encode();
     const { fetchStub, seen } = stubFetch((url) =>
-      url.endsWith("/.well-known/openid-configuration") ? json({ ...DISCOVERY, issuer: published }) : json({ access_token: "at-2", id_token: idToken }),
+      url.endsWith("/.well-known/openid-configuration")
+        ? json({ ...DISCOVERY, issuer: published })
+        : json({ access_token: "at-2", id_token: idToken }),
     );
     const client = createProviderClient(OIDC, fetchStub);
     expect((await client.refresh("rt-1", "sub-1")).idToken).toBe(idToken);
@@ -191,14 +202,19 @@ describe("userinfo, revocation and end-session", () => {
 
   it("a provider with no way to revoke answers null without a request", async () => {
     const { fetchStub, seen } = stubFetch(() => json({}));
-    expect(await createProviderClient({ ...GITHUB, revokeGrant: undefined }, fetchStub).revoke({ accessToken: "gho_x", refreshToken: null })).toBeNull();
+    expect(
+      await createProviderClient({ ...GITHUB, revokeGrant: undefined }, fetchStub).revoke({ accessToken: "gho_x", refreshToken: null }),
+    ).toBeNull();
     expect(seen).toEqual([]);
   });
 
   it("builds the RP-initiated logout URL with id_token_hint, post_logout_redirect_uri and client_id", async () => {
     const { fetchStub } = oidcProvider(() => json({}));
     const url = new URL(
-      (await createProviderClient(OIDC, fetchStub).endSessionUrl({ idTokenHint: "id.tok.en", postLogoutRedirectUri: "https://app.example/" }))!,
+      (await createProviderClient(OIDC, fetchStub).endSessionUrl({
+        idTokenHint: "id.tok.en",
+        postLogoutRedirectUri: "https://app.example/",
+      }))!,
     );
     expect(`${url.origin}${url.pathname}`).toBe(`${ISSUER}/logout`);
     expect(Object.fromEntries(url.searchParams)).toEqual({

@@ -125,7 +125,8 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
       // Cached per process and shared with sign-in (lib/providers/discovery.ts); the issuer is checked there.
       doc = await discover(issuer, { fetch: fetchImpl, requireHttps: config.requireHttps });
     } catch (error) {
-      if (isProviderUnavailable(error)) throw new ProviderUnavailableError(provider, error.message.replace(/^[^:]*: /, ""), { cause: error });
+      if (isProviderUnavailable(error))
+        throw new ProviderUnavailableError(provider, error.message.replace(/^[^:]*: /, ""), { cause: error });
       throw new ProviderUnavailableError(provider, (error as Error)?.message ?? "discovery failed", { cause: error });
     }
     if (!doc.token_endpoint) throw new ProviderUnavailableError(provider, "discovery: no token_endpoint");
@@ -184,7 +185,8 @@ export function createProviderClient(config: ProviderClientConfig, fetchImpl: ty
         }
         if (claims.sub !== subject) throw new ProviderUnavailableError(provider, "token refresh: ID token is about someone else");
         const expectedIssuer = issuer === undefined ? undefined : expectedTokenIssuer(issuer, claims);
-        if (issuer !== undefined && (expectedIssuer === undefined || claims.iss !== expectedIssuer)) throw new ProviderUnavailableError(provider, "token refresh: ID token from another issuer");
+        if (issuer !== undefined && (expectedIssuer === undefined || claims.iss !== expectedIssuer))
+          throw new ProviderUnavailableError(provider, "token refresh: ID token from another issuer");
       }
       return {
         accessToken,

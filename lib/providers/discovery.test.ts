@@ -1,6 +1,14 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { checkMetadata, discover, discoveryUrl, expectedTokenIssuer, forgetDiscovery, issuerMatches, knownPublishedIssuer } from "@/lib/providers/discovery";
+import {
+  checkMetadata,
+  discover,
+  discoveryUrl,
+  expectedTokenIssuer,
+  forgetDiscovery,
+  issuerMatches,
+  knownPublishedIssuer,
+} from "@/lib/providers/discovery";
 
 afterEach(() => forgetDiscovery());
 
@@ -12,7 +20,13 @@ describe("issuerMatches (OIDC Discovery §4.3, give or take the trailing slash)"
   });
 
   it("refuses anything else", () => {
-    for (const published of ["https://tenant.auth0.com//", "https://TENANT.auth0.com/", "https://tenant.auth0.com/x", "http://tenant.auth0.com/", "https://evil.example/"]) {
+    for (const published of [
+      "https://tenant.auth0.com//",
+      "https://TENANT.auth0.com/",
+      "https://tenant.auth0.com/x",
+      "http://tenant.auth0.com/",
+      "https://evil.example/",
+    ]) {
       expect(issuerMatches("https://tenant.auth0.com", published)).toBe(false);
     }
   });
@@ -33,19 +47,23 @@ describe("issuer templates (Microsoft Entra ID's multi-tenant authorities)", () 
     ]) {
       expect(issuerMatches(configured, TEMPLATE)).toBe(false);
     }
-    expect(issuerMatches("https://login.microsoftonline.com/common/v2.0", "https://login.microsoftonline.com/{tenantid}/{tenantid}/v2.0")).toBe(false);
+    expect(
+      issuerMatches("https://login.microsoftonline.com/common/v2.0", "https://login.microsoftonline.com/{tenantid}/{tenantid}/v2.0"),
+    ).toBe(false);
   });
 
   it("expects a token's iss to be the template filled with the token's own tid, a GUID and nothing else", () => {
     expect(expectedTokenIssuer(TEMPLATE, { tid: TID })).toBe(`https://login.microsoftonline.com/${TID}/v2.0`);
-    for (const tid of [undefined, 42, "common", "../evil.example", `${TID}/x`]) expect(expectedTokenIssuer(TEMPLATE, { tid })).toBeUndefined();
+    for (const tid of [undefined, 42, "common", "../evil.example", `${TID}/x`])
+      expect(expectedTokenIssuer(TEMPLATE, { tid })).toBeUndefined();
     // An ordinary issuer is expected as published, whatever the token says.
     expect(expectedTokenIssuer("https://id.example/", { tid: TID })).toBe("https://id.example/");
   });
 
   it("gives Auth.js the configured issuer, not the template, once discovered", async () => {
     const configured = "https://login.microsoftonline.com/common/v2.0";
-    const fetchStub = async () => Response.json({ issuer: TEMPLATE, token_endpoint: "https://login.microsoftonline.com/common/oauth2/v2.0/token" });
+    const fetchStub = async () =>
+      Response.json({ issuer: TEMPLATE, token_endpoint: "https://login.microsoftonline.com/common/oauth2/v2.0/token" });
     expect((await discover(configured, { fetch: fetchStub as typeof fetch })).issuer).toBe(TEMPLATE);
     expect(knownPublishedIssuer(configured)).toBe(configured);
   });
@@ -60,9 +78,15 @@ describe("checkMetadata", () => {
 
   it("refuses another issuer, a non-URL endpoint, and (in production) a plain-http endpoint off loopback", () => {
     expect(() => checkMetadata("https://id.example", { ...doc, issuer: "https://evil.example/" }, false)).toThrow(/names another issuer/);
-    expect(() => checkMetadata("https://id.example", { ...doc, token_endpoint: "not a url" }, false)).toThrow(/token_endpoint is not a URL/);
-    expect(() => checkMetadata("https://id.example", { ...doc, jwks_uri: "http://id.example/jwks" }, true)).toThrow(/jwks_uri is plain http/);
-    expect(checkMetadata("https://id.example", { ...doc, jwks_uri: "http://127.0.0.1:3001/jwks" }, true).jwks_uri).toBe("http://127.0.0.1:3001/jwks");
+    expect(() => checkMetadata("https://id.example", { ...doc, token_endpoint: "not a url" }, false)).toThrow(
+      /token_endpoint is not a URL/,
+    );
+    expect(() => checkMetadata("https://id.example", { ...doc, jwks_uri: "http://id.example/jwks" }, true)).toThrow(
+      /jwks_uri is plain http/,
+    );
+    expect(checkMetadata("https://id.example", { ...doc, jwks_uri: "http://127.0.0.1:3001/jwks" }, true).jwks_uri).toBe(
+      "http://127.0.0.1:3001/jwks",
+    );
     expect(() => checkMetadata("https://id.example", "<html>", false)).toThrow(/not a JSON object/);
   });
 });
@@ -87,7 +111,9 @@ describe("discover", () => {
     let fetches = 0;
     const fetchImpl = vi.fn(async () => {
       fetches += 1;
-      return fetches === 1 ? new Response("down", { status: 503 }) : Response.json({ issuer: "https://id.example", token_endpoint: "https://id.example/token" });
+      return fetches === 1
+        ? new Response("down", { status: 503 })
+        : Response.json({ issuer: "https://id.example", token_endpoint: "https://id.example/token" });
     }) as unknown as typeof fetch;
     await expect(discover("https://id.example", { fetch: fetchImpl })).rejects.toMatchObject({ name: "ProviderUnavailableError" });
     expect((await discover("https://id.example", { fetch: fetchImpl })).issuer).toBe("https://id.example");

@@ -33,7 +33,14 @@ export class DiscoveryError extends Error {
 /** How long a document is reused: providers change theirs rarely, and announce it. */
 export const DISCOVERY_TTL_MS = 10 * 60_000;
 
-const ENDPOINTS = ["authorization_endpoint", "token_endpoint", "userinfo_endpoint", "revocation_endpoint", "end_session_endpoint", "jwks_uri"] as const;
+const ENDPOINTS = [
+  "authorization_endpoint",
+  "token_endpoint",
+  "userinfo_endpoint",
+  "revocation_endpoint",
+  "end_session_endpoint",
+  "jwks_uri",
+] as const;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** Where the document of `issuer` lives (§4: the issuer, then `/.well-known/openid-configuration`). */

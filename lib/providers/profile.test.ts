@@ -29,7 +29,7 @@ describe("profileFromOidcClaims", () => {
     expect(profileFromOidcClaims({ sub: "eve", email: "eve@example.com", email_verified: false }).email).toBeNull();
   });
 
-  it("keeps only an address the provider says it verified: true or the string \"true\"", () => {
+  it('keeps only an address the provider says it verified: true or the string "true"', () => {
     const email = (email_verified: unknown) => profileFromOidcClaims({ sub: "x", email: "x@example.com", email_verified }).email;
     expect(email(true)).toBe("x@example.com");
     expect(email("true")).toBe("x@example.com");
@@ -69,7 +69,13 @@ describe("profileFromOidcClaims", () => {
 describe("profileFromGitHubUser", () => {
   it("uses the numeric id as subject and the login when there is no name", () => {
     expect(
-      profileFromGitHubUser({ id: 583231, login: "octocat", name: null, email: "Octo@GitHub.com", avatar_url: "https://avatars.githubusercontent.com/u/583231" }),
+      profileFromGitHubUser({
+        id: 583231,
+        login: "octocat",
+        name: null,
+        email: "Octo@GitHub.com",
+        avatar_url: "https://avatars.githubusercontent.com/u/583231",
+      }),
     ).toEqual({
       id: "583231",
       name: "octocat",

@@ -17,7 +17,13 @@ import {
 const SECRET = "registry-test-secret-that-is-long-enough-0123";
 
 function envWith(vars: Record<string, string>): AppEnv {
-  const { env, errors } = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: SECRET, AUTH_URL: "https://app.example.com", ...vars });
+  const { env, errors } = parseEnv({
+    NODE_ENV: "production",
+    DATABASE_URL: "postgresql://app@db.example/app",
+    AUTH_SECRET: SECRET,
+    AUTH_URL: "https://app.example.com",
+    ...vars,
+  });
   if (!env) throw new Error(errors.join("\n"));
   return env;
 }
@@ -37,7 +43,14 @@ const ALL = {
 
 describe("the provider registry", () => {
   it("lists exactly the configured providers, in the login page's order, each with its button's name and mark", () => {
-    const env = envWith({ AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs", AUTH_OIDC_ISSUER: "https://sso.example.com", AUTH_OIDC_ID: "o", AUTH_OIDC_SECRET: "os", AUTH_OIDC_NAME: "Example SSO" });
+    const env = envWith({
+      AUTH_GOOGLE_ID: "g",
+      AUTH_GOOGLE_SECRET: "gs",
+      AUTH_OIDC_ISSUER: "https://sso.example.com",
+      AUTH_OIDC_ID: "o",
+      AUTH_OIDC_SECRET: "os",
+      AUTH_OIDC_NAME: "Example SSO",
+    });
     expect(env.providers.map(({ id, name, mark }) => ({ id, name, mark }))).toEqual([
       { id: "google", name: "Google", mark: "google" },
       { id: "oidc", name: "Example SSO", mark: "openid" },
@@ -48,7 +61,12 @@ describe("the provider registry", () => {
 
   it("derives each page's CSP origins from the providers: where forms may go, where pictures may come from", () => {
     const env = envWith(ALL);
-    expect(formActionOrigins(env)).toEqual(["http://127.0.0.1:3001", "https://accounts.google.com", "https://github.com", "https://sso.example.com"]);
+    expect(formActionOrigins(env)).toEqual([
+      "http://127.0.0.1:3001",
+      "https://accounts.google.com",
+      "https://github.com",
+      "https://sso.example.com",
+    ]);
     // Only the Dev IdP serves pictures over plain http (its own, on loopback).
     expect(imageOrigins(env)).toEqual(["http://127.0.0.1:3001"]);
   });
@@ -79,7 +97,8 @@ describe("the provider registry", () => {
   it("names every variable a provider reads in .env.example", () => {
     const example = readFileSync(new URL("../../.env.example", import.meta.url), "utf8");
     for (const definition of PROVIDER_DEFINITIONS) {
-      for (const variable of definition.variables) expect(example, `${definition.kind}: ${variable}`).toMatch(new RegExp(`^#?\\s*${variable}=`, "m"));
+      for (const variable of definition.variables)
+        expect(example, `${definition.kind}: ${variable}`).toMatch(new RegExp(`^#?\\s*${variable}=`, "m"));
     }
   });
 });

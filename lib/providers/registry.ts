@@ -88,7 +88,9 @@ export async function prepareProvider(env: ProvidersOf, provider: string): Promi
   const config = providerById(env, provider);
   if (!config) return;
   // Apple's client secret: made before Auth.js reads it; a failure shows as the token request's.
-  await definitionOf(config).prepare?.(config).catch((error: unknown) => console.warn(`[auth] ${provider}: ${(error as Error)?.name ?? "error"} preparing the client`));
+  await definitionOf(config)
+    .prepare?.(config)
+    .catch((error: unknown) => console.warn(`[auth] ${provider}: ${(error as Error)?.name ?? "error"} preparing the client`));
   if (!config.issuer) return;
   await discover(config.issuer, { fetch: fetchWithTimeout, requireHttps: env.mode === "production" }).catch(() => {});
 }

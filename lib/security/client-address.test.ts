@@ -15,7 +15,17 @@ describe("parseAddress", () => {
   });
 
   it("refuses anything else", () => {
-    for (const junk of ["unknown", "", "<script>", "example.com", "203.0.113.5:port", "[203.0.113.5]", "[2001:db8::1]x", "[2001:db8::1", "1.2.3"]) {
+    for (const junk of [
+      "unknown",
+      "",
+      "<script>",
+      "example.com",
+      "203.0.113.5:port",
+      "[203.0.113.5]",
+      "[2001:db8::1]x",
+      "[2001:db8::1",
+      "1.2.3",
+    ]) {
       expect(parseAddress(junk)).toBeNull();
     }
   });
@@ -39,7 +49,11 @@ describe("clientAddress", () => {
   });
 
   it("with no trusted proxy, ignores every header a client can send and reads the server's peer record", () => {
-    const headers = new Headers({ "x-forwarded-for": "203.0.113.9", "x-real-ip": "203.0.113.10", [PEER_ADDRESS_HEADER]: "::ffff:127.0.0.1" });
+    const headers = new Headers({
+      "x-forwarded-for": "203.0.113.9",
+      "x-real-ip": "203.0.113.10",
+      [PEER_ADDRESS_HEADER]: "::ffff:127.0.0.1",
+    });
     expect(clientAddress(headers, 0)).toBe("127.0.0.1");
     expect(clientAddress(xff("203.0.113.9"), 0)).toBeNull();
   });

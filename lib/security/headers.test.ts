@@ -4,7 +4,14 @@ import { parseEnv } from "@/lib/config/env";
 import { createNonce, pageContentSecurityPolicy } from "@/lib/security/headers";
 
 const env = (vars: Record<string, string>) => {
-  const parsed = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: "s".repeat(40), AUTH_GOOGLE_ID: "g", AUTH_GOOGLE_SECRET: "gs", ...vars });
+  const parsed = parseEnv({
+    NODE_ENV: "production",
+    DATABASE_URL: "postgresql://app@db.example/app",
+    AUTH_SECRET: "s".repeat(40),
+    AUTH_GOOGLE_ID: "g",
+    AUTH_GOOGLE_SECRET: "gs",
+    ...vars,
+  });
   if (!parsed.env) throw new Error(parsed.errors.join("\n"));
   return parsed.env;
 };

@@ -57,4 +57,3 @@ function buildPolicy(nonce: string, env: AppEnv): string {
   ];
   return directives.map((d) => d.join(" ")).join("; ");
 }
-

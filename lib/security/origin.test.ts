@@ -9,9 +9,9 @@ describe("appOrigin", () => {
   });
 
   it("without AUTH_URL, follows the forwarded host and protocol, then Host", () => {
-    expect(appOrigin(new Headers({ host: "internal:3000", "x-forwarded-host": "app.example.com", "x-forwarded-proto": "https" }), undefined)).toBe(
-      "https://app.example.com",
-    );
+    expect(
+      appOrigin(new Headers({ host: "internal:3000", "x-forwarded-host": "app.example.com", "x-forwarded-proto": "https" }), undefined),
+    ).toBe("https://app.example.com");
     expect(appOrigin(new Headers({ host: "localhost:3000" }), undefined)).toBe("http://localhost:3000");
   });
 

@@ -4,4 +4,11 @@
  * add its public twin of /dashboard through its tsconfig (bench/lib/variants.ts) without touching
  * the gate's code.
  */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/", "/login", "/api/health", "/favicon.ico", "/robots.txt", "/.well-known/jwks.json"]);
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
+  "/",
+  "/login",
+  "/api/health",
+  "/favicon.ico",
+  "/robots.txt",
+  "/.well-known/jwks.json",
+]);

@@ -56,9 +56,14 @@ describe("withBodyLimit", () => {
   });
 
   it("accepts the Proxy Next.js wraps a route handler's request in (Node 24's Request cannot be built from one)", async () => {
-    const get = withBodyLimit(async (request: NextRequest) => new Response(`${request.method} ${request.nextUrl.pathname} ${request.headers.get("x-probe")}`));
+    const get = withBodyLimit(
+      async (request: NextRequest) => new Response(`${request.method} ${request.nextUrl.pathname} ${request.headers.get("x-probe")}`),
+    );
     const original = new Request(URL_, { headers: { "x-probe": "kept" } });
-    const proxied = new Proxy(original, { get: (target, name) => (typeof Reflect.get(target, name) === "function" ? Reflect.get(target, name).bind(target) : Reflect.get(target, name)) });
+    const proxied = new Proxy(original, {
+      get: (target, name) =>
+        typeof Reflect.get(target, name) === "function" ? Reflect.get(target, name).bind(target) : Reflect.get(target, name),
+    });
     expect(await (await get(proxied)).text()).toBe(`GET ${new URL(URL_).pathname} kept`);
   });
 });

@@ -12,7 +12,12 @@ import type { SessionCookieOptions } from "@/lib/session/cookie-check";
  */
 
 const SECRET = "route-access-session-secret-0123456789abcdef";
-const OPTIONS: SessionCookieOptions = { secret: SECRET, authUrl: "http://localhost:3000", maxAgeSeconds: 7 * 86400, updateAgeSeconds: 3600 };
+const OPTIONS: SessionCookieOptions = {
+  secret: SECRET,
+  authUrl: "http://localhost:3000",
+  maxAgeSeconds: 7 * 86400,
+  updateAgeSeconds: 3600,
+};
 const NAME = "authjs.session-token";
 const EVENT = {} as NextFetchEvent;
 
@@ -41,7 +46,11 @@ function get(path: string, cookieHeader?: string) {
 
 function proxyWith(options: SessionCookieOptions = OPTIONS) {
   const authjs = fakeAuthjs();
-  const protect = protectRoutes(authjs.auth, () => "default-src 'self'", () => options);
+  const protect = protectRoutes(
+    authjs.auth,
+    () => "default-src 'self'",
+    () => options,
+  );
   const proxy = async (request: NextRequest, event: NextFetchEvent): Promise<Response> => {
     const response = await protect(request, event);
     if (!(response instanceof Response)) throw new Error("the proxy answered without a response");

@@ -3,7 +3,15 @@ import { describe, expect, it } from "vitest";
 import { classifyPath } from "@/lib/security/route-access";
 
 describe("classifyPath", () => {
-  it.each(["/", "/login", "/api/health", "/api/auth/session", "/api/auth/callback/dev-idp", "/api/auth/backchannel-logout", "/.well-known/jwks.json"])("lets %s through", (p) => {
+  it.each([
+    "/",
+    "/login",
+    "/api/health",
+    "/api/auth/session",
+    "/api/auth/callback/dev-idp",
+    "/api/auth/backchannel-logout",
+    "/.well-known/jwks.json",
+  ])("lets %s through", (p) => {
     expect(classifyPath(p)).toBe("public");
   });
 
@@ -11,10 +19,17 @@ describe("classifyPath", () => {
     expect(classifyPath(p)).toBe("api");
   });
 
-  it.each(["/dashboard", "/settings/profile", "/settings/sessions", "/.well-known/other", "/Dashboard", "/%64ashboard", "/dashboard;x", "/login/x", "/no-such-page"])(
-    "sends %s to the login page (protected unless listed)",
-    (p) => {
-      expect(classifyPath(p)).toBe("page");
-    },
-  );
+  it.each([
+    "/dashboard",
+    "/settings/profile",
+    "/settings/sessions",
+    "/.well-known/other",
+    "/Dashboard",
+    "/%64ashboard",
+    "/dashboard;x",
+    "/login/x",
+    "/no-such-page",
+  ])("sends %s to the login page (protected unless listed)", (p) => {
+    expect(classifyPath(p)).toBe("page");
+  });
 });

@@ -13,7 +13,12 @@ import { loginPath } from "@/lib/auth/redirects";
 import { isCrossSiteWrite } from "@/lib/security/same-origin";
 import { createNonce, pageContentSecurityPolicy } from "@/lib/security/headers";
 import { hasSessionCookie } from "@/lib/session/cookie";
-import { appSessionCookieOptions, checkSessionCookie, type SessionCookieCheck, type SessionCookieOptions } from "@/lib/session/cookie-check";
+import {
+  appSessionCookieOptions,
+  checkSessionCookie,
+  type SessionCookieCheck,
+  type SessionCookieOptions,
+} from "@/lib/session/cookie-check";
 
 /**
  * The proxy's decision for a request. Public paths are listed; everything else is protected, so
@@ -106,10 +111,19 @@ function gateWith(policy: PagePolicy) {
  * The request as Auth.js's helper hands it to the gate: `auth` set, and the URL on AUTH_URL's
  * origin when that is set (so a redirect to /login goes to the public origin, as before).
  */
-function asAuthRequest(request: NextRequest, cookie: Exclude<SessionCookieCheck, { state: "needs-authjs" }>, authUrl: string | undefined): NextAuthRequest {
+function asAuthRequest(
+  request: NextRequest,
+  cookie: Exclude<SessionCookieCheck, { state: "needs-authjs" }>,
+  authUrl: string | undefined,
+): NextAuthRequest {
   const origin = authUrl ? new URL(authUrl).origin : undefined;
-  const target = (origin && origin !== request.nextUrl.origin ? new NextRequest(request.nextUrl.href.replace(request.nextUrl.origin, origin), request) : request) as NextAuthRequest;
-  target.auth = cookie.state === "current" ? { user: { id: cookie.userId }, expires: new Date(cookie.expiresAt * 1000).toISOString() } : null;
+  const target = (
+    origin && origin !== request.nextUrl.origin
+      ? new NextRequest(request.nextUrl.href.replace(request.nextUrl.origin, origin), request)
+      : request
+  ) as NextAuthRequest;
+  target.auth =
+    cookie.state === "current" ? { user: { id: cookie.userId }, expires: new Date(cookie.expiresAt * 1000).toISOString() } : null;
   return target;
 }
 
@@ -132,11 +146,14 @@ export function protectRoutes(
       if (oversized) return oversized;
       if (isCrossSiteWrite(request.method, request.headers, appOrigin(request.headers, getEnv().authUrl))) return crossSiteRefused();
       // Free unless an outage is suspected; then one shared probe tells whether it is over.
-      if (databaseSuspected() && classifyPath(request.nextUrl.pathname) === "page" && !(await databaseAvailable())) return unavailable(request, policy);
+      if (databaseSuspected() && classifyPath(request.nextUrl.pathname) === "page" && !(await databaseAvailable()))
+        return unavailable(request, policy);
       const options = sessionCookieOptions();
       const cookie = await checkSessionCookie(request, options);
       if (cookie.state !== "needs-authjs") return gate(asAuthRequest(request, cookie, options.authUrl), event);
-      return await (await checked)(request, event);
+      return await (
+        await checked
+      )(request, event);
     } catch (error) {
       console.error(`[proxy] could not evaluate the session, denying: ${(error as Error)?.name ?? "error"}`);
       const access = classifyPath(request.nextUrl.pathname);

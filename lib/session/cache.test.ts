@@ -35,7 +35,17 @@ class FakeFeed implements ChangeFeed {
 
 function row(id: string, userId = "user-1"): CachedSessionRow {
   const t = new Date("2026-03-01T09:00:00Z");
-  return { id, provider: "dev-idp", createdAt: t, lastSeenAt: t, userId, name: "Alice", email: "alice@example.com", image: null, linkedProviders: ["dev-idp"] };
+  return {
+    id,
+    provider: "dev-idp",
+    createdAt: t,
+    lastSeenAt: t,
+    userId,
+    name: "Alice",
+    email: "alice@example.com",
+    image: null,
+    linkedProviders: ["dev-idp"],
+  };
 }
 
 function setup(options: { maxStalenessMs?: number; maxAgeMs?: number; maxEntries?: number } = {}) {

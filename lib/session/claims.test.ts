@@ -61,7 +61,15 @@ describe("readSessionClaims", () => {
 
 describe("sessionCookieValue", () => {
   it("prefers the whole cookie and ignores look-alike names", () => {
-    expect(sessionCookieValue([{ name: `${NAME}.x`, value: "no" }, { name: NAME, value: "yes" }], NAME)).toBe("yes");
+    expect(
+      sessionCookieValue(
+        [
+          { name: `${NAME}.x`, value: "no" },
+          { name: NAME, value: "yes" },
+        ],
+        NAME,
+      ),
+    ).toBe("yes");
     expect(sessionCookieValue([{ name: `${NAME}x.0`, value: "no" }], NAME)).toBeNull();
   });
 });

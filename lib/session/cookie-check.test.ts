@@ -5,16 +5,27 @@ import { sessionCookieName } from "@/lib/session/claims";
 import { checkSessionCookie, type SessionCookieOptions } from "@/lib/session/cookie-check";
 
 const SECRET = "session-cookie-check-secret-0123456789abcdef";
-const OPTIONS: SessionCookieOptions = { secret: SECRET, authUrl: "http://localhost:3000", maxAgeSeconds: 7 * 86400, updateAgeSeconds: 3600 };
+const OPTIONS: SessionCookieOptions = {
+  secret: SECRET,
+  authUrl: "http://localhost:3000",
+  maxAgeSeconds: 7 * 86400,
+  updateAgeSeconds: 3600,
+};
 const NAME = sessionCookieName(false);
 
 function request(cookies: { name: string; value: string }[]) {
   return { headers: new Headers(), cookies: { getAll: () => cookies } };
 }
 
-async function sessionCookie(claims: Record<string, unknown> = { sub: "user-1", sid: "sid-1" }, options: { name?: string; secret?: string; maxAge?: number } = {}) {
+async function sessionCookie(
+  claims: Record<string, unknown> = { sub: "user-1", sid: "sid-1" },
+  options: { name?: string; secret?: string; maxAge?: number } = {},
+) {
   const name = options.name ?? NAME;
-  return { name, value: await encode({ token: claims, secret: options.secret ?? SECRET, salt: name, maxAge: options.maxAge ?? OPTIONS.maxAgeSeconds }) };
+  return {
+    name,
+    value: await encode({ token: claims, secret: options.secret ?? SECRET, salt: name, maxAge: options.maxAge ?? OPTIONS.maxAgeSeconds }),
+  };
 }
 
 describe("checkSessionCookie (does this request need Auth.js in the proxy?)", () => {

@@ -42,7 +42,11 @@ export interface CookieRequest {
   cookies: { getAll(): { name: string; value: string }[] };
 }
 
-export async function checkSessionCookie(request: CookieRequest, options: SessionCookieOptions, now: Date = new Date()): Promise<SessionCookieCheck> {
+export async function checkSessionCookie(
+  request: CookieRequest,
+  options: SessionCookieOptions,
+  now: Date = new Date(),
+): Promise<SessionCookieCheck> {
   const cookies = request.cookies.getAll();
   if (!hasSessionCookie(cookies.map((c) => c.name))) return { state: "absent" };
   const secure = appOrigin(request.headers, options.authUrl).startsWith("https:");

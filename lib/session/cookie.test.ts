@@ -10,8 +10,17 @@ describe("session cookies", () => {
   });
 
   it("deletes every session cookie (and chunk) that came along, with the attributes it was set with", () => {
-    const deletions = sessionCookieDeletions(["authjs.session-token.0", "authjs.session-token.1", "__Secure-authjs.session-token", "authjs.csrf-token"]);
-    expect(deletions.map((d) => d.split("=")[0])).toEqual(["authjs.session-token.0", "authjs.session-token.1", "__Secure-authjs.session-token"]);
+    const deletions = sessionCookieDeletions([
+      "authjs.session-token.0",
+      "authjs.session-token.1",
+      "__Secure-authjs.session-token",
+      "authjs.csrf-token",
+    ]);
+    expect(deletions.map((d) => d.split("=")[0])).toEqual([
+      "authjs.session-token.0",
+      "authjs.session-token.1",
+      "__Secure-authjs.session-token",
+    ]);
     for (const deletion of deletions) expect(deletion).toMatch(/; Path=\/; Max-Age=0;.*HttpOnly; SameSite=Lax/);
     expect(deletions[2]).toMatch(/; Secure$/);
     expect(deletions[0]).not.toMatch(/Secure/);

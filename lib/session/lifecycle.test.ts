@@ -25,7 +25,8 @@ const LAPTOP = {
   "x-forwarded-for": "198.51.100.23",
 };
 const PHONE = {
-  "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
+  "user-agent":
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1",
   "x-forwarded-for": "203.0.113.77",
 };
 
@@ -205,7 +206,9 @@ describe("failed sign-ins", () => {
     await stranger.request(await atDevIdp(idp, authorizationUrl, "cancel"));
 
     const failures = await database.db.signInEvent.findMany({ where: { result: { not: "success" } } });
-    expect(failures).toEqual([expect.objectContaining({ userId: null, provider: "dev-idp", result: "access_denied", ip: PHONE["x-forwarded-for"] })]);
+    expect(failures).toEqual([
+      expect.objectContaining({ userId: null, provider: "dev-idp", result: "access_denied", ip: PHONE["x-forwarded-for"] }),
+    ]);
     expect((await listSignInActivity(database.db, alice.id)).map((e) => e.result)).toEqual(["success"]);
   });
 

@@ -39,12 +39,20 @@ beforeEach(async () => {
   await db.user.deleteMany();
   alice = (
     await db.user.create({
-      data: { email: "alice@example.com", name: "Alice", accounts: { create: { type: "oidc", provider: "dev-idp", providerAccountId: "sub-alice" } } },
+      data: {
+        email: "alice@example.com",
+        name: "Alice",
+        accounts: { create: { type: "oidc", provider: "dev-idp", providerAccountId: "sub-alice" } },
+      },
     })
   ).id;
   bob = (
     await db.user.create({
-      data: { email: "bob@example.com", name: "Bob", accounts: { create: { type: "oidc", provider: "dev-idp", providerAccountId: "sub-bob" } } },
+      data: {
+        email: "bob@example.com",
+        name: "Bob",
+        accounts: { create: { type: "oidc", provider: "dev-idp", providerAccountId: "sub-bob" } },
+      },
     })
   ).id;
 });
@@ -92,7 +100,11 @@ describe("starting a session", () => {
 describe("checking a session", () => {
   it("answers the user for a usable session", async () => {
     const sid = await start(alice);
-    expect(await check(sid, alice, at(MINUTE))).toMatchObject({ id: sid, provider: "dev-idp", user: { id: alice, email: "alice@example.com" } });
+    expect(await check(sid, alice, at(MINUTE))).toMatchObject({
+      id: sid,
+      provider: "dev-idp",
+      user: { id: alice, email: "alice@example.com" },
+    });
   });
 
   it("refuses a revoked session on the very next check", async () => {
@@ -217,9 +229,13 @@ describe("revocation by the provider (back-channel logout)", () => {
 
   it("with both, only a session matching both", async () => {
     const alices = await start(alice, T0, { providerSid: "idp-sid-1" });
-    expect(await revokeProviderSessions(database.db, { provider: "dev-idp", providerSid: "idp-sid-1", subject: "sub-bob" }, at(1000))).toBe(0);
+    expect(await revokeProviderSessions(database.db, { provider: "dev-idp", providerSid: "idp-sid-1", subject: "sub-bob" }, at(1000))).toBe(
+      0,
+    );
     expect(await check(alices, alice, at(2000))).not.toBeNull();
-    expect(await revokeProviderSessions(database.db, { provider: "dev-idp", providerSid: "idp-sid-1", subject: "sub-alice" }, at(1000))).toBe(1);
+    expect(
+      await revokeProviderSessions(database.db, { provider: "dev-idp", providerSid: "idp-sid-1", subject: "sub-alice" }, at(1000)),
+    ).toBe(1);
     expect(await check(alices, alice, at(2000))).toBeNull();
   });
 
@@ -280,12 +296,15 @@ describe("checking a session through the cache", () => {
       const cache = createSessionCache(feed);
       const sid = await start(alice);
       expect((await cachedCheck(cache, sid, alice, at(1000)))?.user).toMatchObject({ name: "Alice", linkedProviders: ["dev-idp"] });
-      await database.db.$executeRaw`INSERT INTO "Account" ("userId", "type", "provider", "providerAccountId", "updatedAt") VALUES (${alice}, 'oauth', 'github', 'gh-alice', now())`;
+      await database.db
+        .$executeRaw`INSERT INTO "Account" ("userId", "type", "provider", "providerAccountId", "updatedAt") VALUES (${alice}, 'oauth', 'github', 'gh-alice', now())`;
       await expect
         .poll(async () => (await cachedCheck(cache, sid, alice, at(2000)))?.user.linkedProviders, { timeout: 2_000, interval: 20 })
         .toEqual(["dev-idp", "github"]);
       await database.db.$executeRaw`UPDATE "User" SET "name" = 'Alice Liddell' WHERE "id" = ${alice}`;
-      await expect.poll(async () => (await cachedCheck(cache, sid, alice, at(3000)))?.user.name, { timeout: 2_000, interval: 20 }).toBe("Alice Liddell");
+      await expect
+        .poll(async () => (await cachedCheck(cache, sid, alice, at(3000)))?.user.name, { timeout: 2_000, interval: 20 })
+        .toBe("Alice Liddell");
     } finally {
       await feed.close();
     }

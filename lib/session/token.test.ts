@@ -27,7 +27,9 @@ function headerWith(token: string, extra: Record<string, unknown>): string {
 describe("session token (Auth.js's format and jose's checks, keys derived once)", () => {
   it("reads Auth.js's tokens as Auth.js does, and Auth.js reads ours", async () => {
     const theirs = await authjsEncode({ token: CLAIMS, secret: SECRET, salt: SALT, maxAge: 3600 });
-    expect(await decodeSessionToken({ token: theirs, secret: SECRET, salt: SALT })).toEqual(await authjsDecode({ token: theirs, secret: SECRET, salt: SALT }));
+    expect(await decodeSessionToken({ token: theirs, secret: SECRET, salt: SALT })).toEqual(
+      await authjsDecode({ token: theirs, secret: SECRET, salt: SALT }),
+    );
     const ours = await encodeSessionToken({ token: CLAIMS, secret: SECRET, salt: SALT, maxAge: 3600 });
     const read = await authjsDecode({ token: ours, secret: SECRET, salt: SALT });
     expect(read).toMatchObject(CLAIMS);
@@ -55,21 +57,29 @@ describe("session token (Auth.js's format and jose's checks, keys derived once)"
     const token = await authjsEncode({ token: CLAIMS, secret: SECRET, salt: SALT });
     for (const i of [2, 3, 4]) await expect(decodeSessionToken({ token: alter(token, i), secret: SECRET, salt: SALT })).rejects.toThrow();
     // The header is authenticated data: a changed (still valid JSON) header fails the tag.
-    await expect(decodeSessionToken({ token: headerWith(token, { x: 1 }), secret: SECRET, salt: SALT })).rejects.toMatchObject({ code: "ERR_JWE_DECRYPTION_FAILED" });
+    await expect(decodeSessionToken({ token: headerWith(token, { x: 1 }), secret: SECRET, salt: SALT })).rejects.toMatchObject({
+      code: "ERR_JWE_DECRYPTION_FAILED",
+    });
     await expect(decodeSessionToken({ token, secret: SECRET, salt: "__Secure-authjs.session-token" })).rejects.toThrow();
     await expect(decodeSessionToken({ token: `${token}x`, secret: SECRET, salt: SALT })).rejects.toThrow();
-    await expect(decodeSessionToken({ token: token.replace(/\.([^.]*)$/, ".$1!"), secret: SECRET, salt: SALT })).rejects.toMatchObject({ code: "ERR_JWE_INVALID" });
+    await expect(decodeSessionToken({ token: token.replace(/\.([^.]*)$/, ".$1!"), secret: SECRET, salt: SALT })).rejects.toMatchObject({
+      code: "ERR_JWE_INVALID",
+    });
     await expect(decodeSessionToken({ token: token.split(".").slice(0, 4).join("."), secret: SECRET, salt: SALT })).rejects.toThrow();
   });
 
   it("refuses other key management, compression and critical extensions", async () => {
     const token = await authjsEncode({ token: CLAIMS, secret: SECRET, salt: SALT });
-    await expect(decodeSessionToken({ token: headerWith(token, { alg: "A256KW" }), secret: SECRET, salt: SALT })).rejects.toMatchObject({ code: "ERR_JOSE_ALG_NOT_ALLOWED" });
+    await expect(decodeSessionToken({ token: headerWith(token, { alg: "A256KW" }), secret: SECRET, salt: SALT })).rejects.toMatchObject({
+      code: "ERR_JOSE_ALG_NOT_ALLOWED",
+    });
     await expect(decodeSessionToken({ token: headerWith(token, { zip: "DEF" }), secret: SECRET, salt: SALT })).rejects.toThrow();
     await expect(decodeSessionToken({ token: headerWith(token, { crit: ["exp"] }), secret: SECRET, salt: SALT })).rejects.toThrow();
     const parts = token.split(".");
     parts[1] = "AAAA";
-    await expect(decodeSessionToken({ token: parts.join("."), secret: SECRET, salt: SALT })).rejects.toMatchObject({ code: "ERR_JWE_INVALID" });
+    await expect(decodeSessionToken({ token: parts.join("."), secret: SECRET, salt: SALT })).rejects.toMatchObject({
+      code: "ERR_JWE_INVALID",
+    });
   });
 
   it("applies Auth.js's 15 s clock tolerance to exp and nbf", async () => {
@@ -78,23 +88,39 @@ describe("session token (Auth.js's format and jose's checks, keys derived once)"
     expect(await decodeSessionToken({ token, secret: SECRET, salt: SALT }, new Date(issued + 70_000))).toMatchObject(CLAIMS);
     await expect(decodeSessionToken({ token, secret: SECRET, salt: SALT }, new Date(issued + 77_000))).rejects.toThrow(/expired/);
     const later = await authjsEncode({ token: { ...CLAIMS, nbf: Math.floor(issued / 1000) + 60 }, secret: SECRET, salt: SALT });
-    await expect(decodeSessionToken({ token: later, secret: SECRET, salt: SALT })).rejects.toMatchObject({ code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "nbf" });
+    await expect(decodeSessionToken({ token: later, secret: SECRET, salt: SALT })).rejects.toMatchObject({
+      code: "ERR_JWT_CLAIM_VALIDATION_FAILED",
+      claim: "nbf",
+    });
     const { key, kid } = await derivedSessionKey(SECRET, SALT);
-    const textExp = await new EncryptJWT({ ...CLAIMS, exp: "never" as unknown as number }).setProtectedHeader({ alg: "dir", enc: "A256CBC-HS512", kid }).encrypt(key);
-    await expect(decodeSessionToken({ token: textExp, secret: SECRET, salt: SALT })).rejects.toMatchObject({ code: "ERR_JWT_CLAIM_VALIDATION_FAILED", claim: "exp" });
+    const textExp = await new EncryptJWT({ ...CLAIMS, exp: "never" as unknown as number })
+      .setProtectedHeader({ alg: "dir", enc: "A256CBC-HS512", kid })
+      .encrypt(key);
+    await expect(decodeSessionToken({ token: textExp, secret: SECRET, salt: SALT })).rejects.toMatchObject({
+      code: "ERR_JWT_CLAIM_VALIDATION_FAILED",
+      claim: "exp",
+    });
   });
 
   it("a token without kid is tried with the first secret only, as Auth.js does", async () => {
     const { key } = await derivedSessionKey(SECRET, SALT);
-    const noKid = await new EncryptJWT(CLAIMS).setProtectedHeader({ alg: "dir", enc: "A256CBC-HS512" }).setExpirationTime("1h").encrypt(key);
+    const noKid = await new EncryptJWT(CLAIMS)
+      .setProtectedHeader({ alg: "dir", enc: "A256CBC-HS512" })
+      .setExpirationTime("1h")
+      .encrypt(key);
     expect(await decodeSessionToken({ token: noKid, secret: [SECRET, OLD_SECRET], salt: SALT })).toMatchObject(CLAIMS);
-    await expect(decodeSessionToken({ token: noKid, secret: [OLD_SECRET, SECRET], salt: SALT })).rejects.toMatchObject({ code: "ERR_JWE_DECRYPTION_FAILED" });
+    await expect(decodeSessionToken({ token: noKid, secret: [OLD_SECRET, SECRET], salt: SALT })).rejects.toMatchObject({
+      code: "ERR_JWE_DECRYPTION_FAILED",
+    });
   });
 
   it("reads A256GCM tokens too, as Auth.js does", async () => {
     const { key } = await derivedSessionKey(SECRET, SALT);
     // Auth.js derives a 32-byte key for A256GCM: HKDF's first 32 bytes.
-    const gcm = await new EncryptJWT(CLAIMS).setProtectedHeader({ alg: "dir", enc: "A256GCM" }).setExpirationTime("1h").encrypt(key.slice(0, 32));
+    const gcm = await new EncryptJWT(CLAIMS)
+      .setProtectedHeader({ alg: "dir", enc: "A256GCM" })
+      .setExpirationTime("1h")
+      .encrypt(key.slice(0, 32));
     expect(await decodeSessionToken({ token: gcm, secret: SECRET, salt: SALT })).toMatchObject(CLAIMS);
     await expect(decodeSessionToken({ token: alter(gcm, 3), secret: SECRET, salt: SALT })).rejects.toThrow();
   });

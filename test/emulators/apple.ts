@@ -19,7 +19,18 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { importSPKI, jwtVerify, type CryptoKey } from "jose";
 
-import { accountChooser, escapeHtml, listen, opaque, pkceMatches, readForm, sendHtml, sendJson, SigningKey, type EmulatorServer } from "./server";
+import {
+  accountChooser,
+  escapeHtml,
+  listen,
+  opaque,
+  pkceMatches,
+  readForm,
+  sendHtml,
+  sendJson,
+  SigningKey,
+  type EmulatorServer,
+} from "./server";
 
 const ISSUER = "https://appleid.apple.com";
 export const APPLE_HOSTS = ["appleid.apple.com"];
@@ -35,9 +46,27 @@ export interface AppleAccount {
 
 export const APPLE_ACCOUNTS: Record<"tim" | "jony" | "craig", AppleAccount> = {
   /** Chose "Hide My Email": a private relay address. */
-  tim: { sub: "001234.8c1a2f3e4d5b6a7980c1d2e3f4a5b6c7.1234", email: "x7k2pq9m4n@privaterelay.appleid.com", isPrivateEmail: true, firstName: "Tim", lastName: "Apple" },
-  jony: { sub: "001234.9d2b3e4f5a6c7b8091d2e3f4a5b6c7d8.5678", email: "jony@design.example", isPrivateEmail: false, firstName: "Jony", lastName: "Ive" },
-  craig: { sub: "001234.ae3c4f5a6b7d8c9102e3f4a5b6c7d8e9.9012", email: "craig@software.example", isPrivateEmail: false, firstName: "Craig", lastName: "Federighi" },
+  tim: {
+    sub: "001234.8c1a2f3e4d5b6a7980c1d2e3f4a5b6c7.1234",
+    email: "x7k2pq9m4n@privaterelay.appleid.com",
+    isPrivateEmail: true,
+    firstName: "Tim",
+    lastName: "Apple",
+  },
+  jony: {
+    sub: "001234.9d2b3e4f5a6c7b8091d2e3f4a5b6c7d8.5678",
+    email: "jony@design.example",
+    isPrivateEmail: false,
+    firstName: "Jony",
+    lastName: "Ive",
+  },
+  craig: {
+    sub: "001234.ae3c4f5a6b7d8c9102e3f4a5b6c7d8e9.9012",
+    email: "craig@software.example",
+    isPrivateEmail: false,
+    firstName: "Craig",
+    lastName: "Federighi",
+  },
 };
 
 export interface AppleEmulatorOptions {
@@ -104,7 +133,10 @@ export async function startAppleEmulator(options: AppleEmulatorOptions): Promise
     }
     const id = opaque("");
     pending.set(id, params);
-    const accounts = Object.entries(APPLE_ACCOUNTS).map(([handle, account]) => ({ handle, label: `Continue as ${account.firstName} ${account.lastName}` }));
+    const accounts = Object.entries(APPLE_ACCOUNTS).map(([handle, account]) => ({
+      handle,
+      label: `Continue as ${account.firstName} ${account.lastName}`,
+    }));
     sendHtml(response, 200, accountChooser("Use your Apple Account", "/auth/authorize/choose", id, accounts));
   }
 
@@ -113,7 +145,11 @@ export async function startAppleEmulator(options: AppleEmulatorOptions): Promise
     const inputs = Object.entries(fields)
       .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
       .join("");
-    sendHtml(response, 200, `<form id="post-back" method="post" action="${escapeHtml(redirectUri)}">${inputs}</form><script>document.getElementById("post-back").submit()</script>`);
+    sendHtml(
+      response,
+      200,
+      `<form id="post-back" method="post" action="${escapeHtml(redirectUri)}">${inputs}</form><script>document.getElementById("post-back").submit()</script>`,
+    );
   }
 
   async function choose(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -123,7 +159,8 @@ export async function startAppleEmulator(options: AppleEmulatorOptions): Promise
     pending.delete(form.get("request")!);
     const state = params.get("state") ?? "";
     const account: AppleAccount | undefined = APPLE_ACCOUNTS[form.get("account") as keyof typeof APPLE_ACCOUNTS];
-    if (form.has("cancel") || !account) return postBack(response, params.get("redirect_uri")!, { error: "user_cancelled_authorize", state });
+    if (form.has("cancel") || !account)
+      return postBack(response, params.get("redirect_uri")!, { error: "user_cancelled_authorize", state });
     if (nextError) {
       const error = nextError;
       nextError = undefined;
@@ -164,11 +201,17 @@ export async function startAppleEmulator(options: AppleEmulatorOptions): Promise
       count("refresh_token");
       const account = refreshTokens.get(form.get("refresh_token") ?? "");
       if (!account) return sendJson(response, 400, { error: "invalid_grant" });
-      return sendJson(response, 200, { access_token: opaque("a"), token_type: "Bearer", expires_in: 3600, id_token: await idToken(account, null) });
+      return sendJson(response, 200, {
+        access_token: opaque("a"),
+        token_type: "Bearer",
+        expires_in: 3600,
+        id_token: await idToken(account, null),
+      });
     }
     count("authorization_code");
     const code = codes.get(form.get("code") ?? "");
-    if (!code || code.used || form.get("redirect_uri") !== code.params.get("redirect_uri")) return sendJson(response, 400, { error: "invalid_grant" });
+    if (!code || code.used || form.get("redirect_uri") !== code.params.get("redirect_uri"))
+      return sendJson(response, 400, { error: "invalid_grant" });
     code.used = true;
     if (!pkceMatches(code.params.get("code_challenge"), code.params.get("code_challenge_method"), form.get("code_verifier"))) {
       return sendJson(response, 400, { error: "invalid_grant" });
@@ -208,7 +251,20 @@ export async function startAppleEmulator(options: AppleEmulatorOptions): Promise
           id_token_signing_alg_values_supported: ["RS256"],
           scopes_supported: ["openid", "email", "name"],
           token_endpoint_auth_methods_supported: ["client_secret_post"],
-          claims_supported: ["aud", "email", "email_verified", "exp", "iat", "is_private_email", "iss", "nonce", "nonce_supported", "real_user_status", "sub", "transfer_sub"],
+          claims_supported: [
+            "aud",
+            "email",
+            "email_verified",
+            "exp",
+            "iat",
+            "is_private_email",
+            "iss",
+            "nonce",
+            "nonce_supported",
+            "real_user_status",
+            "sub",
+            "transfer_sub",
+          ],
         });
       case "GET /auth/authorize":
         return authorize(response, url.searchParams);

@@ -24,7 +24,19 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import { accountChooser, bearer, clientCredentials, listen, opaque, pkceMatches, readBody, redirect, sendHtml, sendJson, type EmulatorServer } from "./server";
+import {
+  accountChooser,
+  bearer,
+  clientCredentials,
+  listen,
+  opaque,
+  pkceMatches,
+  readBody,
+  redirect,
+  sendHtml,
+  sendJson,
+  type EmulatorServer,
+} from "./server";
 
 export const GITHUB_HOSTS = ["github.com", "api.github.com"];
 
@@ -161,7 +173,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     lastAuthorization = params;
     if (params.get("client_id") !== options.clientId) return sendHtml(response, 404, "<h1>Not Found</h1>");
     const redirectUri = params.get("redirect_uri") ?? options.callbackUrl;
-    if (redirectUri !== options.callbackUrl) return sendHtml(response, 400, "<h1>The redirect_uri is not associated with this application.</h1>");
+    if (redirectUri !== options.callbackUrl)
+      return sendHtml(response, 400, "<h1>The redirect_uri is not associated with this application.</h1>");
     const id = opaque("");
     pending.set(id, params);
     const accounts = Object.entries(GITHUB_ACCOUNTS).map(([handle, account]) => ({ handle, label: `Authorize as ${account.login}` }));
@@ -177,7 +190,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     if (form.has("cancel")) {
       back.searchParams.set("error", "access_denied");
       back.searchParams.set("error_description", "The user has denied your application access.");
-      back.searchParams.set("error_uri", "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#access-denied");
+      back.searchParams.set(
+        "error_uri",
+        "https://docs.github.com/apps/managing-oauth-apps/troubleshooting-authorization-request-errors/#access-denied",
+      );
     } else {
       const account: GitHubAccount | undefined = GITHUB_ACCOUNTS[form.get("account") as keyof typeof GITHUB_ACCOUNTS];
       if (!account) return sendHtml(response, 400, "<h1>Unknown account</h1>");
@@ -201,7 +217,8 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     if (form.get("grant_type") === "refresh_token") {
       count("refresh_token");
       const grant = refreshTokens.get(form.get("refresh_token") ?? "");
-      if (!grant || grant.deleted) return tokenError(request, response, "bad_refresh_token", "The refresh token passed is incorrect or expired.");
+      if (!grant || grant.deleted)
+        return tokenError(request, response, "bad_refresh_token", "The refresh token passed is incorrect or expired.");
       return tokenAnswer(request, response, issue(grant));
     }
     count("authorization_code");
@@ -213,7 +230,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     }
     code.used = true;
     if (form.has("redirect_uri") && form.get("redirect_uri") !== (code.params.get("redirect_uri") ?? options.callbackUrl)) {
-      return tokenError(request, response, "redirect_uri_mismatch", "The redirect_uri MUST match the registered callback URL for this application.");
+      return tokenError(
+        request,
+        response,
+        "redirect_uri_mismatch",
+        "The redirect_uri MUST match the registered callback URL for this application.",
+      );
     }
     if (!pkceMatches(code.params.get("code_challenge"), code.params.get("code_challenge_method"), form.get("code_verifier"))) {
       return tokenError(request, response, "bad_verification_code", "The code passed is incorrect or expired.");

@@ -154,7 +154,12 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     token_endpoint_auth_methods_supported: ["client_secret_post", "client_secret_basic"],
     claims_supported: ["aud", "email", "email_verified", "exp", "family_name", "given_name", "iat", "iss", "name", "picture", "sub"],
     code_challenge_methods_supported: ["plain", "S256"],
-    grant_types_supported: ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:device_code", "urn:ietf:params:oauth:grant-type:jwt-bearer"],
+    grant_types_supported: [
+      "authorization_code",
+      "refresh_token",
+      "urn:ietf:params:oauth:grant-type:device_code",
+      "urn:ietf:params:oauth:grant-type:jwt-bearer",
+    ],
   };
 
   function userinfo(account: GoogleAccount): Record<string, unknown> {
@@ -176,7 +181,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     const params = url.searchParams;
     lastAuthorization = params;
     const redirectUri = params.get("redirect_uri") ?? "";
-    if (params.get("client_id") !== options.clientId) return sendHtml(response, 401, "<h1>Error 401: invalid_client</h1><p>The OAuth client was not found.</p>");
+    if (params.get("client_id") !== options.clientId)
+      return sendHtml(response, 401, "<h1>Error 401: invalid_client</h1><p>The OAuth client was not found.</p>");
     if (!options.redirectUris.includes(redirectUri)) return sendHtml(response, 400, "<h1>Error 400: redirect_uri_mismatch</h1>");
     if (params.get("response_type") !== "code" || !params.get("scope")?.split(" ").includes("openid")) {
       return sendHtml(response, 400, "<h1>Error 400: invalid_request</h1>");
@@ -260,7 +266,8 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     if (grantType === "refresh_token") {
       count("refresh_token");
       const grant = refreshTokens.get(form.get("refresh_token") ?? "");
-      if (!grant || grant.revoked) return sendJson(response, 400, { error: "invalid_grant", error_description: "Token has been expired or revoked." });
+      if (!grant || grant.revoked)
+        return sendJson(response, 400, { error: "invalid_grant", error_description: "Token has been expired or revoked." });
       const accessToken = issueAccessToken(grant);
       // No refresh_token: Google keeps the one it issued.
       return sendJson(response, 200, {
@@ -287,7 +294,12 @@ export async function startGoogleEmulator(options: GoogleEmulatorOptions): Promi
     count("userinfo");
     const held = accessTokens.get(bearer(request) ?? "");
     if (!held || held.grant.revoked || held.expiresAt < Date.now()) {
-      return sendJson(response, 401, { error: "invalid_request", error_description: "Invalid Credentials" }, { "www-authenticate": 'Bearer error="invalid_token"' });
+      return sendJson(
+        response,
+        401,
+        { error: "invalid_request", error_description: "Invalid Credentials" },
+        { "www-authenticate": 'Bearer error="invalid_token"' },
+      );
     }
     sendJson(response, 200, userinfo(held.grant.account));
   }

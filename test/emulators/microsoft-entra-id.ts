@@ -17,7 +17,20 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import { accountChooser, bearer, clientCredentials, listen, opaque, pkceMatches, readForm, redirect, sendHtml, sendJson, SigningKey, type EmulatorServer } from "./server";
+import {
+  accountChooser,
+  bearer,
+  clientCredentials,
+  listen,
+  opaque,
+  pkceMatches,
+  readForm,
+  redirect,
+  sendHtml,
+  sendJson,
+  SigningKey,
+  type EmulatorServer,
+} from "./server";
 
 const LOGIN = "https://login.microsoftonline.com";
 export const ENTRA_HOSTS = ["login.microsoftonline.com", "graph.microsoft.com"];
@@ -38,10 +51,34 @@ export interface EntraAccount {
 }
 
 export const ENTRA_ACCOUNTS: Record<"adele" | "megan" | "bianca" | "nestor", EntraAccount> = {
-  adele: { oid: "3d9a2c4e-0000-4000-8000-00000000a001", tid: ENTRA_TENANTS.contoso, name: "Adele Vance", preferred_username: "adele@contoso.example", email: "adele@contoso.example" },
-  megan: { oid: "3d9a2c4e-0000-4000-8000-00000000a004", tid: ENTRA_TENANTS.contoso, name: "Megan Bowen", preferred_username: "megan@contoso.example", email: "megan@contoso.example" },
-  bianca: { oid: "3d9a2c4e-0000-4000-8000-00000000b002", tid: ENTRA_TENANTS.fabrikam, name: "Bianca Pisani", preferred_username: "bianca@fabrikam.example", email: "bianca@fabrikam.example" },
-  nestor: { oid: "3d9a2c4e-0000-4000-8000-00000000c003", tid: ENTRA_TENANTS.northwind, name: "Nestor Wilke", preferred_username: "nestor@northwind.example", email: "nestor@northwind.example" },
+  adele: {
+    oid: "3d9a2c4e-0000-4000-8000-00000000a001",
+    tid: ENTRA_TENANTS.contoso,
+    name: "Adele Vance",
+    preferred_username: "adele@contoso.example",
+    email: "adele@contoso.example",
+  },
+  megan: {
+    oid: "3d9a2c4e-0000-4000-8000-00000000a004",
+    tid: ENTRA_TENANTS.contoso,
+    name: "Megan Bowen",
+    preferred_username: "megan@contoso.example",
+    email: "megan@contoso.example",
+  },
+  bianca: {
+    oid: "3d9a2c4e-0000-4000-8000-00000000b002",
+    tid: ENTRA_TENANTS.fabrikam,
+    name: "Bianca Pisani",
+    preferred_username: "bianca@fabrikam.example",
+    email: "bianca@fabrikam.example",
+  },
+  nestor: {
+    oid: "3d9a2c4e-0000-4000-8000-00000000c003",
+    tid: ENTRA_TENANTS.northwind,
+    name: "Nestor Wilke",
+    preferred_username: "nestor@northwind.example",
+    email: "nestor@northwind.example",
+  },
 };
 
 export interface EntraEmulatorOptions {
@@ -89,7 +126,8 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
 
   const knownTenant = (tenant: string) => ALIASES.has(tenant) || Object.values<string>(ENTRA_TENANTS).includes(tenant);
   /** Who may sign in at an authority: a tenant's own people, or everyone's at a multi-tenant one. */
-  const accountsAt = (tenant: string) => Object.entries(ENTRA_ACCOUNTS).filter(([, account]) => ALIASES.has(tenant) || account.tid === tenant);
+  const accountsAt = (tenant: string) =>
+    Object.entries(ENTRA_ACCOUNTS).filter(([, account]) => ALIASES.has(tenant) || account.tid === tenant);
 
   function discovery(tenant: string) {
     return {
@@ -108,7 +146,23 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
       end_session_endpoint: `${LOGIN}/${tenant}/oauth2/v2.0/logout`,
       http_logout_supported: true,
       frontchannel_logout_supported: true,
-      claims_supported: ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+      claims_supported: [
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "acr",
+        "nonce",
+        "preferred_username",
+        "name",
+        "tid",
+        "ver",
+        "at_hash",
+        "c_hash",
+        "email",
+      ],
       tenant_region_scope: "EU",
       cloud_instance_name: "microsoftonline.com",
     };
@@ -128,9 +182,14 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
   function authorize(response: ServerResponse, tenant: string, url: URL): void {
     const params = url.searchParams;
     lastAuthorization = { tenant, params };
-    if (params.get("client_id") !== options.clientId) return sendHtml(response, 400, "<h1>AADSTS700016: Application not found in the directory.</h1>");
+    if (params.get("client_id") !== options.clientId)
+      return sendHtml(response, 400, "<h1>AADSTS700016: Application not found in the directory.</h1>");
     if (!options.redirectUris.includes(params.get("redirect_uri") ?? "")) {
-      return sendHtml(response, 400, "<h1>AADSTS50011: The redirect URI does not match the redirect URIs configured for the application.</h1>");
+      return sendHtml(
+        response,
+        400,
+        "<h1>AADSTS50011: The redirect URI does not match the redirect URIs configured for the application.</h1>",
+      );
     }
     const id = opaque("");
     pending.set(id, { tenant, params });
@@ -209,7 +268,14 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     if (form.get("grant_type") === "refresh_token") {
       count("refresh_token");
       const grant = refreshTokens.get(form.get("refresh_token") ?? "");
-      if (!grant) return aadError(response, 400, "invalid_grant", 70008, "The provided authorization code or refresh token has expired due to inactivity.");
+      if (!grant)
+        return aadError(
+          response,
+          400,
+          "invalid_grant",
+          70008,
+          "The provided authorization code or refresh token has expired due to inactivity.",
+        );
       return sendJson(response, 200, await issue(grant, null));
     }
     count("authorization_code");
@@ -220,7 +286,13 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
       return aadError(response, 400, "invalid_grant", 50148, "The redirect_uri does not match the one used in the authorization request.");
     }
     if (!pkceMatches(code.params.get("code_challenge"), code.params.get("code_challenge_method"), form.get("code_verifier"))) {
-      return aadError(response, 400, "invalid_grant", 501481, "The Code_Verifier does not match the code_challenge supplied in the authorization request.");
+      return aadError(
+        response,
+        400,
+        "invalid_grant",
+        501481,
+        "The Code_Verifier does not match the code_challenge supplied in the authorization request.",
+      );
     }
     sendJson(response, 200, await issue(code.grant, code.params.get("nonce")));
   }
@@ -229,7 +301,12 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
     count("userinfo");
     const held = accessTokens.get(bearer(request) ?? "");
     if (!held || held.expiresAt < Date.now()) {
-      return sendJson(response, 401, { error: { code: "InvalidAuthenticationToken", message: "Access token has expired or is not yet valid." } }, { "www-authenticate": 'Bearer error="invalid_token"' });
+      return sendJson(
+        response,
+        401,
+        { error: { code: "InvalidAuthenticationToken", message: "Access token has expired or is not yet valid." } },
+        { "www-authenticate": 'Bearer error="invalid_token"' },
+      );
     }
     const { account } = held.grant;
     const [given, ...family] = account.name.split(" ");
@@ -244,8 +321,12 @@ export async function startEntraEmulator(options: EntraEmulatorOptions): Promise
   }
 
   const server = await listen(async (request, response, url) => {
-    if (url.host === "graph.microsoft.com" && request.method === "GET" && url.pathname === "/oidc/userinfo") return userinfo(request, response);
-    const match = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/authorize|oauth2\/v2\.0\/authorize\/choose|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys|oauth2\/v2\.0\/logout)$/.exec(url.pathname);
+    if (url.host === "graph.microsoft.com" && request.method === "GET" && url.pathname === "/oidc/userinfo")
+      return userinfo(request, response);
+    const match =
+      /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/authorize|oauth2\/v2\.0\/authorize\/choose|oauth2\/v2\.0\/token|discovery\/v2\.0\/keys|oauth2\/v2\.0\/logout)$/.exec(
+        url.pathname,
+      );
     const tenant = match?.[1]?.toLowerCase();
     if (url.host !== "login.microsoftonline.com" || !match || !tenant || !knownTenant(tenant)) {
       return aadError(response, 400, "invalid_tenant", 90002, `Tenant '${tenant ?? ""}' not found.`);

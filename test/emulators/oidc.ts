@@ -10,7 +10,20 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-import { accountChooser, bearer, clientCredentials, listen, opaque, pkceMatches, readForm, redirect, sendHtml, sendJson, SigningKey, type EmulatorServer } from "./server";
+import {
+  accountChooser,
+  bearer,
+  clientCredentials,
+  listen,
+  opaque,
+  pkceMatches,
+  readForm,
+  redirect,
+  sendHtml,
+  sendJson,
+  SigningKey,
+  type EmulatorServer,
+} from "./server";
 
 export interface OidcAccount {
   sub: string;
@@ -116,7 +129,8 @@ export async function startOidcEmulator(options: OidcEmulatorOptions): Promise<O
   async function token(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const form = await readForm(request);
     const client = clientCredentials(request, form);
-    if (client.id !== options.clientId || client.secret !== options.clientSecret) return sendJson(response, 401, { error: "invalid_client" });
+    if (client.id !== options.clientId || client.secret !== options.clientSecret)
+      return sendJson(response, 401, { error: "invalid_client" });
     if (form.get("grant_type") === "refresh_token") {
       count("refresh_token");
       const grant = refreshTokens.get(form.get("refresh_token") ?? "");
@@ -124,7 +138,8 @@ export async function startOidcEmulator(options: OidcEmulatorOptions): Promise<O
     }
     count("authorization_code");
     const code = codes.get(form.get("code") ?? "");
-    if (!code || code.used || form.get("redirect_uri") !== code.params.get("redirect_uri")) return sendJson(response, 400, { error: "invalid_grant" });
+    if (!code || code.used || form.get("redirect_uri") !== code.params.get("redirect_uri"))
+      return sendJson(response, 400, { error: "invalid_grant" });
     code.used = true;
     if (!pkceMatches(code.params.get("code_challenge"), code.params.get("code_challenge_method"), form.get("code_verifier"))) {
       return sendJson(response, 400, { error: "invalid_grant", error_description: "PKCE verification failed" });

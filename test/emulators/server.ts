@@ -124,6 +124,8 @@ export class SigningKey {
 
 /** A provider's sign-in page: one button per account (`account=<handle>`) and Cancel, posting `request` back. */
 export function accountChooser(title: string, action: string, request: string, accounts: { handle: string; label: string }[]): string {
-  const buttons = accounts.map(({ handle, label }) => `<li><button name="account" value="${escapeHtml(handle)}">${escapeHtml(label)}</button></li>`).join("");
+  const buttons = accounts
+    .map(({ handle, label }) => `<li><button name="account" value="${escapeHtml(handle)}">${escapeHtml(label)}</button></li>`)
+    .join("");
   return `<h1>${escapeHtml(title)}</h1><form method="post" action="${escapeHtml(action)}"><input type="hidden" name="request" value="${escapeHtml(request)}"><ul>${buttons}</ul><button name="cancel" value="1">Cancel</button></form>`;
 }

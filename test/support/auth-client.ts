@@ -168,7 +168,10 @@ export async function endIdpSession(idp: DevIdp, browser: Browser): Promise<void
  * A route handler on a real HTTP port, for what must reach the app over the network (the IdP's
  * back-channel logout). Returns its URL; `close()` stops it.
  */
-export async function serveOverHttp(path: string, handler: (request: Request) => Promise<Response>): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveOverHttp(
+  path: string,
+  handler: (request: Request) => Promise<Response>,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -28,7 +28,10 @@ const SILENT = { info: () => {}, warn: () => {} };
 
 export const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
-export function post(body: BodyInit | null, headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" }): Request {
+export function post(
+  body: BodyInit | null,
+  headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" },
+): Request {
   return new Request(ENDPOINT, { method: "POST", headers, body });
 }
 
@@ -95,7 +98,9 @@ export class BackchannelLogoutFixture {
     const { publicKey, privateKey } = await generateKeyPair("RS256");
     const publicJwk = await exportJWK(publicKey);
     const providerKey = { kid: "provider-key-1", privateKey };
-    const { server: jwksServer, url: issuer } = await this.#startJwksServer([{ ...publicJwk, kid: providerKey.kid, alg: "RS256", use: "sig" }]);
+    const { server: jwksServer, url: issuer } = await this.#startJwksServer([
+      { ...publicJwk, kid: providerKey.kid, alg: "RS256", use: "sig" },
+    ]);
     const issuerEntry = { provider: PROVIDER, issuer, clientId: CLIENT_ID, keys: providerKeySet(`${issuer}/jwks`, fetch) };
     this.#started = { database, jwksServer, issuer, providerKey, issuerEntry };
   }
@@ -171,7 +176,8 @@ export class BackchannelLogoutFixture {
     };
     for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
     const protectedHeader = { alg: "RS256", kid: this.providerKey.kid, typ: "logout+jwt", ...header };
-    for (const [name, value] of Object.entries(protectedHeader)) if (value === undefined) delete (protectedHeader as Record<string, unknown>)[name];
+    for (const [name, value] of Object.entries(protectedHeader))
+      if (value === undefined) delete (protectedHeader as Record<string, unknown>)[name];
     return new SignJWT(payload).setProtectedHeader(protectedHeader as never).sign(key);
   };
 
@@ -179,7 +185,16 @@ export class BackchannelLogoutFixture {
   unsecuredToken = (claims: Record<string, unknown>): string => {
     const iat = seconds(this.now);
     const encode = (value: object) => base64url.encode(JSON.stringify(value));
-    const payload = { iss: this.issuer, aud: CLIENT_ID, iat, exp: iat + 120, jti: "unsigned", sub: ALICE_SUB, events: { [LOGOUT_EVENT]: {} }, ...claims };
+    const payload = {
+      iss: this.issuer,
+      aud: CLIENT_ID,
+      iat,
+      exp: iat + 120,
+      jti: "unsigned",
+      sub: ALICE_SUB,
+      events: { [LOGOUT_EVENT]: {} },
+      ...claims,
+    };
     return `${encode({ alg: "none", typ: "logout+jwt" })}.${encode(payload)}.`;
   };
 

@@ -21,5 +21,4 @@ export function postgresNotConfigured(): boolean {
   return !integrationTargets().some((t) => t.name === "PostgreSQL");
 }
 
-export const POSTGRES_TODO =
-  "PostgreSQL: set TEST_DATABASE_URL=postgres://user:pass@host/db to run these against a server too";
+export const POSTGRES_TODO = "PostgreSQL: set TEST_DATABASE_URL=postgres://user:pass@host/db to run these against a server too";

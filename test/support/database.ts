@@ -28,9 +28,7 @@ export interface CreateTestDatabaseOptions {
 }
 
 /** Which database createTestDatabase will use, for test names and logs. */
-export function testDatabaseTarget(
-  url = process.env.TEST_DATABASE_URL,
-): Exclude<DatabaseTarget, { kind: "pglite" }> {
+export function testDatabaseTarget(url = process.env.TEST_DATABASE_URL): Exclude<DatabaseTarget, { kind: "pglite" }> {
   const target = parseDatabaseUrl(url || "pglite:memory", { variableName: "TEST_DATABASE_URL" });
   if (target.kind === "pglite") {
     throw new Error(
@@ -44,7 +42,5 @@ export function testDatabaseTarget(
 export async function createTestDatabase(options: CreateTestDatabaseOptions = {}): Promise<TestDatabase> {
   const target = testDatabaseTarget(options.url ?? process.env.TEST_DATABASE_URL);
   const projectRoot = options.projectRoot ?? process.cwd();
-  return target.kind === "postgres"
-    ? createPostgresTestDatabase(target, projectRoot)
-    : createPGliteTestDatabase(projectRoot);
+  return target.kind === "postgres" ? createPostgresTestDatabase(target, projectRoot) : createPGliteTestDatabase(projectRoot);
 }

@@ -28,7 +28,14 @@ const countingFetch: typeof fetch = (input, init) => {
   return fetch(input, { ...init, signal: AbortSignal.timeout(5_000) });
 };
 const client = createProviderClient(
-  { id: "dev-idp", name: "Dev IdP", profile: profileFromOidcClaims, issuer: required("RACE_ISSUER"), clientId: required("RACE_CLIENT_ID"), clientSecret: required("RACE_CLIENT_SECRET") },
+  {
+    id: "dev-idp",
+    name: "Dev IdP",
+    profile: profileFromOidcClaims,
+    issuer: required("RACE_ISSUER"),
+    clientId: required("RACE_CLIENT_ID"),
+    clientSecret: required("RACE_CLIENT_SECRET"),
+  },
   countingFetch,
 );
 const secret = required("RACE_TOKEN_SECRET");
@@ -40,9 +47,7 @@ process.stdout.write("ready\n");
 await new Promise<void>((resolve) => process.stdin.once("data", () => resolve()));
 
 const calls = Number(process.env.RACE_CALLS ?? "5");
-const results = await Promise.allSettled(
-  Array.from({ length: calls }, () => service.getAccessToken(required("RACE_USER_ID"), "dev-idp")),
-);
+const results = await Promise.allSettled(Array.from({ length: calls }, () => service.getAccessToken(required("RACE_USER_ID"), "dev-idp")));
 process.stdout.write(
   `${JSON.stringify({
     refreshRequests,

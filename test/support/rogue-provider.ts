@@ -135,7 +135,14 @@ export async function startRogueProvider(options: RogueProviderOptions = {}): Pr
         state.tokenRequests += 1;
         const form = new URLSearchParams(await readBody(req));
         const nonce = nonces.get(form.get("code") ?? "") ?? "";
-        const idToken = await crafter({ issuer, subject: state.subject, ...ROGUE_CLIENT, nonce, publishedKey: key.privateKey, publishedKid: key.kid });
+        const idToken = await crafter({
+          issuer,
+          subject: state.subject,
+          ...ROGUE_CLIENT,
+          nonce,
+          publishedKey: key.privateKey,
+          publishedKid: key.kid,
+        });
         return json(200, { access_token: "rogue-access-token", token_type: "Bearer", expires_in: 300, id_token: idToken });
       }
       if (url.pathname === "/userinfo") return json(200, { ...userinfo, sub: state.subject });

@@ -195,12 +195,21 @@ export class SignedInAccount {
 
   /** Another instance holds the refresh lease for `ms` more (by the database's clock, as leases are). */
   holdLease = async (owner: string, ms: number): Promise<void> => {
-    await this.db.$executeRaw`UPDATE "Account" SET "refreshLeaseOwner" = ${owner}, "refreshLeaseUntil" = now() + ${ms}::integer * interval '1 millisecond'`;
+    await this.db
+      .$executeRaw`UPDATE "Account" SET "refreshLeaseOwner" = ${owner}, "refreshLeaseUntil" = now() + ${ms}::integer * interval '1 millisecond'`;
   };
 
   /** The account row as stored (ciphertexts, version, lease). */
   rawRow = () =>
     this.db.account.findFirstOrThrow({
-      select: { access_token: true, refresh_token: true, id_token: true, expires_at: true, tokenVersion: true, refreshLeaseOwner: true, reconnectRequiredAt: true },
+      select: {
+        access_token: true,
+        refresh_token: true,
+        id_token: true,
+        expires_at: true,
+        tokenVersion: true,
+        refreshLeaseOwner: true,
+        reconnectRequiredAt: true,
+      },
     });
 }

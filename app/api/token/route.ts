@@ -8,4 +8,6 @@ import { handleTokenRequest } from "@/lib/api-tokens/endpoint";
  * (no valid session cookie) · 403 forbidden (not from one of our pages) · 413 a body over the
  * limit. See lib/api-tokens/endpoint.ts.
  */
-export const POST = apiRoute(withBodyLimit(async (request) => handleTokenRequest(request, { ...(await sessionChecks()), keys: await signingKeys() })));
+export const POST = apiRoute(
+  withBodyLimit(async (request) => handleTokenRequest(request, { ...(await sessionChecks()), keys: await signingKeys() })),
+);

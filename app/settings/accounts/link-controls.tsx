@@ -53,11 +53,23 @@ const NOTICES: Record<string, { ok: boolean; text: (name: string) => string }> =
 };
 
 /** The outcome of the last Link/Unlink, from the query (fixed texts only; the name is looked up, not echoed). */
-export function LinkNotice({ notice, providerName, retryAfter }: { notice: string | undefined; providerName: string; retryAfter: number | null }) {
+export function LinkNotice({
+  notice,
+  providerName,
+  retryAfter,
+}: {
+  notice: string | undefined;
+  providerName: string;
+  retryAfter: number | null;
+}) {
   if (notice === "rate_limited") {
     return (
       <div role="alert" className="notice notice-error">
-        <p>{retryAfter ? `Too many attempts, try again in ${retryAfter} seconds.` : "Too many attempts. Please wait a moment, then try again."}</p>
+        <p>
+          {retryAfter
+            ? `Too many attempts, try again in ${retryAfter} seconds.`
+            : "Too many attempts. Please wait a moment, then try again."}
+        </p>
       </div>
     );
   }

@@ -39,10 +39,12 @@ export default async function LinkedAccountsPage({ searchParams }: { searchParam
   return (
     <div className="card stack">
       <h1>Linked accounts</h1>
-      <p className="hint">
-        The providers you sign in with. Their tokens stay on this server, encrypted, and are renewed automatically.
-      </p>
-      <LinkNotice notice={one(params.notice)} providerName={providerName(env, one(params.provider)) ?? "That provider"} retryAfter={retryAfterFromQuery(params.retry_after)} />
+      <p className="hint">The providers you sign in with. Their tokens stay on this server, encrypted, and are renewed automatically.</p>
+      <LinkNotice
+        notice={one(params.notice)}
+        providerName={providerName(env, one(params.provider)) ?? "That provider"}
+        retryAfter={retryAfterFromQuery(params.retry_after)}
+      />
       <ul className="connection-list">
         {connections.map((connection) => {
           const expiry = expiryText(connection);

@@ -18,8 +18,8 @@ export default async function ActivityPage() {
     <div className="card stack">
       <h1>Sign-in activity</h1>
       <p className="hint">
-        Your last {ACTIVITY_PAGE_SIZE} sign-ins, and the failed attempts we know were yours (a reconnect that did not work). If
-        something here was not you, sign it out on the <a href="/settings/sessions">Sessions</a> page.
+        Your last {ACTIVITY_PAGE_SIZE} sign-ins, and the failed attempts we know were yours (a reconnect that did not work). If something
+        here was not you, sign it out on the <a href="/settings/sessions">Sessions</a> page.
       </p>
       {events.length === 0 ? (
         <p>No sign-ins recorded yet.</p>
@@ -43,7 +43,9 @@ export default async function ActivityPage() {
                 <td data-label="Provider">{providerName(env, event.provider) ?? event.provider}</td>
                 <td data-label="Device">{describeUserAgent(event.userAgent)}</td>
                 <td data-label="IP">{event.ip ?? "unknown"}</td>
-                <td data-label="Result">{event.result === "success" ? describeSignInResult(event.result) : <strong>{describeSignInResult(event.result)}</strong>}</td>
+                <td data-label="Result">
+                  {event.result === "success" ? describeSignInResult(event.result) : <strong>{describeSignInResult(event.result)}</strong>}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -7,10 +7,7 @@ import { db } from "@/lib/services";
 import { parseDisplayName } from "@/lib/display-name";
 import { forgetAllSessions } from "@/lib/session/cache";
 
-export type ProfileFormState =
-  | { status: "idle" }
-  | { status: "saved"; name: string }
-  | { status: "error"; message: string };
+export type ProfileFormState = { status: "idle" } | { status: "saved"; name: string } | { status: "error"; message: string };
 
 /**
  * Server actions are public HTTP endpoints: anyone can replay one with any body, so this checks

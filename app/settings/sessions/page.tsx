@@ -27,8 +27,7 @@ export default async function SessionsPage() {
     <div className="card stack">
       <h1>Sessions</h1>
       <p className="hint">
-        Where you are signed in. If you don&apos;t recognise a device, sign it out: it is signed out on its next click or API
-        call.
+        Where you are signed in. If you don&apos;t recognise a device, sign it out: it is signed out on its next click or API call.
       </p>
       <ul className="connection-list" aria-label="Active sessions">
         {sessions.map((session) => {

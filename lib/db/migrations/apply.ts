@@ -58,19 +58,13 @@ export async function applyMigrations(
  * The database's own connection, with its own message when it cannot be
  * reached (see applyMigrations).
  */
-async function connectOrExplain(
-  factory: SqlMigrationAwareDriverAdapterFactory,
-  label: string | undefined,
-): Promise<SqlDriverAdapter> {
+async function connectOrExplain(factory: SqlMigrationAwareDriverAdapterFactory, label: string | undefined): Promise<SqlDriverAdapter> {
   const adapter = await factory.connect(); // PGlite lock errors pass through as they are
   try {
     await adapter.queryRaw({ sql: "SELECT 1", args: [], argTypes: [] });
     return adapter;
   } catch (error) {
     await adapter.dispose().catch(() => {});
-    throw new DatabaseConnectionError(
-      `Cannot connect to ${label ?? "the database"}: ${describeDriverError(error)}`,
-      { cause: error },
-    );
+    throw new DatabaseConnectionError(`Cannot connect to ${label ?? "the database"}: ${describeDriverError(error)}`, { cause: error });
   }
 }

@@ -34,10 +34,7 @@ export interface CreatedMigration {
  * database for PostgreSQL, so we diff and write the folder ourselves, with
  * the same names and files Prisma's CLI would write.)
  */
-export async function createMigration(
-  name: string,
-  options: MigrationOptions = {},
-): Promise<CreatedMigration | null> {
+export async function createMigration(name: string, options: MigrationOptions = {}): Promise<CreatedMigration | null> {
   const paths = resolvePaths(options);
   const log = options.log ?? (() => {});
   const slug = migrationSlug(name);
@@ -55,11 +52,7 @@ export async function createMigration(
   const file = path.join(dir, "migration.sql");
   await fs.promises.writeFile(file, `${sql}\n`, "utf8");
   // Same text Prisma's CLI writes; `prisma migrate` checks the provider in it.
-  await fs.promises.writeFile(
-    path.join(paths.migrationsDir, "migration_lock.toml"),
-    MIGRATION_LOCK_TOML,
-    "utf8",
-  );
+  await fs.promises.writeFile(path.join(paths.migrationsDir, "migration_lock.toml"), MIGRATION_LOCK_TOML, "utf8");
   log(`Created ${path.relative(paths.projectRoot, file)}`);
   return { name: folder, file, sql };
 }

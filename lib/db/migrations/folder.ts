@@ -24,9 +24,7 @@ export interface MigrationOptions extends MigrationPaths {
 /** The migrations folder in the engine's format (as Prisma's CLI reads it). */
 export async function readMigrationsList(migrationsDir: string): Promise<MigrationList> {
   const lockfilePath = "migration_lock.toml";
-  const lockContent = await fs.promises
-    .readFile(path.join(migrationsDir, lockfilePath), "utf8")
-    .catch(() => null);
+  const lockContent = await fs.promises.readFile(path.join(migrationsDir, lockfilePath), "utf8").catch(() => null);
   let entries: fs.Dirent[] = [];
   try {
     entries = await fs.promises.readdir(migrationsDir, { withFileTypes: true });

@@ -50,11 +50,7 @@ export async function withSchemaEngine<T>(
   const schema = await fs.promises.readFile(paths.schemaPath, "utf8");
   let engine: SchemaEngine | undefined;
   try {
-    engine = await SchemaEngine.new(
-      { datamodels: [[paths.schemaPath, schema]] },
-      engineLog,
-      bindMigrationAwareSqlAdapterFactory(tracking),
-    );
+    engine = await SchemaEngine.new({ datamodels: [[paths.schemaPath, schema]] }, engineLog, bindMigrationAwareSqlAdapterFactory(tracking));
     return await fn(engine);
   } catch (error) {
     if (error instanceof WebAssembly.RuntimeError) {
@@ -97,9 +93,7 @@ function loadSchemaEngineModule(): Promise<SchemaEngineModule> {
       },
     };
     const glue = await import("@prisma/schema-engine-wasm/schema_engine_bg");
-    const gluePath = createRequire(path.join(process.cwd(), "package.json")).resolve(
-      "@prisma/schema-engine-wasm/schema_engine_bg",
-    );
+    const gluePath = createRequire(path.join(process.cwd(), "package.json")).resolve("@prisma/schema-engine-wasm/schema_engine_bg");
     const bytes = await fs.promises.readFile(path.join(path.dirname(gluePath), "schema_engine_bg.wasm"));
     const { instance } = await WebAssembly.instantiate(bytes, {
       "./schema_engine_bg.js": glue as unknown as WebAssembly.ModuleImports,

@@ -58,10 +58,7 @@ async function startHolder(dataDir: string, mode: "hold" | "write" | "exit" = "h
   child.stdout.setEncoding("utf8").on("data", (d: string) => (out += d));
   child.stderr.setEncoding("utf8").on("data", (d: string) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  await Promise.race([
-    vi.waitFor(() => expect(out).toContain("ready"), { timeout: 30_000, interval: 50 }),
-    exited,
-  ]);
+  await Promise.race([vi.waitFor(() => expect(out).toContain("ready"), { timeout: 30_000, interval: 50 }), exited]);
   return { child, pid: child.pid!, stdout: () => out, stderr: () => err, exited };
 }
 

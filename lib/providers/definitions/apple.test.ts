@@ -65,7 +65,7 @@ describe("Sign in with Apple's definition", () => {
     expect(await appleClientSecret("com.example.web", signing, now + 23.5 * 3600_000)).not.toBe(secret);
   });
 
-  it("takes the name from the first authorization's user field, the address when email_verified is the string \"true\"", () => {
+  it('takes the name from the first authorization\'s user field, the address when email_verified is the string "true"', () => {
     const config = read(APPLE).config!;
     const claims = { sub: "001234.abc", email: "x7k2@privaterelay.appleid.com", email_verified: "true", is_private_email: "true" };
     expect(apple.profile({ ...claims, user: { name: { firstName: "Tim", lastName: "Apple" } } }, config)).toMatchObject({
@@ -77,7 +77,12 @@ describe("Sign in with Apple's definition", () => {
   });
 
   it("loosens no cookie's SameSite in the configuration: the form_post callback is relayed instead (lib/auth/form-post-relay.ts)", () => {
-    const withApple = parseEnv({ NODE_ENV: "production", DATABASE_URL: "postgresql://app@db.example/app", AUTH_SECRET: "apple-test-secret-0123456789abcdefghijkl", ...APPLE }).env!;
+    const withApple = parseEnv({
+      NODE_ENV: "production",
+      DATABASE_URL: "postgresql://app@db.example/app",
+      AUTH_SECRET: "apple-test-secret-0123456789abcdefghijkl",
+      ...APPLE,
+    }).env!;
     expect(createAuthConfig(withApple).cookies).toBeUndefined();
   });
 });

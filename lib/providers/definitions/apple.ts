@@ -43,8 +43,10 @@ function readSigningKey(source: EnvSource, problems: Problems): AppleSigningKey 
   const teamId = value(source, "AUTH_APPLE_TEAM_ID");
   const keyId = value(source, "AUTH_APPLE_KEY_ID");
   const raw = value(source, "AUTH_APPLE_PRIVATE_KEY");
-  if (!teamId || !APPLE_ID.test(teamId)) problems.errors.push("AUTH_APPLE_TEAM_ID must be your Apple team id (10 letters and digits, top right of the developer account).");
-  if (!keyId || !APPLE_ID.test(keyId)) problems.errors.push("AUTH_APPLE_KEY_ID must be the id of the Sign in with Apple key (10 letters and digits).");
+  if (!teamId || !APPLE_ID.test(teamId))
+    problems.errors.push("AUTH_APPLE_TEAM_ID must be your Apple team id (10 letters and digits, top right of the developer account).");
+  if (!keyId || !APPLE_ID.test(keyId))
+    problems.errors.push("AUTH_APPLE_KEY_ID must be the id of the Sign in with Apple key (10 letters and digits).");
   let privateKey: string | undefined;
   try {
     const key = createPrivateKey(pem(raw ?? ""));
@@ -52,7 +54,9 @@ function readSigningKey(source: EnvSource, problems: Problems): AppleSigningKey 
     privateKey = pem(raw!);
   } catch {
     // Never echo the value: it is a private key.
-    problems.errors.push("AUTH_APPLE_PRIVATE_KEY must be the PEM contents of the .p8 key file Apple issued (-----BEGIN PRIVATE KEY-----…, a P-256 key).");
+    problems.errors.push(
+      "AUTH_APPLE_PRIVATE_KEY must be the PEM contents of the .p8 key file Apple issued (-----BEGIN PRIVATE KEY-----…, a P-256 key).",
+    );
   }
   return teamId && keyId && privateKey && APPLE_ID.test(teamId) && APPLE_ID.test(keyId) ? { teamId, keyId, privateKey } : undefined;
 }
@@ -62,7 +66,10 @@ interface Secret {
   expiresAt: number;
 }
 
-const secrets = processSingleton("apple-client-secrets", () => new Map<string, { secret?: Secret; key?: Promise<CryptoKey>; renewing?: Promise<Secret> }>());
+const secrets = processSingleton(
+  "apple-client-secrets",
+  () => new Map<string, { secret?: Secret; key?: Promise<CryptoKey>; renewing?: Promise<Secret> }>(),
+);
 
 /** A client secret valid for at least another hour, signed anew when the one held is older. */
 export async function appleClientSecret(clientId: string, signing: AppleSigningKey, now = Date.now()): Promise<string> {
@@ -123,7 +130,10 @@ export const apple: ProviderDefinition = {
     const clientId = value(source, "AUTH_APPLE_ID");
     const any = ["AUTH_APPLE_TEAM_ID", "AUTH_APPLE_KEY_ID", "AUTH_APPLE_PRIVATE_KEY"].some((name) => value(source, name));
     if (!clientId) {
-      if (any) problems.errors.push("AUTH_APPLE_ID is missing: it is required when AUTH_APPLE_TEAM_ID, _KEY_ID or _PRIVATE_KEY is set (the Services ID, e.g. com.example.web).");
+      if (any)
+        problems.errors.push(
+          "AUTH_APPLE_ID is missing: it is required when AUTH_APPLE_TEAM_ID, _KEY_ID or _PRIVATE_KEY is set (the Services ID, e.g. com.example.web).",
+        );
       return undefined;
     }
     const signing = readSigningKey(source, problems);
@@ -132,7 +142,17 @@ export const apple: ProviderDefinition = {
       problems.errors.push(`Sign in with Apple (AUTH_APPLE_ID) needs an https AUTH_URL: Apple only redirects to https (got "${authUrl}").`);
     }
     if (!signing) return undefined;
-    return { id: "apple", kind: "apple", name: "Apple", mark: "apple", clientId, clientSecret: "", trustEmail: false, issuer: ISSUER, appleSigningKey: signing };
+    return {
+      id: "apple",
+      kind: "apple",
+      name: "Apple",
+      mark: "apple",
+      clientId,
+      clientSecret: "",
+      trustEmail: false,
+      issuer: ISSUER,
+      appleSigningKey: signing,
+    };
   },
   authjs(config, context) {
     const base = Apple({ clientId: config.clientId, issuer: context.issuerFor(ISSUER) }) as OAuthConfig<Record<string, unknown>>;

@@ -38,7 +38,9 @@ export const devIdp: ProviderDefinition = {
   },
   // Same request shape as Google's: offline access needs an explicit consent prompt (OIDC Core §11).
   authjs: (config, context) =>
-    oidcAuthjsProvider(config, context, { scope: `${OIDC_SCOPE} offline_access`, prompt: "consent" }, (claims) => devIdp.profile(claims, config)),
+    oidcAuthjsProvider(config, context, { scope: `${OIDC_SCOPE} offline_access`, prompt: "consent" }, (claims) =>
+      devIdp.profile(claims, config),
+    ),
   profile: (claims) => profileFromOidcClaims(claims),
   idTokenIssuer: (config) => config.issuer,
   formActionOrigin: (config) => new URL(config.issuer!).origin,

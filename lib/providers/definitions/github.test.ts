@@ -13,7 +13,13 @@ import { PROVIDER_TIMEOUT_MS } from "@/lib/providers/fetch";
 import { createTokenKeyring } from "@/lib/encryption/keyring";
 
 const SECRET = "github-user-test-secret-0123456789abcdefghij";
-const GITHUB_USER = { id: 583231, login: "octocat", name: "The Octocat", email: "public@octocat.example", avatar_url: "https://avatars.githubusercontent.com/u/583231" };
+const GITHUB_USER = {
+  id: 583231,
+  login: "octocat",
+  name: "The Octocat",
+  email: "public@octocat.example",
+  avatar_url: "https://avatars.githubusercontent.com/u/583231",
+};
 
 describe("verifiedGitHubEmail", () => {
   it("takes the primary address when GitHub verified it, else the first verified one, never an unverified one", () => {
@@ -50,7 +56,8 @@ afterAll(async () => {
 beforeEach(async () => {
   await database.db.user.deleteMany();
   answers = {
-    "https://github.com/login/oauth/access_token": async () => Response.json({ access_token: "gho_test", token_type: "bearer", scope: "read:user,user:email" }),
+    "https://github.com/login/oauth/access_token": async () =>
+      Response.json({ access_token: "gho_test", token_type: "bearer", scope: "read:user,user:email" }),
     "https://api.github.com/user": async () => Response.json(GITHUB_USER),
     "https://api.github.com/user/emails": async () =>
       Response.json([
@@ -70,7 +77,10 @@ afterEach(() => {
 });
 
 async function signInWithGitHub(): Promise<string> {
-  const config = testAuthConfigFor({ AUTH_GITHUB_ID: "gh-client", AUTH_GITHUB_SECRET: "gh-secret" }, { secret: SECRET, db: database.db, keyring: () => createTokenKeyring([SECRET]) });
+  const config = testAuthConfigFor(
+    { AUTH_GITHUB_ID: "gh-client", AUTH_GITHUB_SECRET: "gh-secret" },
+    { secret: SECRET, db: database.db, keyring: () => createTokenKeyring([SECRET]) },
+  );
   const app = new AppClient(config, { db: database.db });
   const authorization = new URL(await app.startSignIn("/dashboard", "github"));
   const callback = new URL(`${TEST_APP}/api/auth/callback/github`);
@@ -81,11 +91,15 @@ async function signInWithGitHub(): Promise<string> {
 describe("signing in with GitHub", () => {
   it("stores the address GitHub's emails API marks verified, not /user's public one", async () => {
     expect(await signInWithGitHub()).toBe(`${TEST_APP}/dashboard`);
-    expect(await database.db.user.findFirstOrThrow({ select: { email: true, name: true } })).toEqual({ email: "verified@octocat.example", name: "The Octocat" });
+    expect(await database.db.user.findFirstOrThrow({ select: { email: true, name: true } })).toEqual({
+      email: "verified@octocat.example",
+      name: "The Octocat",
+    });
   });
 
   it("stores no address when GitHub has verified none", async () => {
-    answers["https://api.github.com/user/emails"] = async () => Response.json([{ email: "x@octocat.example", primary: true, verified: false }]);
+    answers["https://api.github.com/user/emails"] = async () =>
+      Response.json([{ email: "x@octocat.example", primary: true, verified: false }]);
     expect(await signInWithGitHub()).toBe(`${TEST_APP}/dashboard`);
     expect((await database.db.user.findFirstOrThrow()).email).toBeNull();
   });
@@ -129,7 +143,9 @@ describe("GitHub's definition", () => {
   }
 
   it("turns a token error GitHub sends with status 200 into the 400 error response RFC 6749 §5.2 describes", async () => {
-    const refused = await conformTokenError(Response.json({ error: "bad_verification_code", error_description: "The code passed is incorrect or expired." }));
+    const refused = await conformTokenError(
+      Response.json({ error: "bad_verification_code", error_description: "The code passed is incorrect or expired." }),
+    );
     expect(refused?.status).toBe(400);
     expect(await refused?.json()).toMatchObject({ error: "bad_verification_code" });
     expect(await conformTokenError(Response.json({ access_token: "gho_x", token_type: "bearer", scope: "" }))).toBeUndefined();
@@ -152,7 +168,9 @@ describe("GitHub's definition", () => {
   it("admits an active member of any allowed organisation, asking with the person's token", async () => {
     const { config } = configWith({ AUTH_GITHUB_ALLOWED_ORGS: "acme-corp,other" });
     const { fetchStub, seen } = membershipApi({ other: Response.json({ state: "active", role: "member" }) });
-    await expect(github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!)).resolves.toBeUndefined();
+    await expect(
+      github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!),
+    ).resolves.toBeUndefined();
     expect(seen).toEqual([
       "GET https://api.github.com/user/memberships/orgs/acme-corp Bearer gho_person",
       "GET https://api.github.com/user/memberships/orgs/other Bearer gho_person",
@@ -167,9 +185,11 @@ describe("GitHub's definition", () => {
       Response.json({ message: "Resource not accessible by integration" }, { status: 403 }),
     ]) {
       const { fetchStub } = membershipApi({ "acme-corp": answer });
-      await expect(github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!)).rejects.toMatchObject({
-        name: "AccountNotAllowedError",
-      });
+      await expect(github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!)).rejects.toMatchObject(
+        {
+          name: "AccountNotAllowedError",
+        },
+      );
     }
   });
 
@@ -177,26 +197,37 @@ describe("GitHub's definition", () => {
     const { config } = configWith({ AUTH_GITHUB_ALLOWED_ORGS: "acme-corp" });
     for (const answer of [new Response("oops", { status: 502 }), new TypeError("fetch failed")]) {
       const { fetchStub } = membershipApi({ "acme-corp": answer });
-      await expect(github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!)).rejects.toMatchObject({
-        name: "ProviderUnavailableError",
-      });
+      await expect(github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!)).rejects.toMatchObject(
+        {
+          name: "ProviderUnavailableError",
+        },
+      );
     }
   });
 
   it("admits everyone GitHub signs in when no organisation is set, without asking GitHub anything", async () => {
     const { config } = configWith();
     const { fetchStub, seen } = membershipApi({});
-    await expect(github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!)).resolves.toBeUndefined();
+    await expect(
+      github.admit!({ idTokenClaims: undefined, accessToken: "gho_person", fetch: fetchStub }, config!),
+    ).resolves.toBeUndefined();
     expect(seen).toEqual([]);
   });
 
   it("revokes by deleting the app's authorization with the client's Basic credentials and the access token", async () => {
     const { config } = configWith();
     const requests: { url: string; method: string | undefined; authorization: string | null; body: unknown }[] = [];
-    const answer = (status: number): typeof fetch => async (input, init) => {
-      requests.push({ url: String(input), method: init?.method, authorization: new Headers(init?.headers).get("authorization"), body: JSON.parse(String(init?.body)) });
-      return new Response(null, { status });
-    };
+    const answer =
+      (status: number): typeof fetch =>
+      async (input, init) => {
+        requests.push({
+          url: String(input),
+          method: init?.method,
+          authorization: new Headers(init?.headers).get("authorization"),
+          body: JSON.parse(String(init?.body)),
+        });
+        return new Response(null, { status });
+      };
     await github.revokeGrant!("gho_person", config!, answer(204));
     expect(requests).toEqual([
       {

@@ -68,7 +68,10 @@ async function json(response: Response, what: string): Promise<unknown> {
  * `/user` with `email` replaced by the verified address (or null). Throws AccessTokenRejectedError
  * on 401 (RFC 6750 §3.1), ProviderUnavailableError on anything else that is not an answer.
  */
-export async function fetchGitHubUser(accessToken: string, options: { fetch: typeof fetch; apiBase?: string }): Promise<Record<string, unknown>> {
+export async function fetchGitHubUser(
+  accessToken: string,
+  options: { fetch: typeof fetch; apiBase?: string },
+): Promise<Record<string, unknown>> {
   const api = options.apiBase ?? GITHUB_API;
   const userResponse = await get(options.fetch, `${api}/user`, accessToken, "user");
   if (userResponse.status === 401) {
@@ -80,7 +83,8 @@ export async function fetchGitHubUser(accessToken: string, options: { fetch: typ
     throw new ProviderUnavailableError("github", `user: HTTP ${userResponse.status}`);
   }
   const user = await json(userResponse, "user");
-  if (typeof user !== "object" || user === null || Array.isArray(user)) throw new ProviderUnavailableError("github", "user: not a JSON object");
+  if (typeof user !== "object" || user === null || Array.isArray(user))
+    throw new ProviderUnavailableError("github", "user: not a JSON object");
 
   const emailsResponse = await get(options.fetch, `${api}/user/emails`, accessToken, "emails");
   if (emailsResponse.ok) return { ...(user as Record<string, unknown>), email: verifiedGitHubEmail(await json(emailsResponse, "emails")) };
@@ -141,7 +145,8 @@ async function deleteGrant(accessToken: string, config: ProviderConfig, fetchImp
     throw new ProviderUnavailableError("github", "grant deletion: unreachable", { cause: error });
   }
   await response.body?.cancel();
-  if (response.status !== 204 && response.status !== 404) throw new ProviderUnavailableError("github", `grant deletion: HTTP ${response.status}`);
+  if (response.status !== 204 && response.status !== 404)
+    throw new ProviderUnavailableError("github", `grant deletion: HTTP ${response.status}`);
 }
 
 /**
@@ -152,7 +157,10 @@ async function deleteGrant(accessToken: string, config: ProviderConfig, fetchImp
  */
 export async function conformTokenError(response: Response): Promise<Response | undefined> {
   if (response.status !== 200) return undefined;
-  const body = (await response.clone().json().catch(() => null)) as { error?: unknown } | null;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { error?: unknown } | null;
   if (typeof body?.error !== "string") return undefined;
   return Response.json(body, { status: 400, headers: { "cache-control": "no-store" } });
 }
@@ -179,7 +187,8 @@ export const github: ProviderDefinition = {
       problems.errors.push(`AUTH_GITHUB_ALLOWED_ORGS must list organisation logins separated by commas (not "${bad[0]}").`);
       return undefined;
     }
-    if (orgs?.length && !client) problems.errors.push("AUTH_GITHUB_ALLOWED_ORGS is set but GitHub is not configured: set AUTH_GITHUB_ID and AUTH_GITHUB_SECRET.");
+    if (orgs?.length && !client)
+      problems.errors.push("AUTH_GITHUB_ALLOWED_ORGS is set but GitHub is not configured: set AUTH_GITHUB_ID and AUTH_GITHUB_SECRET.");
     const allowedOrgs = orgs?.length ? orgs : undefined;
     return client && { id: "github", kind: "github", name: "GitHub", mark: "github", ...client, trustEmail: false, allowedOrgs };
   },
@@ -194,7 +203,8 @@ export const github: ProviderDefinition = {
       // Auth.js's own request has no timeout and takes an unverified address (fetchGitHubUser above).
       userinfo: {
         url: `${GITHUB_API}/user`,
-        request: ({ tokens }: { tokens: { access_token?: string } }) => fetchGitHubUser(tokens.access_token ?? "", { fetch: fetchWithTimeout }),
+        request: ({ tokens }: { tokens: { access_token?: string } }) =>
+          fetchGitHubUser(tokens.access_token ?? "", { fetch: fetchWithTimeout }),
       },
       profile: (user) => profileFromGitHubUser(user as unknown as Record<string, unknown>),
       [customFetch]: fetchWithTimeout,

@@ -39,6 +39,8 @@ describe("Google's definition", () => {
       expect(config).toBeUndefined();
       expect(problems.errors.join("\n")).toMatch(/AUTH_GOOGLE_HOSTED_DOMAIN must be a domain name/);
     }
-    expect(read({ AUTH_GOOGLE_HOSTED_DOMAIN: "example.com" }).problems.errors.join("\n")).toMatch(/AUTH_GOOGLE_HOSTED_DOMAIN is set but Google is not configured/);
+    expect(read({ AUTH_GOOGLE_HOSTED_DOMAIN: "example.com" }).problems.errors.join("\n")).toMatch(
+      /AUTH_GOOGLE_HOSTED_DOMAIN is set but Google is not configured/,
+    );
   });
 });

@@ -36,10 +36,13 @@ export const google: ProviderDefinition = {
     const client = clientPair(source, "AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET", problems);
     const hostedDomain = value(source, "AUTH_GOOGLE_HOSTED_DOMAIN")?.toLowerCase();
     if (hostedDomain !== undefined && !DOMAIN.test(hostedDomain)) {
-      problems.errors.push(`AUTH_GOOGLE_HOSTED_DOMAIN must be a domain name such as example.com (got "${source.AUTH_GOOGLE_HOSTED_DOMAIN}").`);
+      problems.errors.push(
+        `AUTH_GOOGLE_HOSTED_DOMAIN must be a domain name such as example.com (got "${source.AUTH_GOOGLE_HOSTED_DOMAIN}").`,
+      );
       return undefined;
     }
-    if (hostedDomain && !client) problems.errors.push("AUTH_GOOGLE_HOSTED_DOMAIN is set but Google is not configured: set AUTH_GOOGLE_ID and AUTH_GOOGLE_SECRET.");
+    if (hostedDomain && !client)
+      problems.errors.push("AUTH_GOOGLE_HOSTED_DOMAIN is set but Google is not configured: set AUTH_GOOGLE_ID and AUTH_GOOGLE_SECRET.");
     return client && { id: "google", kind: "google", name: "Google", mark: "google", ...client, trustEmail: false, hostedDomain };
   },
   authjs(config) {

@@ -45,7 +45,8 @@ function tenants(source: EnvSource, problems: Problems): string[] | undefined {
     .map((tenant) => tenant.trim().toLowerCase())
     .filter(Boolean);
   const bad = list?.find((tenant) => !TENANT_ID.test(tenant));
-  if (bad !== undefined) problems.errors.push(`AUTH_MICROSOFT_ENTRA_ID_TENANTS must list tenant ids (GUIDs) separated by commas (not "${bad}").`);
+  if (bad !== undefined)
+    problems.errors.push(`AUTH_MICROSOFT_ENTRA_ID_TENANTS must list tenant ids (GUIDs) separated by commas (not "${bad}").`);
   return list?.length ? list : undefined;
 }
 
@@ -69,11 +70,15 @@ export const microsoftEntraId: ProviderDefinition = {
       );
     }
     if (!client && (issuer || allowedTenants)) {
-      problems.errors.push("AUTH_MICROSOFT_ENTRA_ID_ID and AUTH_MICROSOFT_ENTRA_ID_SECRET are required when AUTH_MICROSOFT_ENTRA_ID_ISSUER or _TENANTS is set.");
+      problems.errors.push(
+        "AUTH_MICROSOFT_ENTRA_ID_ID and AUTH_MICROSOFT_ENTRA_ID_SECRET are required when AUTH_MICROSOFT_ENTRA_ID_ISSUER or _TENANTS is set.",
+      );
     }
     const tenant = issuer ? tenantOf(issuer, problems) : undefined;
     if (tenant && TENANT_ID.test(tenant) && allowedTenants && !allowedTenants.includes(tenant)) {
-      problems.errors.push(`AUTH_MICROSOFT_ENTRA_ID_TENANTS does not include the tenant of AUTH_MICROSOFT_ENTRA_ID_ISSUER (${tenant}): nobody could sign in.`);
+      problems.errors.push(
+        `AUTH_MICROSOFT_ENTRA_ID_TENANTS does not include the tenant of AUTH_MICROSOFT_ENTRA_ID_ISSUER (${tenant}): nobody could sign in.`,
+      );
     }
     if (!client || !issuer || !tenant) return undefined;
     return {
@@ -90,7 +95,9 @@ export const microsoftEntraId: ProviderDefinition = {
   authjs(config, context) {
     const issuer = context.issuerFor(config.issuer!);
     // Auth.js's provider carries the tenant re-discovery (an internal flag on its object); the rest is ours.
-    const base = MicrosoftEntraID({ clientId: config.clientId, clientSecret: config.clientSecret, issuer }) as OAuthConfig<Record<string, unknown>>;
+    const base = MicrosoftEntraID({ clientId: config.clientId, clientSecret: config.clientSecret, issuer }) as OAuthConfig<
+      Record<string, unknown>
+    >;
     return {
       ...base,
       name: config.name,

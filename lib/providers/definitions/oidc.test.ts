@@ -10,8 +10,17 @@ function read(source: Record<string, string>): { configs: ProviderConfig[]; prob
   return { configs: read === undefined ? [] : Array.isArray(read) ? [...read] : [read as ProviderConfig], problems };
 }
 
-const ACME = { AUTH_OIDC_ACME_ISSUER: "https://sso.acme.example/realms/staff", AUTH_OIDC_ACME_ID: "acme-app", AUTH_OIDC_ACME_SECRET: "acme-secret" };
-const PARTNER = { AUTH_OIDC_PARTNER_ISSUER: "https://partner.eu.auth0.com/", AUTH_OIDC_PARTNER_ID: "p-app", AUTH_OIDC_PARTNER_SECRET: "p-secret", AUTH_OIDC_PARTNER_NAME: "Partner" };
+const ACME = {
+  AUTH_OIDC_ACME_ISSUER: "https://sso.acme.example/realms/staff",
+  AUTH_OIDC_ACME_ID: "acme-app",
+  AUTH_OIDC_ACME_SECRET: "acme-secret",
+};
+const PARTNER = {
+  AUTH_OIDC_PARTNER_ISSUER: "https://partner.eu.auth0.com/",
+  AUTH_OIDC_PARTNER_ID: "p-app",
+  AUTH_OIDC_PARTNER_SECRET: "p-secret",
+  AUTH_OIDC_PARTNER_NAME: "Partner",
+};
 
 describe("generic OpenID Connect providers", () => {
   it("reads the AUTH_OIDC_* slot and each provider named in AUTH_OIDC_PROVIDERS, each with its own id and button", () => {
@@ -55,9 +64,15 @@ describe("generic OpenID Connect providers", () => {
       [{ AUTH_OIDC_PROVIDERS: "acme", ...ACME, AUTH_OIDC_ACME_PROMPT: "none login" }, /AUTH_OIDC_ACME_PROMPT must be prompt values/],
       [{ AUTH_OIDC_PROVIDERS: "acme", ...ACME, AUTH_OIDC_ACME_PROMPT: "always" }, /AUTH_OIDC_ACME_PROMPT must be prompt values/],
       [{ AUTH_OIDC_PROVIDERS: "acme", ...ACME, AUTH_OIDC_ACME_SCOPES: 'groups "quoted"' }, /AUTH_OIDC_ACME_SCOPES must be scope names/],
-      [{ AUTH_OIDC_PROVIDERS: "acme", ...ACME, AUTH_OIDC_ACME_AUTHORIZATION_PARAMS: "redirect_uri=https://evil.example" }, /AUTH_OIDC_ACME_AUTHORIZATION_PARAMS may not set redirect_uri/],
+      [
+        { AUTH_OIDC_PROVIDERS: "acme", ...ACME, AUTH_OIDC_ACME_AUTHORIZATION_PARAMS: "redirect_uri=https://evil.example" },
+        /AUTH_OIDC_ACME_AUTHORIZATION_PARAMS may not set redirect_uri/,
+      ],
       [{ AUTH_OIDC_PROVIDERS: "acme", ...ACME, AUTH_OIDC_ACME_AUTHORIZATION_PARAMS: "state=x&nonce=y" }, /may not set state, nonce/],
-      [{ AUTH_OIDC_PROVIDERS: "acme", ...ACME, AUTH_OIDC_ACME_ISSUER: "http://sso.acme.example" }, /AUTH_OIDC_ACME_ISSUER must use https in production/],
+      [
+        { AUTH_OIDC_PROVIDERS: "acme", ...ACME, AUTH_OIDC_ACME_ISSUER: "http://sso.acme.example" },
+        /AUTH_OIDC_ACME_ISSUER must use https in production/,
+      ],
     ];
     for (const [source, message] of cases) expect(read(source).problems.errors.join("\n")).toMatch(message);
   });

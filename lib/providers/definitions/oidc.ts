@@ -71,7 +71,13 @@ function authorizationParams(source: EnvSource, name: string, problems: Problems
 }
 
 /** One slot: `prefix` is AUTH_OIDC_ or AUTH_OIDC_<NAME>_. */
-function readSlot(source: EnvSource, prefix: string, id: string, mode: "development" | "production" | "test", problems: Problems): ProviderConfig | undefined {
+function readSlot(
+  source: EnvSource,
+  prefix: string,
+  id: string,
+  mode: "development" | "production" | "test",
+  problems: Problems,
+): ProviderConfig | undefined {
   const v = (field: (typeof FIELDS)[number]) => `${prefix}${field}`;
   const issuer = httpUrl(source, v("ISSUER"), problems, { exact: true });
   requireSecureIssuer(mode, v("ISSUER"), issuer, problems);
@@ -82,7 +88,9 @@ function readSlot(source: EnvSource, prefix: string, id: string, mode: "developm
   const promptValue = prompt(source, v("PROMPT"), problems);
   if (issuer && !client) problems.errors.push(`${v("ID")} and ${v("SECRET")} are required when ${v("ISSUER")} is set.`);
   if (!issuer && client) {
-    problems.errors.push(`${v("ISSUER")} is missing: it is required when ${v("ID")} is set (the issuer URL, e.g. https://login.example.com).`);
+    problems.errors.push(
+      `${v("ISSUER")} is missing: it is required when ${v("ID")} is set (the issuer URL, e.g. https://login.example.com).`,
+    );
   }
   if (!issuer || !client) return undefined;
   const scope = [...new Set([...`${OIDC_SCOPE} offline_access`.split(" "), ...extraScopes])].join(" ");
@@ -124,7 +132,8 @@ export const oidc: ProviderDefinition = {
     });
     return [single, ...named].filter((config): config is ProviderConfig => config !== undefined);
   },
-  authjs: (config, context) => oidcAuthjsProvider(config, context, { ...config.authorizationParams }, (claims) => oidc.profile(claims, config)),
+  authjs: (config, context) =>
+    oidcAuthjsProvider(config, context, { ...config.authorizationParams }, (claims) => oidc.profile(claims, config)),
   profile: (claims, config) => profileFromOidcClaims(claims, { trustEmail: config.trustEmail }),
   idTokenIssuer: (config) => config.issuer,
   formActionOrigin: (config) => new URL(config.issuer!).origin,

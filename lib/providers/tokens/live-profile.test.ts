@@ -11,7 +11,14 @@ const appleLike = createProviderClient(
     name: "Apple",
     clientId: "com.example.web",
     clientSecret: "unused",
-    endpoints: { issuer: "https://appleid.apple.com", token: "https://appleid.apple.com/auth/token", userinfo: undefined, revocation: undefined, endSession: undefined, jwks: undefined },
+    endpoints: {
+      issuer: "https://appleid.apple.com",
+      token: "https://appleid.apple.com/auth/token",
+      userinfo: undefined,
+      revocation: undefined,
+      endSession: undefined,
+      jwks: undefined,
+    },
     profile: profileFromOidcClaims,
   },
   () => Promise.reject(new Error("no request may be sent")),
@@ -24,7 +31,10 @@ describe("loadLiveProviderProfile", () => {
       asked++;
       throw new Error("not reached");
     };
-    expect(await loadLiveProviderProfile({ accessToken, client: () => appleLike }, "user-1", "apple")).toEqual({ status: "not_offered", provider: "apple" });
+    expect(await loadLiveProviderProfile({ accessToken, client: () => appleLike }, "user-1", "apple")).toEqual({
+      status: "not_offered",
+      provider: "apple",
+    });
     expect(asked).toBe(0);
   });
 });

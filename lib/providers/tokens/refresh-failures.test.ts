@@ -38,9 +38,9 @@ describe.each(integrationTargets())("provider token refresh failures on $name", 
 
     // Later requests (this instance, or another one) do not go back to the provider.
     for (let i = 0; i < 5; i++) {
-      await expect(service(devIdpClient(fetchImpl), { inflight: new Map() }).getAccessToken(account.userId, "dev-idp")).rejects.toBeInstanceOf(
-        ReconnectRequiredError,
-      );
+      await expect(
+        service(devIdpClient(fetchImpl), { inflight: new Map() }).getAccessToken(account.userId, "dev-idp"),
+      ).rejects.toBeInstanceOf(ReconnectRequiredError);
     }
     expect(sent.refresh).toBe(1);
   });

@@ -62,7 +62,9 @@ describe.each(integrationTargets())("provider tokens on $name", ({ url }) => {
     const grantsBefore = dev.idp.stats().grants.refresh_token;
     // Each service has its own in-flight map: only the database lease stands between them.
     const instances = Array.from({ length: 10 }, () => service(client, { inflight: new Map() }));
-    const results = await Promise.all(instances.flatMap((instance) => Array.from({ length: 5 }, () => instance.getAccessToken(account.userId, "dev-idp"))));
+    const results = await Promise.all(
+      instances.flatMap((instance) => Array.from({ length: 5 }, () => instance.getAccessToken(account.userId, "dev-idp"))),
+    );
     expect(sent.refresh).toBe(1);
     expect(dev.idp.stats().grants.refresh_token - grantsBefore).toBe(1);
     expect(new Set(results.map((r) => r.value))).toEqual(new Set([(await stored()).accessToken]));
@@ -72,7 +74,9 @@ describe.each(integrationTargets())("provider tokens on $name", ({ url }) => {
     const { sent, fetchImpl } = countingFetch();
     const tokens = service(devIdpClient(fetchImpl));
     const refused = (await stored()).accessToken!;
-    const results = await Promise.all(Array.from({ length: 5 }, () => tokens.getAccessToken(account.userId, "dev-idp", { rejected: refused })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => tokens.getAccessToken(account.userId, "dev-idp", { rejected: refused })),
+    );
     expect(sent.refresh).toBe(1);
     expect(new Set(results.map((r) => r.value)).size).toBe(1);
     expect(results[0]!.value).not.toBe(refused);
@@ -168,7 +172,11 @@ describe.each(integrationTargets())("provider tokens on $name", ({ url }) => {
       try {
         await Promise.all(lines.map((read) => read(1)));
         for (const child of children) child.stdin.write("go\n");
-        const outputs = await Promise.all(lines.map(async (read) => JSON.parse((await read(2))[1]!) as { refreshRequests: number; values: (string | null)[]; errors: string[] }));
+        const outputs = await Promise.all(
+          lines.map(
+            async (read) => JSON.parse((await read(2))[1]!) as { refreshRequests: number; values: (string | null)[]; errors: string[] },
+          ),
+        );
 
         expect(outputs.flatMap((o) => o.errors)).toEqual([]);
         expect(outputs.reduce((sum, o) => sum + o.refreshRequests, 0)).toBe(1);

@@ -118,7 +118,9 @@ export function createProviderTokenService(deps: ProviderTokenServiceDeps): Prov
       }
       // Down, slow or confused: nothing was stored, so give the lease back and leave the tokens alone.
       await releaseRefreshLease(db, tokens.key, owner).catch((releaseError: unknown) => {
-        log.error(`[provider-tokens] ${provider}: could not release the refresh lease (it expires by itself): ${(releaseError as Error)?.name}`);
+        log.error(
+          `[provider-tokens] ${provider}: could not release the refresh lease (it expires by itself): ${(releaseError as Error)?.name}`,
+        );
       });
       if (isProviderUnavailable(error)) throw error;
       throw new ProviderUnavailableError(provider, "refresh failed", { cause: error });

@@ -20,7 +20,11 @@ describe.each(integrationTargets())("provider sign-out on $name", ({ url }) => {
     const { refreshToken, idToken } = await stored();
     const { sent, fetchImpl } = countingFetch();
     const revocationsBefore = dev.idp.stats().revocations;
-    const result = await endProviderGrant({ db: account.db, keyring, client: () => devIdpClient(fetchImpl), log: quiet }, account.userId, "dev-idp");
+    const result = await endProviderGrant(
+      { db: account.db, keyring, client: () => devIdpClient(fetchImpl), log: quiet },
+      account.userId,
+      "dev-idp",
+    );
     expect(result.idToken).toBe(idToken);
     expect(dev.idp.stats().revocations - revocationsBefore).toBe(1);
     expect(sent.revocation).toBe(1);
@@ -36,7 +40,9 @@ describe.each(integrationTargets())("provider sign-out on $name", ({ url }) => {
     await gone.close();
     const { fetchImpl } = countingFetch();
     const client = devIdpClient(fetchImpl, gone.issuer);
-    await expect(endProviderGrant({ db: account.db, keyring, client: () => client, log: quiet }, account.userId, "dev-idp")).resolves.toMatchObject({
+    await expect(
+      endProviderGrant({ db: account.db, keyring, client: () => client, log: quiet }, account.userId, "dev-idp"),
+    ).resolves.toMatchObject({
       idToken: expect.any(String),
     });
     expect(await account.db.account.findFirstOrThrow()).toMatchObject({ refresh_token: null, reconnectReason: "signed_out" });

@@ -67,7 +67,12 @@ async function revokeAtProvider(
  * then ended at the provider with the tokens read just before, so the provider no longer lets this
  * app act for the person. Nothing is revoked when `remove` refuses (the last way to sign in).
  */
-export async function unlinkAndRevoke<R>(deps: ProviderSignOutDeps, userId: string, provider: string, remove: () => Promise<{ removed: boolean; result: R }>): Promise<R> {
+export async function unlinkAndRevoke<R>(
+  deps: ProviderSignOutDeps,
+  userId: string,
+  provider: string,
+  remove: () => Promise<{ removed: boolean; result: R }>,
+): Promise<R> {
   let tokens: { accessToken: string | null; refreshToken: string | null } | null = null;
   try {
     tokens = await readAccountTokens(deps.db, await deps.keyring(), userId, provider);

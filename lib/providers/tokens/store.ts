@@ -108,9 +108,7 @@ export async function readAccountTokens(
     idToken: undecryptable ? null : plain.id_token,
     expiresAt: row.expires_at,
     version: row.tokenVersion,
-    reconnectRequired: row.reconnectRequiredAt
-      ? { at: row.reconnectRequiredAt, reason: row.reconnectReason ?? "unknown" }
-      : null,
+    reconnectRequired: row.reconnectRequiredAt ? { at: row.reconnectRequiredAt, reason: row.reconnectReason ?? "unknown" } : null,
     stale,
     undecryptable,
   };

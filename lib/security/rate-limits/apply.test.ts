@@ -18,7 +18,12 @@ beforeAll(async () => {
   database = await createTestDatabase();
   deps = {
     db: database.db,
-    limits: { ...DEFAULT_RATE_LIMITS, signInIp: { limit: 2, windowSeconds: 60 }, callbackIp: { limit: 2, windowSeconds: 60 }, signInAccount: { limit: 2, windowSeconds: 60 } },
+    limits: {
+      ...DEFAULT_RATE_LIMITS,
+      signInIp: { limit: 2, windowSeconds: 60 },
+      callbackIp: { limit: 2, windowSeconds: 60 },
+      signInAccount: { limit: 2, windowSeconds: 60 },
+    },
     now: () => new Date(),
     secret: "rate-limit-wrapper-test-secret-0123456789ab",
     proxyHops: 1,
@@ -32,10 +37,13 @@ beforeEach(async () => {
   await database.db.$executeRaw`DELETE FROM "RateLimit"`;
 });
 
-const handler = withAuthRateLimits(async () => {
-  calls += 1;
-  return new Response(null, { status: 302, headers: { location: `${APP}/somewhere` } });
-}, () => deps);
+const handler = withAuthRateLimits(
+  async () => {
+    calls += 1;
+    return new Response(null, { status: 302, headers: { location: `${APP}/somewhere` } });
+  },
+  () => deps,
+);
 
 const from = (ip: string, extra: Record<string, string> = {}) => ({ "x-forwarded-for": ip, ...extra });
 
@@ -51,7 +59,8 @@ it("answers the third sign-in start from one address 429 JSON without reaching A
 });
 
 it("answers a browser's callback over the limit with a short page, and leaves other Auth.js endpoints alone", async () => {
-  const callback = () => handler(new Request(`${APP}/api/auth/callback/dev-idp?code=x&state=y`, { headers: from("198.51.100.21", { accept: "text/html" }) }));
+  const callback = () =>
+    handler(new Request(`${APP}/api/auth/callback/dev-idp?code=x&state=y`, { headers: from("198.51.100.21", { accept: "text/html" }) }));
   await callback();
   await callback();
   const refused = await callback();
@@ -66,7 +75,8 @@ it("answers a browser's callback over the limit with a short page, and leaves ot
 
 it("limits one signed-in account across addresses, and never lets a missing address escape the limit", async () => {
   const starts = [];
-  for (const ip of ["198.51.100.30", "198.51.100.31", "198.51.100.32"]) starts.push(await limitSignInStart(deps, new Headers(from(ip)), "user-1"));
+  for (const ip of ["198.51.100.30", "198.51.100.31", "198.51.100.32"])
+    starts.push(await limitSignInStart(deps, new Headers(from(ip)), "user-1"));
   expect(starts.map((refusal) => refusal !== null)).toEqual([false, false, true]);
   expect(await limitSignInStart(deps, new Headers(from("198.51.100.33")), "user-2")).toBeNull();
 

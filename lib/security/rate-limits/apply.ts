@@ -76,7 +76,14 @@ function claimedSubject(token: string): string | null {
  * names the account. Only these count against an account, or anyone could use up a victim's
  * allowance by sending junk tokens that merely claim their id.
  */
-const SIGNED_BY_US: ReadonlySet<AccessTokenRefusal | "session"> = new Set(["expired", "not_yet_valid", "issuer", "audience", "claims", "session"]);
+const SIGNED_BY_US: ReadonlySet<AccessTokenRefusal | "session"> = new Set([
+  "expired",
+  "not_yet_valid",
+  "issuer",
+  "audience",
+  "claims",
+  "session",
+]);
 
 /** Counts a refused bearer token; returns the refusal when this failure went over a limit. */
 export async function countBearerFailure(
