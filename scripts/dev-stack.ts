@@ -18,22 +18,30 @@ function port(name: string, raw: string): string {
   return String(Number(raw));
 }
 
+function urlOf(name: string, raw: string): URL {
+  try {
+    return new URL(raw);
+  } catch {
+    throw new DevStackError(`${name} must be a URL such as http://localhost:3000 (got "${raw}").`);
+  }
+}
+
 /** The variables to add to `env` for the app and the Dev IdP (nothing already set is changed). */
 export function devStackEnv(env: Env): Env {
   const appPort = port("PORT", env.PORT ?? DEFAULT_APP_PORT);
   const authUrl = env.AUTH_URL ?? `http://localhost:${appPort}`;
-  const origin = new URL(authUrl).origin;
+  const origin = urlOf("AUTH_URL", authUrl).origin;
   const added: Env = { PORT: appPort, AUTH_URL: authUrl };
 
   const idpPort = env.DEV_IDP_PORT === undefined ? undefined : port("DEV_IDP_PORT", env.DEV_IDP_PORT);
   if (env.DEV_IDP_ISSUER === undefined) {
     added.DEV_IDP_ISSUER = `http://127.0.0.1:${idpPort ?? DEFAULT_DEV_IDP_PORT}`;
-  } else if (idpPort !== undefined && new URL(env.DEV_IDP_ISSUER).port !== idpPort) {
+  } else if (idpPort !== undefined && urlOf("DEV_IDP_ISSUER", env.DEV_IDP_ISSUER).port !== idpPort) {
     throw new DevStackError(
       `DEV_IDP_PORT (${idpPort}) and the port of DEV_IDP_ISSUER (${env.DEV_IDP_ISSUER}) differ: the app would look for the Dev IdP where it is not listening. Set one of them.`,
     );
   }
-  if (appPort === (idpPort ?? new URL(env.DEV_IDP_ISSUER ?? added.DEV_IDP_ISSUER!).port)) {
+  if (appPort === (idpPort ?? urlOf("DEV_IDP_ISSUER", env.DEV_IDP_ISSUER ?? added.DEV_IDP_ISSUER!).port)) {
     throw new DevStackError(`PORT and the Dev IdP's port are both ${appPort}: choose another PORT (or DEV_IDP_PORT).`);
   }
 
