@@ -45,7 +45,11 @@ async function main(argv: string[]): Promise<number> {
 
   // Same files, same precedence as `next dev` (dev) or `next start` (production).
   loadEnvConfig(process.cwd(), process.env.NODE_ENV !== "production", { info: () => {}, error: console.error });
-  const target = parseDatabaseUrl(process.env.DATABASE_URL);
+  // Migrations take locks and keep session state, which a transaction-mode pooler does not carry:
+  // where the platform gives a direct URL beside the pooled one (Neon's Vercel integration sets
+  // DATABASE_URL_UNPOOLED), migrate through it.
+  const variable = process.env.DATABASE_URL_UNPOOLED ? "DATABASE_URL_UNPOOLED" : "DATABASE_URL";
+  const target = parseDatabaseUrl(process.env[variable], { variableName: variable });
   const label = describeDatabaseTarget(target);
   if (target.kind === "pglite-memory") {
     console.error(
