@@ -329,15 +329,6 @@ describe("session lifetimes", () => {
 });
 
 describe("the session check cache", () => {
-  const PROD = {
-    NODE_ENV: "production",
-    DATABASE_URL: "postgresql://app@db.example/app",
-    AUTH_SECRET: SECRET,
-    AUTH_URL: "https://app.example.com",
-    AUTH_GOOGLE_ID: "g",
-    AUTH_GOOGLE_SECRET: "gs",
-  };
-
   it("is on by default, and off with SESSION_CHECK_CACHE=0", () => {
     expect(parseEnv(PROD).env?.sessionCheckCache).toBe(true);
     expect(parseEnv({ ...PROD, SESSION_CHECK_CACHE: "0" }).env?.sessionCheckCache).toBe(false);
