@@ -2,6 +2,7 @@ import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 
 import { SiteHeader } from "@/components/site-header";
+import { body, container, main } from "@/components/styles";
 
 import "./globals.css";
 
@@ -21,16 +22,19 @@ export const viewport: Viewport = {
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>
-        <a className="skip-link" href="#main">
+      <body className={body}>
+        <a
+          className="absolute -top-16 left-4 z-50 rounded-control bg-accent px-4 py-[0.6rem] font-semibold text-on-accent no-underline focus:top-3 focus:text-on-accent"
+          href="#main"
+        >
           Skip to content
         </a>
         <SiteHeader />
-        <main id="main" className="site-main" tabIndex={-1}>
+        <main id="main" className={main} tabIndex={-1}>
           {children}
         </main>
-        <footer className="site-footer">
-          <div className="container footer-inner">
+        <footer className="border-t border-line bg-surface text-[0.88rem] text-muted">
+          <div className={`${container} flex flex-wrap justify-between gap-x-6 gap-y-1 py-[1.1rem]`}>
             <p>OAuth Next App: OAuth 2.0 and OpenID Connect sign-in with server-checked sessions.</p>
             <p>Your password stays with your provider.</p>
           </div>

@@ -1,6 +1,7 @@
 import Link from "next/link";
 
 import { ArrowRightIcon, DevIdpMark, GitHubMark, GlobeIcon, GoogleMark, KeyIcon, LockIcon, ShieldIcon } from "@/components/icons";
+import { button, buttonRow, card, container } from "@/components/styles";
 import { verifySession } from "@/lib/dal";
 
 const FEATURES = [
@@ -35,82 +36,107 @@ const STEPS = [
   ["You get a session", "an encrypted, HttpOnly cookie that every page and API checks on the server."],
 ] as const;
 
+const mockButton = "flex items-center gap-3 rounded-control border border-line-strong px-4 py-[0.7rem] font-semibold";
+const section = "py-[clamp(1.5rem,4vw,3rem)]";
+const sectionHead = "mb-6 max-w-[40rem] [&>p]:text-muted";
+const sectionTitle = "mb-2 text-[clamp(1.35rem,1.15rem+0.8vw,1.75rem)]";
+/** A numbered step: the number is a CSS counter drawn in a circle at the top left. */
+const step =
+  "relative rounded-card border border-line bg-surface py-[1.1rem] pr-[1.1rem] pl-[3.6rem] text-muted [counter-increment:step] before:absolute before:top-4 before:left-4 before:inline-flex before:size-[1.85rem] before:items-center before:justify-center before:rounded-full before:bg-accent before:text-[0.9rem] before:font-bold before:text-on-accent before:content-[counter(step)]";
+
 export default async function LandingPage() {
   const user = await verifySession();
   return (
-    <div className="container">
-      <section className="hero" aria-labelledby="hero-title">
+    <div className={container}>
+      <section
+        className="grid items-center gap-[clamp(2rem,5vw,4rem)] pt-[clamp(0.5rem,3vw,2.5rem)] pb-[clamp(2rem,5vw,4rem)] min-[56rem]:grid-cols-[1.15fr_1fr]"
+        aria-labelledby="hero-title"
+      >
         <div>
-          <p className="eyebrow">OAuth 2.0 · OpenID Connect</p>
-          <h1 id="hero-title">Sign in with the account you already have</h1>
-          <p className="lead">
+          <p className="mb-[0.9rem] inline-flex items-center gap-[0.4rem] rounded-full bg-accent-soft px-[0.7rem] py-[0.2rem] text-[0.82rem] font-semibold text-accent">
+            OAuth 2.0 · OpenID Connect
+          </p>
+          <h1 id="hero-title" className="mb-4 text-[clamp(2rem,1.3rem+3vw,3.2rem)] tracking-[-0.03em]">
+            Sign in with the account you already have
+          </h1>
+          <p className="mb-7 max-w-[38rem] text-[clamp(1.05rem,1rem+0.3vw,1.2rem)] text-muted">
             This app signs people in with OAuth 2.0 and OpenID Connect, keeps them in a database, and protects its pages and API with a
             server-checked session.
           </p>
-          <div className="button-row">
+          <div className={buttonRow}>
             {user ? (
-              <Link href="/dashboard" className="button button-primary">
+              <Link href="/dashboard" className={button("primary")}>
                 Go to your dashboard
                 <ArrowRightIcon />
               </Link>
             ) : (
-              <Link href="/login" className="button button-primary">
+              <Link href="/login" className={button("primary")}>
                 Sign in
                 <ArrowRightIcon />
               </Link>
             )}
-            <a href="#how-it-works" className="button button-secondary">
+            <a href="#how-it-works" className={button("secondary")}>
               How it works
             </a>
           </div>
         </div>
-        {/* A picture of the sign-in page, not a second set of buttons: hidden from assistive technology. */}
-        <div className="hero-visual" aria-hidden="true">
-          <p className="hero-visual-title">Sign in</p>
-          <div className="mock-button">
+        {/* A picture of the sign-in page, not a second set of buttons: hidden from assistive technology.
+            On a phone, the real page is one tap away. */}
+        <div
+          className="flex w-full max-w-96 flex-col gap-3 justify-self-center rounded-[20px] border border-line bg-surface p-6 shadow-popover max-sm:hidden"
+          aria-hidden="true"
+        >
+          <p className="mb-1 text-[1.15rem] font-bold">Sign in</p>
+          <div className={mockButton}>
             <GoogleMark />
             Continue with Google
           </div>
-          <div className="mock-button">
+          <div className={mockButton}>
             <GitHubMark />
             Continue with GitHub
           </div>
-          <div className="mock-button">
+          <div className={mockButton}>
             <DevIdpMark />
             Continue with Dev IdP
           </div>
-          <div className="mock-session">
+          <div className="mt-2 flex items-center gap-[0.6rem] rounded-control bg-ok-bg px-[0.85rem] py-[0.65rem] text-[0.9rem] font-semibold text-ok">
             <ShieldIcon />
             Session: encrypted, HttpOnly, checked by the server
           </div>
         </div>
       </section>
 
-      <section className="section" aria-labelledby="why">
-        <div className="section-head">
-          <h2 id="why">What you get</h2>
+      <section className={section} aria-labelledby="why">
+        <div className={sectionHead}>
+          <h2 id="why" className={sectionTitle}>
+            What you get
+          </h2>
           <p>Sign-in done properly, with nothing for you to remember but the account you already use.</p>
         </div>
-        <ul className="feature-grid">
+        <ul className="grid grid-cols-[repeat(auto-fit,minmax(15rem,1fr))] gap-4">
           {FEATURES.map((feature) => (
-            <li key={feature.title} className="card feature">
-              <span className="feature-icon">{feature.icon}</span>
-              <h3>{feature.title}</h3>
-              <p>{feature.text}</p>
+            <li key={feature.title} className={`${card} flex flex-col gap-[0.35rem]`}>
+              <span className="mb-2 inline-flex size-10 items-center justify-center rounded-control bg-accent-soft text-accent">
+                {feature.icon}
+              </span>
+              <h3 className="mb-2">{feature.title}</h3>
+              <p className="text-muted">{feature.text}</p>
             </li>
           ))}
         </ul>
       </section>
 
-      <section className="section" aria-labelledby="how-it-works">
-        <div className="section-head">
-          <h2 id="how-it-works">How signing in works</h2>
+      <section className={section} aria-labelledby="how-it-works">
+        <div className={sectionHead}>
+          <h2 id="how-it-works" className={sectionTitle}>
+            How signing in works
+          </h2>
           <p>Six steps, most of them between servers, none of them asking you for anything new.</p>
         </div>
-        <ol className="steps">
+        <ol className="grid grid-cols-[repeat(auto-fit,minmax(16rem,1fr))] gap-4 [counter-reset:step]">
           {STEPS.map(([title, detail]) => (
-            <li key={title}>
-              <strong>{title}</strong> {detail}
+            <li key={title} className={step}>
+              <strong className="block text-fg">{title}</strong> {detail}
             </li>
           ))}
         </ol>

@@ -37,7 +37,7 @@ export function AccountMenu({ summary, children }: { summary: ReactNode; childre
   }, []);
 
   return (
-    <details ref={ref} className="account-menu">
+    <details ref={ref} className="group relative max-sm:ml-auto">
       {summary}
       {children}
     </details>

@@ -4,6 +4,7 @@ import { ProviderMark } from "@/components/icons";
 import { SETTINGS_LINKS } from "@/components/settings-links";
 import { SignOutButton, SignOutOfProviderChoice } from "@/components/sign-out-button";
 import { UserAvatar } from "@/components/user-avatar";
+import { buttonRow, card, container, headingRow, hint, stack } from "@/components/styles";
 import type { ProviderMarkName } from "@/lib/providers/definition";
 import type { CurrentUser } from "@/lib/session/authenticate";
 
@@ -14,6 +15,10 @@ export interface DashboardProvider {
   name: string;
   mark: ProviderMarkName | undefined;
 }
+
+/** A settings page's tile: the whole card is the link. */
+const tileLink =
+  "flex h-full flex-col gap-[0.3rem] rounded-card border border-line bg-surface px-5 py-[1.15rem] text-fg no-underline shadow-card transition-[border-color,box-shadow] hover:border-accent hover:text-fg hover:shadow-raised";
 
 /**
  * What /dashboard shows, given who is signed in. Kept apart from the page so the page is only
@@ -30,11 +35,13 @@ export function DashboardView({
   logoutProvider?: string;
 }) {
   return (
-    <div className="container page-stack">
-      <section className="card welcome" aria-labelledby="welcome-title">
+    <div className={`${container} flex flex-col gap-6`}>
+      <section className={`${card} flex flex-wrap items-center gap-5`} aria-labelledby="welcome-title">
         <UserAvatar image={user.image} name={user.name ?? user.email} size={72} alt={`Profile picture of ${user.name ?? "you"}`} />
-        <div>
-          <h1 id="welcome-title">{user.name ? `Hello, ${user.name}` : "Hello"}</h1>
+        <div className="text-muted [&_p]:my-[0.1rem] [&_strong]:wrap-anywhere [&_strong]:text-fg">
+          <h1 id="welcome-title" className="mb-[0.35rem] text-fg">
+            {user.name ? `Hello, ${user.name}` : "Hello"}
+          </h1>
           <p>
             Signed in as <strong data-testid="signed-in-email">{user.email ?? "an account without a verified email"}</strong>
           </p>
@@ -45,33 +52,33 @@ export function DashboardView({
       </section>
 
       <section aria-labelledby="account-title">
-        <h2 id="account-title" className="section-title">
+        <h2 id="account-title" className="mb-[0.85rem] text-[1.1rem]">
           Your account
         </h2>
-        <ul className="tile-grid">
+        <ul className="grid grid-cols-[repeat(auto-fit,minmax(14rem,1fr))] gap-4">
           {SETTINGS_LINKS.map((tile) => (
             <li key={tile.href}>
-              <Link href={tile.href} className="tile" prefetch={tile.prefetch}>
-                <span className="tile-title">
+              <Link href={tile.href} className={tileLink} prefetch={tile.prefetch}>
+                <span className="flex items-center gap-[0.55rem] font-semibold [&_svg]:text-accent">
                   {tile.icon}
                   {tile.label}
                 </span>
-                <span className="tile-text">{tile.description}</span>
+                <span className="text-[0.92rem] text-muted">{tile.description}</span>
               </Link>
             </li>
           ))}
         </ul>
       </section>
 
-      <section className="card stack" aria-labelledby="session-title">
-        <h2 id="session-title" className="connection-head">
+      <section className={`${card} ${stack}`} aria-labelledby="session-title">
+        <h2 id="session-title" className={headingRow}>
           <ProviderMark mark={provider.mark} />
           This session
         </h2>
-        <p className="hint">
+        <p className={hint}>
           Signing out ends this session on the server and revokes the tokens {provider.name} gave this app. Your account and settings stay.
         </p>
-        <div className="button-row">
+        <div className={buttonRow}>
           <SignOutButton />
           {logoutProvider ? <SignOutOfProviderChoice providerName={logoutProvider} /> : null}
         </div>

@@ -2,6 +2,8 @@
 
 import Link from "next/link";
 
+import { button, buttonRow, hint, statusCode, statusPage } from "@/components/styles";
+
 /** The digest of lib/db/availability.ts's DatabaseUnavailableError (Next.js passes a thrown error's own digest on). */
 const DATABASE_UNAVAILABLE = "database-unavailable";
 
@@ -12,18 +14,18 @@ const DATABASE_UNAVAILABLE = "database-unavailable";
 export function ErrorPanel({ reset, digest }: { reset: () => void; digest?: string | undefined }) {
   if (digest === DATABASE_UNAVAILABLE) return <UnavailablePanel retry={reset} />;
   return (
-    <div className="card status-page stack" role="alert">
+    <div className={statusPage} role="alert">
       <h1>Something went wrong</h1>
       <p>We couldn&apos;t show this page. Please try again.</p>
-      <div className="button-row">
-        <button type="button" className="button button-primary" onClick={() => reset()}>
+      <div className={`${buttonRow} justify-center`}>
+        <button type="button" className={button("primary")} onClick={() => reset()}>
           Try again
         </button>
-        <Link href="/" className="button button-secondary">
+        <Link href="/" className={button("secondary")}>
           Go to the home page
         </Link>
       </div>
-      {digest ? <p className="hint">Reference for support: {digest}</p> : null}
+      {digest ? <p className={hint}>Reference for support: {digest}</p> : null}
     </div>
   );
 }
@@ -31,19 +33,19 @@ export function ErrorPanel({ reset, digest }: { reset: () => void; digest?: stri
 /** The service cannot reach its database for a moment: the same words whether a page failed or the proxy knew first. */
 export function UnavailablePanel({ retry }: { retry?: () => void }) {
   return (
-    <div className="card status-page stack" role="alert">
-      <p className="status-code" aria-hidden="true">
+    <div className={statusPage} role="alert">
+      <p className={statusCode} aria-hidden="true">
         503
       </p>
       <h1>Briefly unavailable</h1>
       <p>The service can&apos;t reach its database right now. Nothing is lost; please try again in a moment.</p>
-      <div className="button-row">
+      <div className={`${buttonRow} justify-center`}>
         {retry ? (
-          <button type="button" className="button button-primary" onClick={() => retry()}>
+          <button type="button" className={button("primary")} onClick={() => retry()}>
             Try again
           </button>
         ) : (
-          <a href="" className="button button-primary">
+          <a href="" className={button("primary")}>
             Try again
           </a>
         )}

@@ -8,7 +8,10 @@ import type { ProviderMarkName } from "@/lib/providers/definition";
  * inline SVG costs no request. All decorative: the text beside them carries the meaning.
  */
 
-function Svg({ children, viewBox = "0 0 24 24", className = "icon" }: { children: ReactNode; viewBox?: string; className?: string }) {
+/** An icon is 1.25 em square, so it follows the text size beside it. */
+const ICON = "size-[1.25em] flex-none";
+
+function Svg({ children, viewBox = "0 0 24 24", className = ICON }: { children: ReactNode; viewBox?: string; className?: string }) {
   return (
     <svg className={className} viewBox={viewBox} aria-hidden="true" focusable="false">
       {children}
@@ -17,15 +20,22 @@ function Svg({ children, viewBox = "0 0 24 24", className = "icon" }: { children
 }
 
 /** Line icons drawn with the text colour. */
-function Line({ children, className }: { children: ReactNode; className?: string }) {
-  return <Svg className={className ?? "icon icon-line"}>{children}</Svg>;
+function Line({ children, className = ICON }: { children: ReactNode; className?: string }) {
+  return (
+    <Svg className={className}>
+      <g fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round">
+        {children}
+      </g>
+    </Svg>
+  );
 }
 
-export function LogoMark() {
+/** The app's mark in the accent colour: 2 rem in the header, larger on /login (`className`). */
+export function LogoMark({ className = "size-8 flex-none" }: { className?: string }) {
   return (
-    <Svg viewBox="0 0 32 32" className="logo-mark">
-      <rect className="logo-mark-bg" width="32" height="32" rx="9" />
-      <g className="logo-mark-fg" fill="none" strokeWidth="2.6" strokeLinecap="round" strokeLinejoin="round">
+    <Svg viewBox="0 0 32 32" className={className}>
+      <rect className="fill-accent" width="32" height="32" rx="9" />
+      <g className="stroke-on-accent" fill="none" strokeWidth="2.6" strokeLinecap="round" strokeLinejoin="round">
         <circle cx="11.5" cy="16" r="4.5" />
         <path d="M16 16h10M22.5 16v4M26 16v3" />
       </g>
@@ -35,7 +45,7 @@ export function LogoMark() {
 
 export function GoogleMark() {
   return (
-    <Svg viewBox="0 0 48 48" className="icon provider-mark">
+    <Svg viewBox="0 0 48 48">
       <path
         fill="#EA4335"
         d="M24 9.5c3.54 0 6.71 1.22 9.21 3.6l6.85-6.85C35.9 2.38 30.47 0 24 0 14.62 0 6.51 5.38 2.56 13.22l7.98 6.19C12.43 13.72 17.74 9.5 24 9.5z"
@@ -58,7 +68,7 @@ export function GoogleMark() {
 
 export function GitHubMark() {
   return (
-    <Svg viewBox="0 0 16 16" className="icon provider-mark">
+    <Svg viewBox="0 0 16 16">
       <path
         fill="currentColor"
         d="M8 0C3.58 0 0 3.58 0 8c0 3.54 2.29 6.53 5.47 7.59.4.07.55-.17.55-.38 0-.19-.01-.82-.01-1.49-2.01.37-2.53-.49-2.69-.94-.09-.23-.48-.94-.82-1.13-.28-.15-.68-.52-.01-.53.63-.01 1.08.58 1.23.82.72 1.21 1.87.87 2.33.66.07-.52.28-.87.51-1.07-1.78-.2-3.64-.89-3.64-3.95 0-.87.31-1.59.82-2.15-.08-.2-.36-1.02.08-2.12 0 0 .67-.21 2.2.82.64-.18 1.32-.27 2-.27.68 0 1.36.09 2 .27 1.53-1.04 2.2-.82 2.2-.82.44 1.1.16 1.92.08 2.12.51.56.82 1.27.82 2.15 0 3.07-1.87 3.75-3.65 3.95.29.25.54.73.54 1.48 0 1.07-.01 1.93-.01 2.2 0 .21.15.46.55.38A8.013 8.013 0 0 0 16 8c0-4.42-3.58-8-8-8z"
@@ -70,7 +80,7 @@ export function GitHubMark() {
 /** Microsoft's four squares (its sign-in button guidelines' logo). */
 export function MicrosoftMark() {
   return (
-    <Svg viewBox="0 0 21 21" className="icon provider-mark">
+    <Svg viewBox="0 0 21 21">
       <path fill="#F25022" d="M1 1h9v9H1z" />
       <path fill="#7FBA00" d="M11 1h9v9h-9z" />
       <path fill="#00A4EF" d="M1 11h9v9H1z" />
@@ -82,7 +92,7 @@ export function MicrosoftMark() {
 /** An apple with a leaf, in the text colour: black on light buttons, white on dark (Apple's button rules). */
 export function AppleMark() {
   return (
-    <Svg viewBox="0 0 24 24" className="icon provider-mark">
+    <Svg viewBox="0 0 24 24">
       <path
         fill="currentColor"
         d="M16.4 12.6c0-2.3 1.9-3.4 2-3.5-1.1-1.6-2.8-1.8-3.4-1.8-1.4-.1-2.8.9-3.5.9s-1.8-.9-3-.8c-1.5 0-3 .9-3.8 2.3-1.6 2.8-.4 7 1.2 9.3.8 1.1 1.7 2.4 2.9 2.3 1.2 0 1.6-.7 3-.7s1.8.7 3 .7c1.3 0 2.1-1.1 2.8-2.3.9-1.3 1.3-2.6 1.3-2.7 0 0-2.5-1-2.5-3.7zM14.1 5.8c.6-.8 1.1-1.8 1-2.8-.9 0-2 .6-2.7 1.4-.6.7-1.1 1.7-1 2.7 1 .1 2-.5 2.7-1.3z"
@@ -94,7 +104,7 @@ export function AppleMark() {
 /** The OpenID mark's shape: an upright bar with an arc around it. */
 export function OpenIdMark() {
   return (
-    <Svg viewBox="0 0 24 24" className="icon provider-mark">
+    <Svg viewBox="0 0 24 24">
       <path fill="#F7931E" d="M10.6 3.2 14 1.5v21l-3.4 1.5z" />
       <path
         fill="none"
@@ -110,7 +120,7 @@ export function OpenIdMark() {
 /** A lab flask: the Dev IdP is a test provider. */
 export function DevIdpMark() {
   return (
-    <Line className="icon icon-line provider-mark">
+    <Line>
       <path d="M9 3h6M10 3v6.2L4.6 18.4A2 2 0 0 0 6.3 21.5h11.4a2 2 0 0 0 1.7-3.1L14 9.2V3" />
       <path d="M7.2 15h9.6" />
     </Line>
@@ -137,7 +147,7 @@ export function ProviderMark({ mark }: { mark: ProviderMarkName | undefined }) {
 
 export function ChevronDown() {
   return (
-    <Line className="icon icon-line chevron">
+    <Line className="size-4 flex-none text-muted transition-transform group-open:rotate-180">
       <path d="m6 9 6 6 6-6" />
     </Line>
   );
@@ -199,7 +209,7 @@ export function SignOutIcon() {
 
 export function AlertIcon() {
   return (
-    <Line className="icon icon-line notice-icon">
+    <Line className={`${ICON} mt-[0.1rem]`}>
       <circle cx="12" cy="12" r="9" />
       <path d="M12 7.5v5.5M12 16.5v.01" />
     </Line>

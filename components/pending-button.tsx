@@ -3,6 +3,10 @@
 import type { ReactNode } from "react";
 import { useFormStatus } from "react-dom";
 
+/** A turning ring in the text colour; slower, not stopped, when the system asks for reduced motion. */
+const spinner =
+  "inline-block size-[1.25em] flex-none animate-spinner rounded-full border-2 border-current border-r-transparent motion-reduce:animate-spinner-slow";
+
 /**
  * A submit button that shows progress and cannot be pressed twice while its form is in flight.
  * While pending, a spinner takes the icon's place and the label says what is happening, so the
@@ -22,7 +26,7 @@ export function PendingButton({
   const { pending } = useFormStatus();
   return (
     <button type="submit" className={className} disabled={pending} aria-disabled={pending}>
-      {pending ? <span className="spinner" aria-hidden="true" /> : icon}
+      {pending ? <span className={spinner} aria-hidden="true" /> : icon}
       <span>{pending ? pendingLabel : children}</span>
     </button>
   );

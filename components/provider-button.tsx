@@ -2,6 +2,7 @@ import localFont from "next/font/local";
 
 import { ProviderMark } from "@/components/icons";
 import { PendingButton } from "@/components/pending-button";
+import { button, type ButtonTone } from "@/components/styles";
 import type { ProviderMarkName } from "@/lib/providers/definition";
 
 /**
@@ -17,10 +18,12 @@ const roboto = localFont({
   fallback: ["Arial", "sans-serif"],
 });
 
-/** The classes of a provider's button: app/styles/provider-buttons.css follows each brand's published rules. */
+/** Brands with published button rules get their own colours (components/styles.ts cites them); the rest look alike. */
+const BRAND_TONES: Partial<Record<ProviderMarkName, ButtonTone>> = { google: "google", apple: "apple", microsoft: "microsoft" };
+
 function brandClass(mark: ProviderMarkName): string {
-  const brand = `button button-provider button-brand-${mark}`;
-  return mark === "google" ? `${brand} ${roboto.className}` : brand;
+  const classes = button(BRAND_TONES[mark] ?? "provider", "provider");
+  return mark === "google" ? `${classes} ${roboto.className}` : classes;
 }
 
 /** "Continue with <Provider>" on /login: the same size for every provider, each in its own colours. */

@@ -1,17 +1,22 @@
 import { UserAvatar } from "@/components/user-avatar";
+import { hint, notice, profileRow } from "@/components/styles";
 import type { LiveProfileResult } from "@/lib/providers/tokens/live-profile";
 
 /** What the provider says about the person right now (fetched live with their access token). */
 export function ProviderProfilePanel({ result, providerName }: { result: LiveProfileResult; providerName: string }) {
   return (
-    <section aria-labelledby="provider-profile-heading" className="provider-profile" data-testid="provider-profile">
+    <section
+      aria-labelledby="provider-profile-heading"
+      className="flex flex-col gap-3 border-t border-line pt-5"
+      data-testid="provider-profile"
+    >
       <h2 id="provider-profile-heading">Provider profile</h2>
       {result.status === "ok" ? (
         <>
-          <p className="hint">Read just now from {providerName}, with the access token this app keeps on its server.</p>
-          <div className="profile-row">
+          <p className={hint}>Read just now from {providerName}, with the access token this app keeps on its server.</p>
+          <div className={profileRow}>
             <UserAvatar image={result.profile.image} name={result.profile.name ?? result.profile.email} size={56} />
-            <dl className="facts">
+            <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-[0.2rem] [&_dd]:wrap-anywhere [&_dt]:text-muted">
               <dt>Name</dt>
               <dd data-testid="provider-profile-name">{result.profile.name ?? "—"}</dd>
               <dt>Email</dt>
@@ -22,14 +27,14 @@ export function ProviderProfilePanel({ result, providerName }: { result: LivePro
           </div>
         </>
       ) : result.status === "reconnect_required" ? (
-        <div role="alert" className="notice notice-error">
+        <div role="alert" className={notice("error")}>
           <p>
             {providerName} no longer accepts this app&apos;s access (it was revoked or has expired). Your account and data are safe: press{" "}
             <strong>Reconnect {providerName}</strong> above to sign in there again.
           </p>
         </div>
       ) : result.status === "provider_unavailable" ? (
-        <div role="status" className="notice notice-warning">
+        <div role="status" className={notice("warning")}>
           <p>
             {providerName} is unavailable right now, so we can&apos;t show what it says about you. Nothing was changed.{" "}
             <a href="/settings/accounts">Try again</a> in a moment.

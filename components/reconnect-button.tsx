@@ -1,4 +1,5 @@
 import { PendingButton } from "@/components/pending-button";
+import { button } from "@/components/styles";
 import { startSignIn } from "@/lib/auth/sign-in";
 
 /**
@@ -10,7 +11,7 @@ export function ReconnectButton({ provider, providerName, returnTo }: { provider
     <form action={startSignIn}>
       <input type="hidden" name="provider" value={provider} />
       <input type="hidden" name="callbackUrl" value={returnTo} />
-      <PendingButton className="button button-primary" pendingLabel={`Connecting to ${providerName}…`}>
+      <PendingButton className={button("primary")} pendingLabel={`Connecting to ${providerName}…`}>
         {`Reconnect ${providerName}`}
       </PendingButton>
     </form>

@@ -1,10 +1,11 @@
 import type { ReactNode } from "react";
 
 import { PendingButton } from "@/components/pending-button";
+import { button, popover } from "@/components/styles";
 import { signOutOfProvider, signOutUser } from "@/lib/auth/sign-out";
 
 /** Signs out of this app only (the provider's tokens are revoked either way). */
-export function SignOutButton({ className = "button button-secondary", icon }: { className?: string; icon?: ReactNode }) {
+export function SignOutButton({ className = button("secondary"), icon }: { className?: string; icon?: ReactNode }) {
   return (
     <form action={signOutUser}>
       <PendingButton className={className} pendingLabel="Signing out…" icon={icon}>
@@ -17,7 +18,7 @@ export function SignOutButton({ className = "button button-secondary", icon }: {
 /** Signs out of this app, then at the provider too (RP-initiated logout). */
 export function SignOutOfProviderButton({
   providerName,
-  className = "button button-secondary",
+  className = button("secondary"),
   icon,
 }: {
   providerName: string;
@@ -39,11 +40,11 @@ export function SignOutOfProviderButton({
  */
 export function SignOutOfProviderChoice({ providerName }: { providerName: string }) {
   return (
-    <details className="sign-out-more">
-      <summary aria-label="More sign-out options" className="button button-ghost">
+    <details className="group relative">
+      <summary aria-label="More sign-out options" className={`${button("ghost")} list-none [&::-webkit-details-marker]:hidden`}>
         More
       </summary>
-      <div className="popover">
+      <div className={`${popover} whitespace-nowrap`}>
         <SignOutOfProviderButton providerName={providerName} />
       </div>
     </details>

@@ -1,8 +1,14 @@
 /**
- * The sizes the design uses: each has a class in app/styles/surfaces.css, because a `style` attribute would
- * need 'unsafe-inline' in the Content-Security-Policy.
+ * The sizes the design uses, each with its classes: a `style` attribute would need 'unsafe-inline'
+ * in the Content-Security-Policy.
  */
-export type AvatarSize = 32 | 56 | 72;
+const SIZES = {
+  32: "size-8 text-[0.8rem]",
+  56: "size-14 text-[1.2rem]",
+  72: "size-18 text-[1.5rem]",
+} as const;
+
+export type AvatarSize = keyof typeof SIZES;
 
 /** The provider's picture, or initials when there is none (or it fails to load). */
 export function UserAvatar({
@@ -24,11 +30,11 @@ export function UserAvatar({
       .slice(0, 2)
       .map((part) => Array.from(part)[0]?.toUpperCase())
       .join("") || "?";
-  const className = `avatar avatar-${size}`;
+  const shape = `flex-none rounded-full ${SIZES[size]}`;
   if (!image) {
     return (
       <span
-        className={`${className} avatar-initials`}
+        className={`${shape} inline-flex items-center justify-center bg-accent-soft font-bold text-accent`}
         aria-hidden={alt ? undefined : true}
         role={alt ? "img" : undefined}
         aria-label={alt || undefined}
@@ -41,6 +47,13 @@ export function UserAvatar({
     // A provider-hosted picture: not worth routing through next/image's optimizer (and its
     // allow-list of hosts); no-referrer keeps our URLs out of the provider's logs.
     // eslint-disable-next-line @next/next/no-img-element
-    <img className={className} src={image} alt={alt} width={size} height={size} referrerPolicy="no-referrer" />
+    <img
+      className={`${shape} inline-block bg-surface-2 object-cover`}
+      src={image}
+      alt={alt}
+      width={size}
+      height={size}
+      referrerPolicy="no-referrer"
+    />
   );
 }

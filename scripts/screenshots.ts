@@ -98,7 +98,7 @@ const SHOTS: Shot[] = [
     signedIn: true,
     open: async (page) => {
       await visit(page, "/dashboard");
-      await page.locator(".account-menu > summary").click();
+      await page.getByRole("banner").locator("details > summary").click();
       await page.getByRole("navigation", { name: "Account" }).waitFor();
     },
   },

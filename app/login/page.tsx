@@ -4,6 +4,7 @@ import { redirect } from "next/navigation";
 
 import { AlertIcon, LogoMark } from "@/components/icons";
 import { ProviderButton } from "@/components/provider-button";
+import { container, notice, panel, list } from "@/components/styles";
 import { startSignIn } from "@/lib/auth/sign-in";
 import { SIGN_IN_ERRORS, signInErrorFromQuery } from "@/lib/auth/errors";
 import { retryAfterFromQuery } from "@/lib/security/rate-limits/apply";
@@ -31,21 +32,21 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
 
   const providers = getEnv().providers;
   return (
-    <div className="container">
-      <div className="auth-shell">
-        <div className="card auth-card">
-          <div className="auth-head">
-            <LogoMark />
+    <div className={container}>
+      <div className="mx-auto max-w-[27rem]">
+        <div className={`${panel} flex flex-col gap-5 p-[clamp(1.25rem,5vw,2.5rem)] shadow-raised`}>
+          <div className="flex flex-col items-center gap-2 text-center [&>p]:text-muted">
+            <LogoMark className="mb-1 size-12 flex-none" />
             <h1>Sign in</h1>
             {error ? null : <p>Choose how you want to sign in. You will come back here afterwards.</p>}
           </div>
           {error ? (
-            <div role="alert" className="notice notice-error">
+            <div role="alert" className={notice("error")}>
               <AlertIcon />
               <p>{retryAfter ? `Too many attempts, try again in ${retryAfter} seconds.` : SIGN_IN_ERRORS[error]}</p>
             </div>
           ) : null}
-          <ul className="provider-list" aria-label="Sign-in providers">
+          <ul className={list} aria-label="Sign-in providers">
             {providers.map((provider) => (
               <li key={provider.id}>
                 <form action={startSignIn}>
@@ -60,7 +61,7 @@ export default async function LoginPage({ searchParams }: { searchParams: Search
               </li>
             ))}
           </ul>
-          <p className="auth-foot">
+          <p className="border-t border-line pt-4 text-center text-[0.88rem] text-muted">
             You sign in on the provider&apos;s own page: this app never sees your password. <Link href="/">What is this app?</Link>
           </p>
         </div>

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 
 import { UnavailablePanel } from "@/components/error-panel";
+import { container } from "@/components/styles";
 
 export const metadata: Metadata = { title: "Briefly unavailable" };
 export const dynamic = "force-dynamic";
@@ -12,7 +13,7 @@ export const dynamic = "force-dynamic";
  */
 export default function Unavailable() {
   return (
-    <div className="container">
+    <div className={container}>
       <UnavailablePanel />
     </div>
   );

@@ -27,7 +27,8 @@ test("a sign-in button is disabled and shows a spinner while the authorization U
 
   const pending = page.getByRole("button", { name: "Connecting to Dev IdP…" });
   await expect(pending).toBeDisabled();
-  await expect(pending.locator(".spinner")).toBeVisible();
+  // The spinner (a span) has taken the mark's place (an svg).
+  await expect(pending.locator("span[aria-hidden=true]")).toBeVisible();
   await page.waitForURL((url) => url.origin === IDP_URL);
 });
 

@@ -39,6 +39,8 @@ async function expectStrictPagePolicy(response: APIResponse): Promise<string> {
   expect(nonce).toMatch(/^[A-Za-z0-9+/]{22}==$/);
   expect(scripts).not.toContain("'unsafe-inline'");
   expect(scripts).not.toContain("'unsafe-eval'");
+  // No inline styles either: the design is one stylesheet of Tailwind classes.
+  expect(policy.get("style-src")).toEqual(["'self'"]);
   expect(policy.get("frame-ancestors")).toEqual(["'none'"]);
   expect(policy.get("object-src")).toEqual(["'none'"]);
   expect(policy.get("base-uri")).toEqual(["'none'"]);
@@ -99,15 +101,23 @@ test.describe("security headers", () => {
     expectFixedHeaders(redirect);
   });
 
-  test("the app runs under its CSP: signing in and out in a real browser reports no violation", async ({ page }) => {
+  test("the app runs under its CSP: signing in, every page and signing out in a real browser report no violation", async ({ page }) => {
     const violations: string[] = [];
     page.on("console", (message) => {
       if (message.text().includes("Content Security Policy")) violations.push(message.text());
     });
+    await page.goto("/");
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    await page.goto("/login?error=state_mismatch");
+    await expect(page.getByRole("alert").filter({ hasText: "sign-in attempt expired" })).toBeVisible();
     await signIn(page, USERS.alice);
     await expect(page.getByText(`Signed in as ${USERS.alice.email}`)).toBeVisible();
-    await page.goto("/settings/profile");
-    await expect(page.getByLabel("Display name")).toBeVisible();
+    for (const path of ["/settings/profile", "/settings/accounts", "/settings/sessions", "/settings/activity", "/no-such-page"]) {
+      await page.goto(path);
+      await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    }
+    await page.getByRole("banner").locator("details > summary").click();
+    await expect(page.getByRole("navigation", { name: "Account" })).toBeVisible();
     await signOutFromHeader(page, APP_URL);
     expect(violations).toEqual([]);
   });

@@ -44,7 +44,18 @@ function prepareNoProxyCopy(): string {
   for (const entry of readdirSync(dir)) {
     if (entry !== keep) rmSync(path.join(dir, entry), { recursive: true, force: true });
   }
-  for (const entry of ["app", "components", "lib", "idp", "prisma", "public", "next.config.mjs", "tsconfig.json", "package.json"]) {
+  for (const entry of [
+    "app",
+    "components",
+    "lib",
+    "idp",
+    "prisma",
+    "public",
+    "next.config.mjs",
+    "postcss.config.mjs",
+    "tsconfig.json",
+    "package.json",
+  ]) {
     try {
       cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
     } catch (error) {

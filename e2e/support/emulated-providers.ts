@@ -99,7 +99,7 @@ export interface ButtonLook {
 
 /**
  * How the "Continue with …" button `name` on the open page looks in `scheme`, once its colour
- * transition has settled on `expected` (a brand's published colours, app/styles/provider-buttons.css).
+ * transition has settled on `expected` (a brand's published colours, the button tones in components/styles.ts).
  */
 export async function expectButtonLook(
   page: Page,

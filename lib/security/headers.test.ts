@@ -36,4 +36,12 @@ describe("the page Content-Security-Policy", () => {
     expect(https).toContain("upgrade-insecure-requests");
     expect(https).toContain("form-action 'self' https://accounts.google.com");
   });
+
+  it("allows stylesheets from this origin only in production; development adds 'unsafe-inline' for Next.js's overlay", () => {
+    const production = pageContentSecurityPolicy({ nonce: "abc", env: env({ AUTH_URL: "https://app.example.com" }) });
+    expect(production).toContain("style-src 'self';");
+    const development = parseEnv({ NODE_ENV: "development", AUTH_SECRET: "s".repeat(40) });
+    if (!development.env) throw new Error(development.errors.join("\n"));
+    expect(pageContentSecurityPolicy({ nonce: "abc", env: development.env })).toContain("style-src 'self' 'unsafe-inline';");
+  });
 });

@@ -42,9 +42,10 @@ function buildPolicy(nonce: string, env: AppEnv): string {
     ["default-src", "'self'"],
     // 'unsafe-eval' only in development: React's dev build rebuilds call stacks with eval.
     ["script-src", "'self'", `'nonce-${nonce}'`, "'strict-dynamic'", ...(development ? ["'unsafe-eval'"] : [])],
-    // React renders style attributes (avatar sizes), which no nonce can cover. Styles cannot run
-    // code, so this is the usual trade-off; scripts stay strict.
-    ["style-src", "'self'", "'unsafe-inline'"],
+    // Stylesheets only from us: the markup has no style attributes and no <style> blocks (Tailwind
+    // classes in one stylesheet), so injected markup cannot restyle a page to phish. Development
+    // keeps 'unsafe-inline' for Next.js's error overlay and hot reload, which inject <style> tags.
+    ["style-src", "'self'", ...(development ? ["'unsafe-inline'"] : [])],
     ["img-src", "'self'", "data:", "https:", ...imageOrigins(env)],
     ["font-src", "'self'"],
     // Development's hot reload talks over a WebSocket to the same host.

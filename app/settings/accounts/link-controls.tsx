@@ -1,6 +1,7 @@
 import { ProviderMark } from "@/components/icons";
 import type { ProviderMarkName } from "@/lib/providers/definition";
 import { PendingButton } from "@/components/pending-button";
+import { button, list, notice as noticeBox, stack } from "@/components/styles";
 
 import { linkProvider, unlinkProviderAction } from "./actions";
 
@@ -8,15 +9,15 @@ import { linkProvider, unlinkProviderAction } from "./actions";
 export function LinkProviderButtons({ providers }: { providers: readonly { id: string; name: string; mark: ProviderMarkName }[] }) {
   if (providers.length === 0) return null;
   return (
-    <section className="stack" aria-labelledby="link-heading">
+    <section className={stack} aria-labelledby="link-heading">
       <h2 id="link-heading">Add a way to sign in</h2>
-      <ul className="provider-list">
+      <ul className={`${list} max-w-96`}>
         {providers.map((provider) => (
           <li key={provider.id}>
             <form action={linkProvider}>
               <input type="hidden" name="provider" value={provider.id} />
               <PendingButton
-                className="button button-provider"
+                className={button("provider", "provider")}
                 pendingLabel={`Connecting to ${provider.name}…`}
                 icon={<ProviderMark mark={provider.mark} />}
               >
@@ -34,7 +35,7 @@ export function UnlinkButton({ provider, providerName }: { provider: string; pro
   return (
     <form action={unlinkProviderAction}>
       <input type="hidden" name="provider" value={provider} />
-      <PendingButton className="button button-secondary" pendingLabel="Unlinking…">
+      <PendingButton className={button("secondary")} pendingLabel="Unlinking…">
         {`Unlink ${providerName}`}
       </PendingButton>
     </form>
@@ -64,7 +65,7 @@ export function LinkNotice({
 }) {
   if (notice === "rate_limited") {
     return (
-      <div role="alert" className="notice notice-error">
+      <div role="alert" className={noticeBox("error")}>
         <p>
           {retryAfter
             ? `Too many attempts, try again in ${retryAfter} seconds.`
@@ -76,7 +77,7 @@ export function LinkNotice({
   const entry = notice && Object.hasOwn(NOTICES, notice) ? NOTICES[notice] : undefined;
   if (!entry) return null;
   return (
-    <div role={entry.ok ? "status" : "alert"} className={entry.ok ? "notice" : "notice notice-error"}>
+    <div role={entry.ok ? "status" : "alert"} className={noticeBox(entry.ok ? "ok" : "error")}>
       <p>{entry.text(providerName)}</p>
     </div>
   );

@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { ProviderMark } from "@/components/icons";
 import { ProviderProfilePanel } from "@/components/provider-profile-panel";
 import { ReconnectButton } from "@/components/reconnect-button";
+import { badge, card, headingRow, hint, list, listItem, stack } from "@/components/styles";
 import type { AccountConnection } from "@/lib/providers/tokens/store";
 import { requireUser } from "@/lib/dal";
 import { providerById, providerName } from "@/lib/providers/registry";
@@ -37,32 +38,32 @@ export default async function LinkedAccountsPage({ searchParams }: { searchParam
   const linkable = env.providers.filter((p) => !connections.some((c) => c.provider === p.id));
 
   return (
-    <div className="card stack">
+    <div className={`${card} ${stack}`}>
       <h1>Linked accounts</h1>
-      <p className="hint">The providers you sign in with. Their tokens stay on this server, encrypted, and are renewed automatically.</p>
+      <p className={hint}>The providers you sign in with. Their tokens stay on this server, encrypted, and are renewed automatically.</p>
       <LinkNotice
         notice={one(params.notice)}
         providerName={providerName(env, one(params.provider)) ?? "That provider"}
         retryAfter={retryAfterFromQuery(params.retry_after)}
       />
-      <ul className="connection-list">
+      <ul className={list}>
         {connections.map((connection) => {
           const expiry = expiryText(connection);
           const name = nameOf(connection.provider);
           return (
-            <li key={connection.provider} className="connection" data-testid={`connection-${connection.provider}`}>
-              <div className="connection-head">
+            <li key={connection.provider} className={listItem} data-testid={`connection-${connection.provider}`}>
+              <div className={headingRow}>
                 <ProviderMark mark={providerById(env, connection.provider)?.mark} />
                 <strong>{name}</strong>{" "}
                 {connection.state === "connected" ? (
-                  <span className="badge badge-ok">Connected</span>
+                  <span className={badge("ok")}>Connected</span>
                 ) : (
-                  <span className="badge badge-warn">Needs reconnect</span>
+                  <span className={badge("warning")}>Needs reconnect</span>
                 )}
-                {connection.provider === user.provider ? <span className="hint"> (this session)</span> : null}
+                {connection.provider === user.provider ? <span className={hint}> (this session)</span> : null}
               </div>
               {connection.state === "connected" ? (
-                <p className="hint">
+                <p className={hint}>
                   {expiry ? (
                     <>
                       Access token valid until <time dateTime={expiry.iso}>{expiry.text}</time>
