@@ -47,3 +47,29 @@ test("the profile form says 'Saving…' and cannot be sent twice while the serve
   await expect(page.getByRole("status")).toHaveText("Saved.");
   await expect(page.getByRole("button", { name: "Save" })).toBeEnabled();
 });
+
+// prefers-reduced-motion (WCAG 2.3.3): colour fades stop and the spinner slows down, but still
+// turns, so the wait stays visible. The first case proves the check can tell the two apart.
+for (const [motion, expected] of [
+  ["no-preference", { fade: "0.15s", turn: "0.7s" }],
+  ["reduce", { fade: "0s", turn: "1.6s" }],
+] as const) {
+  test(`motion set to ${motion}: a button fades in ${expected.fade} and the spinner turns once in ${expected.turn}`, async ({ page }) => {
+    await page.emulateMedia({ reducedMotion: motion });
+    await page.goto("/login");
+    await page.route(
+      (url) => url.pathname === "/login",
+      async (route) => {
+        if (route.request().method() === "POST") await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
+        await route.continue();
+      },
+    );
+    const button = page.getByRole("button", { name: "Continue with Dev IdP" });
+    expect(await button.evaluate((el) => getComputedStyle(el).transitionDuration)).toBe(expected.fade);
+    await button.click();
+    const spinner = page.getByRole("button", { name: "Connecting to Dev IdP…" }).locator("span[aria-hidden=true]");
+    await expect(spinner).toBeVisible();
+    expect(await spinner.evaluate((el) => getComputedStyle(el).animationDuration)).toBe(expected.turn);
+    await page.waitForURL((url) => url.origin === IDP_URL);
+  });
+}
