@@ -27,6 +27,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { createRequire } from "node:module";
 import path from "node:path";
 
+import { CPU_PLAN, pinned } from "./cpus";
 import { run } from "./proc";
 import { benchFileTarget, benchTsconfig, proxyFor, type Variant } from "./variants";
 
@@ -241,7 +242,9 @@ export async function ensureBuild(options: {
   const started = Date.now();
   const logFile = path.join(outDir, "logs", `build-${variant}.log`);
   rmSync(logFile, { force: true });
-  await run(`next build (${variant})`, process.execPath, [NEXT_BIN, "build"], { cwd: dir, env: buildEnv(env), logFile });
+  // Every core for the build (the run itself is pinned to some of them: bench/lib/cpus.ts).
+  const [command, args] = pinned(CPU_PLAN.all, process.execPath, [NEXT_BIN, "build"]);
+  await run(`next build (${variant})`, command, args, { cwd: dir, env: buildEnv(env), logFile });
   const buildSeconds = Math.round((Date.now() - started) / 100) / 10;
   const builtAt = new Date().toISOString();
   const stamp: Stamp = { version: STAMP_VERSION, variant, fingerprint, builtAt, buildSeconds, nextVersion: NEXT_VERSION, files: written };

@@ -17,6 +17,9 @@ export const NO_PROXY_PORT = PORT_BASE + 2;
 export const PROFILE_PORT = PORT_BASE + 3;
 export const EMPTY_PROXY_PORT = PORT_BASE + 4;
 export const FRESH_APP_PORT = PORT_BASE + 5;
+export const FRESH_TWIN_PORT = PORT_BASE + 6;
+/** The peers (bench/peers/): the bare app, its A/A twin, stock Auth.js with JWT sessions. */
+export const PEER_PORTS = { bare: PORT_BASE + 7, bareTwin: PORT_BASE + 8, authjsJwt: PORT_BASE + 9 } as const;
 export const IDP_PORT = PORT_BASE + 10;
 export const IDP_ISSUER = `http://127.0.0.1:${IDP_PORT}`;
 export const appUrl = (port: number) => `http://localhost:${port}`;
@@ -42,6 +45,10 @@ export const TARGETS = {
   refreshes: 1,
   rssGrowth: 0.1,
   overBareBytes: 5_000,
+  /** This app ÷ a bare Next.js app on a route that does nothing (scenario p). */
+  floor: 0.95,
+  /** This app ÷ each peer: ahead of every one. */
+  peer: 1,
 };
 
 export const RATE_LIMIT_VARIABLES = [

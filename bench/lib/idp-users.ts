@@ -4,6 +4,9 @@
  */
 import type { DevUser } from "../../idp/users";
 
+/** The Dev IdP's client id (its default), which the app and the peers use. */
+export const BENCH_DEV_IDP_CLIENT_ID = "oauth-next-app";
+
 /** The bench's Dev IdP client secret: production builds refuse the published development one (lib/config/env.ts). */
 export const BENCH_DEV_IDP_CLIENT_SECRET = "bench-dev-idp-client-secret-not-the-published-one";
 

@@ -1,12 +1,15 @@
 /**
- * Throughput with autocannon (in the bench's process; the servers are other processes), and the
- * paired comparison every ratio in the bench is made of.
+ * Throughput, and the paired comparison every ratio in the bench is made of. The load comes from
+ * autocannon in a process of its own (bench/lib/load-worker.ts) on the cores the servers do not
+ * use (bench/lib/cpus.ts); the server's CPU time is read around each run.
  */
-import { readFileSync } from "node:fs";
+import path from "node:path";
 
-import autocannon, { type Result } from "autocannon";
-
-import { median, round } from "./stats";
+import { BENCH_DIR, ROOT } from "./config";
+import { CPU_PLAN, cpuNs, pinned } from "./cpus";
+import type { LoadAnswer, LoadRequest } from "./load-worker";
+import { start, type Child } from "./proc";
+import { median, quartiles, round } from "./stats";
 
 export interface Target {
   label: string;
@@ -22,103 +25,142 @@ export interface LoadRun {
   rps: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
-  /** CPU time (user + system) the server process spent per request during the run. */
+  /** CPU time (all threads, user + system) the server process spent per request during the run. */
   serverCpuMsPerRequest?: number;
 }
 
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const USER_HZ = 100;
+let worker: { child: Child; pending: ((answer: LoadAnswer) => void)[] } | undefined;
 
-/** CPU milliseconds a process has used so far, from /proc/<pid>/stat (fields 14 and 15). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+/** The load generator's process, started on first use and stopped with everything else (bench/lib/proc.ts). */
+async function loadWorker(): Promise<NonNullable<typeof worker>> {
+  if (worker?.child.running()) return worker;
+  const [command, args] = pinned(CPU_PLAN.rest, process.execPath, ["--import", "tsx", path.join(BENCH_DIR, "lib", "load-worker.ts")]);
+  const child = start("load generator", command, args, { cwd: ROOT, env: process.env, ipc: true });
+  const current: NonNullable<typeof worker> = { child, pending: [] };
+  child.child.on("message", (answer: LoadAnswer) => current.pending.shift()?.(answer));
+  void child.exited.then((code) => {
+    for (const resolve of current.pending.splice(0))
+      resolve({ ok: false, error: `the load generator exited (${code}): ${child.output()}` });
+  });
+  // Its first message says it is listening.
+  await new Promise<LoadAnswer>((resolve) => current.pending.push(resolve));
+  worker = current;
+  return current;
+}
+
+async function generate(request: LoadRequest): Promise<LoadAnswer> {
+  const { child, pending } = await loadWorker();
+  const answer = new Promise<LoadAnswer>((resolve) => pending.push(resolve));
+  child.child.send(request);
+  return answer;
 }
 
 /** Refuses a run in which anything but 2xx came back: a ratio of error pages means nothing. */
-function checked(target: Target, result: Result): LoadRun {
-  if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
+function checked(target: Target, answer: LoadAnswer): LoadRun {
+  if (!answer.ok) throw new Error(`${target.label}: the load generator failed: ${answer.error}`);
+  if ((answer.errors ?? 0) > 0 || (answer.timeouts ?? 0) > 0 || (answer.non2xx ?? 0) > 0) {
     throw new Error(
-      `${target.label}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx (${JSON.stringify(result.statusCodeStats)})`,
+      `${target.label}: ${answer.errors} errors, ${answer.timeouts} timeouts, ${answer.non2xx} non-2xx (${JSON.stringify(answer.statusCodeStats)})`,
     );
   }
-  const seconds = (result.finish.getTime() - result.start.getTime()) / 1000;
+  const requests = answer.requests ?? 0;
+  const seconds = ((answer.finishMs ?? 0) - (answer.startMs ?? 0)) / 1000;
   return {
-    requests: result.requests.total,
+    requests,
     seconds: round(seconds, 2),
-    rps: round(result.requests.total / seconds, 1),
-    latencyP50Ms: result.latency.p50,
-    latencyP99Ms: result.latency.p99,
+    rps: round(requests / seconds, 1),
+    latencyP50Ms: answer.latencyP50Ms ?? Number.NaN,
+    latencyP99Ms: answer.latencyP99Ms ?? Number.NaN,
   };
 }
 
 export async function load(target: Target, options: { connections: number; seconds?: number; amount?: number }): Promise<LoadRun> {
-  const cpuBefore = target.serverPid ? cpuMs(target.serverPid) : undefined;
-  const result = await autocannon({
+  const cpuBefore = target.serverPid ? cpuNs(target.serverPid) : undefined;
+  const answer = await generate({
     url: target.url,
-    connections: options.connections,
-    ...(options.amount ? { amount: options.amount } : { duration: options.seconds ?? 5 }),
     headers: target.headers ?? {},
-    timeout: 30,
+    connections: options.connections,
+    ...(options.amount ? { amount: options.amount } : { seconds: options.seconds ?? 5 }),
   });
-  const run = checked(target, result);
+  const run = checked(target, answer);
   if (target.serverPid && cpuBefore !== undefined && run.requests > 0) {
-    run.serverCpuMsPerRequest = Math.round(((cpuMs(target.serverPid) - cpuBefore) / run.requests) * 1000) / 1000;
+    run.serverCpuMsPerRequest = round((cpuNs(target.serverPid) - cpuBefore) / 1e6 / run.requests, 4);
   }
   return run;
 }
 
+/** The middle of a set of per-round ratios: the median and the interquartile range around it. */
+export interface Spread {
+  median: number;
+  q1: number;
+  q3: number;
+  perRound: number[];
+}
+
+function spread(values: number[]): Spread {
+  const [q1, q3] = quartiles(values);
+  return { median: round(median(values), 3), q1: round(q1, 3), q3: round(q3, 3), perRound: values.map((v) => round(v, 3)) };
+}
+
 export interface PairedComparison {
-  /** Median over rounds of (rps of A) / (rps of B), each round's two runs back to back. */
-  ratio: number;
-  ratios: number[];
   /**
-   * Median over rounds of (server CPU per request of B) / (of A): what the ratio of requests/s
-   * would be if the server alone limited both. Far less disturbed by other processes on the machine
-   * than requests/s; undefined when the targets name no server process.
+   * The primary figure: per round, (server CPU per request of B) / (of A), what the ratio of
+   * requests/s would be if the server alone limited both; other processes on the machine disturb
+   * it far less than requests/s. Undefined when the targets name no server process.
    */
-  cpuRatio: number | undefined;
-  cpuRatios: number[];
+  cpu: Spread | undefined;
+  /** Per round, (requests/s of A) / (of B). */
+  rps: Spread;
   a: { label: string; medianRps: number; runs: LoadRun[] };
   b: { label: string; medianRps: number; runs: LoadRun[] };
   connections: number;
   secondsPerRun: number;
 }
 
+/** The figure a comparison is judged by: the CPU ratio where there is one. */
+export const primaryRatio = (comparison: PairedComparison): number => (comparison.cpu ?? comparison.rps).median;
+
+/** Targets already warmed up in this run (the same route on the same server needs it once). */
+const warmed = new Set<string>();
+
+async function warmUp(target: Target, options: { connections: number; warmupSeconds: number }): Promise<void> {
+  const key = `${target.url} ${JSON.stringify(target.headers ?? {})}`;
+  if (warmed.has(key)) return;
+  await load(target, { connections: options.connections, seconds: options.warmupSeconds });
+  warmed.add(key);
+}
+
 /**
- * A against B at the same concurrency: a warm-up of each, then `rounds` rounds in ABBA order (A B,
- * B A, A B, …) so that a slow drift of the machine's load hits both sides alike. The figure is the
- * median of the per-round ratios; every run is kept in the results.
+ * A against B at the same concurrency: a warm-up of each (once per run), then `rounds` rounds in
+ * ABBA order (A B, B A, A B, …) so that a slow drift of the machine's load hits both sides alike.
+ * Many short rounds rather than a few long ones: the median of the per-round ratios then shrugs off
+ * a round that a passing disturbance spoiled. Every run is kept in the results.
  */
 export async function compare(
   a: Target,
   b: Target,
   options: { connections: number; seconds: number; rounds: number; warmupSeconds: number },
 ): Promise<PairedComparison> {
-  await load(a, { connections: options.connections, seconds: options.warmupSeconds });
-  await load(b, { connections: options.connections, seconds: options.warmupSeconds });
+  await warmUp(a, options);
+  await warmUp(b, options);
   const runsA: LoadRun[] = [];
   const runsB: LoadRun[] = [];
-  const ratios: number[] = [];
+  const rpsRatios: number[] = [];
   const cpuRatios: number[] = [];
   for (let round_ = 0; round_ < options.rounds; round_++) {
     const order = round_ % 2 === 0 ? ([a, b] as const) : ([b, a] as const);
-    const got = new Map<Target, LoadRun>();
-    for (const target of order) got.set(target, await load(target, { connections: options.connections, seconds: options.seconds }));
-    const runA = got.get(a);
-    const runB = got.get(b);
+    const got: LoadRun[] = [];
+    for (const target of order) got.push(await load(target, { connections: options.connections, seconds: options.seconds }));
+    const [runA, runB] = round_ % 2 === 0 ? [got[0], got[1]] : [got[1], got[0]];
     if (!runA || !runB) throw new Error("missing run");
     runsA.push(runA);
     runsB.push(runB);
-    ratios.push(runA.rps / runB.rps);
+    rpsRatios.push(runA.rps / runB.rps);
     if (runA.serverCpuMsPerRequest && runB.serverCpuMsPerRequest) cpuRatios.push(runB.serverCpuMsPerRequest / runA.serverCpuMsPerRequest);
   }
   return {
-    ratio: round(median(ratios), 3),
-    ratios: ratios.map((r) => round(r, 3)),
-    cpuRatio: cpuRatios.length === ratios.length ? round(median(cpuRatios), 3) : undefined,
-    cpuRatios: cpuRatios.map((r) => round(r, 3)),
+    cpu: cpuRatios.length === rpsRatios.length ? spread(cpuRatios) : undefined,
+    rps: spread(rpsRatios),
     a: { label: a.label, medianRps: round(median(runsA.map((r) => r.rps)), 1), runs: runsA },
     b: { label: b.label, medianRps: round(median(runsB.map((r) => r.rps)), 1), runs: runsB },
     connections: options.connections,

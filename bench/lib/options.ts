@@ -6,18 +6,21 @@ import { RESULTS } from "./config";
 const HELP = `npm run bench [-- options]
 
   --quick            short runs (for trying the harness; figures are rough)
-  --only=1,3,7       run only these scenarios (1-7)
+  --only=1,3,7       run only these scenarios (1-7, and p: the peers)
   --rebuild          build even when the existing bench build is current
   --profile          CPU-profile the throughput scenarios even when they meet their targets
   --no-profile       no profiling pass, even for missed targets
   --connections=N    concurrency of the throughput runs (default 10)
-  --seconds=N        length of each measured run (default 5)
-  --rounds=N         paired rounds per ratio (default 4)
+  --seconds=N        length of each measured run (default 2)
+  --rounds=N         paired rounds per ratio, in ABBA order (default 12)
   --results=FILE     where to write the results (default bench/results.json)
 
 Ports: BENCH_PORT_BASE (default 6100): app +1, no-proxy copy +2, profiled app +3, empty-proxy copy +4,
-a fresh app for scenario 2 +5, Dev IdP +10;
-PostgreSQL from PG_PORT (default 6150).`;
+a fresh app for scenarios 2 and p +5 and its A/A twin +6, the peers +7 to +9, Dev IdP +10;
+PostgreSQL from PG_PORT (default 6150).
+
+Cores: with two or more, the app servers run on the upper half and everything else on the lower
+half (taskset); BENCH_NO_PINNING=1 turns that off.`;
 
 export type Settings = ReturnType<typeof settingsFor>;
 
@@ -35,8 +38,8 @@ export interface Options {
 function settingsFor(quick: boolean, numberOption: (name: string, fallback: number) => number) {
   return {
     connections: numberOption("connections", 10),
-    seconds: numberOption("seconds", quick ? 2 : 5),
-    rounds: numberOption("rounds", quick ? 2 : 4),
+    seconds: numberOption("seconds", quick ? 1 : 2),
+    rounds: numberOption("rounds", quick ? 4 : 12),
     // The server is still getting faster after 3 s at ~700 requests/s (JIT): the first round's ratio
     // came out 0.4-0.55 where the next three agreed on 0.85-1.0.
     warmupSeconds: quick ? 1 : 10,
@@ -66,7 +69,7 @@ export function parseOptions(argv: string[]): Options {
   return {
     help,
     quick,
-    only: new Set((option("only") ?? "1,2,3,4,5,6,7").split(",").map((s) => s.trim())),
+    only: new Set((option("only") ?? "1,2,3,4,5,6,7,p").split(",").map((s) => s.trim())),
     rebuild: flag("rebuild"),
     profile: flag("no-profile") ? "none" : flag("profile") ? "all" : "missed",
     resultsFile: path.resolve(option("results") ?? RESULTS),

@@ -13,6 +13,8 @@ export interface Row {
   /** Everything measured for this figure (runs, percentiles, sizes, counts). */
   details: Record<string, unknown>;
   note?: string;
+  /** Its scenario's A/A control strayed beyond tolerance: the figure is too noisy to judge. */
+  noisy?: boolean;
 }
 
 const MARK: Record<Status, string> = { pass: "pass", miss: "MISS", reported: "—", skip: "skip", error: "ERROR" };
@@ -24,7 +26,7 @@ function pad(text: string, width: number): string {
 
 export function table(rows: Row[]): string {
   const header = ["#", "Scenario", "Figure", "Target", "Result"];
-  const cells = rows.map((row) => [row.id, row.scenario, row.figure, row.target, MARK[row.status]]);
+  const cells = rows.map((row) => [row.id, row.scenario, row.figure, row.target, `${MARK[row.status]}${row.noisy ? " (noisy)" : ""}`]);
   const widths = header.map((h, i) => Math.max([...h].length, ...cells.map((c) => [...(c[i] ?? "")].length)));
   const line = (values: string[]) => `| ${values.map((v, i) => pad(v, widths[i] ?? 0)).join(" | ")} |`;
   const rule = `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`;

@@ -6,6 +6,7 @@ import path from "node:path";
 
 import type { BuildInfo, Sources } from "./build";
 import { ROOT, TARGETS } from "./config";
+import { CPU_PLAN } from "./cpus";
 import type { Options } from "./options";
 import { printProfiles, type RowProfile } from "./profiling";
 import { table, type Row } from "./report";
@@ -65,7 +66,7 @@ export function writeResults(run: Run): { loadAverageAtEnd: number[] } {
   const { options } = run;
   const finishedAt = new Date().toISOString();
   const results = {
-    benchVersion: 1,
+    benchVersion: 2,
     startedAt: run.startedAt,
     finishedAt,
     mode: options.quick ? "quick" : "full",
@@ -82,12 +83,16 @@ export function writeResults(run: Run): { loadAverageAtEnd: number[] } {
     database:
       "PostgreSQL (throw-away server from scripts/test-postgres.sh: fsync, synchronous_commit and full_page_writes off), DATABASE_POOL_MAX default",
     targets: TARGETS,
-    rows: run.rows.map(({ id, scenario, figure, target, status: s, note, details }) => ({
+    cpus: CPU_PLAN,
+    // Rows whose scenario's A/A control strayed beyond tolerance: their figures are noise.
+    tooNoisy: run.rows.filter((row) => row.noisy).map((row) => row.id),
+    rows: run.rows.map(({ id, scenario, figure, target, status: s, note, noisy, details }) => ({
       id,
       scenario,
       figure,
       target,
       status: s,
+      noisy,
       note,
       details,
     })),
@@ -106,6 +111,7 @@ export function printSummary(run: Run, loadAverageAtEnd: number[]): void {
   console.log(
     `Sources: git ${g.commit.slice(0, 12)}${g.dirty ? " + uncommitted changes" : ""}; build ${run.appBuild.reused ? "reused (current)" : "new"}`,
   );
+  console.log(`Cores: ${CPU_PLAN.note}`);
   console.log("");
   console.log(table(run.rows));
   printProfiles(run.profiles);

@@ -14,17 +14,21 @@ import {
   appUrl,
   AUTH_SECRET,
   BENCH_DIR,
+  FRESH_APP_PORT,
   HEAP_PROBE,
   IDP_ISSUER,
   IDP_PORT,
   NO_PROXY_PORT,
   OUT,
+  PEER_PORTS,
   PROFILE_PORT,
   RATE_LIMIT_VARIABLES,
   ROOT,
   sleep,
 } from "./config";
 import { BENCH_DEV_IDP_CLIENT_SECRET, type IdpCounters, type IdpMessage, type IdpSettings } from "./idp-users";
+import { CPU_PLAN, pinned } from "./cpus";
+import { peerEnv, peerNextBin, type PeerBuild } from "./peers";
 import { run, start, type Child } from "./proc";
 
 // ---------------------------------------------------------------------------------------------
@@ -99,7 +103,7 @@ function idpCounters(child: Child): Promise<IdpCounters> {
 }
 
 export async function startIdp(sourceRoot: string, extraUsers: number): Promise<Idp> {
-  const redirects = [APP_PORT, NO_PROXY_PORT, PROFILE_PORT].map(appUrl);
+  const redirects = [APP_PORT, NO_PROXY_PORT, PROFILE_PORT, FRESH_APP_PORT, PEER_PORTS.authjsJwt].map(appUrl);
   const idpSettings: IdpSettings = {
     sourceRoot,
     port: IDP_PORT,
@@ -188,19 +192,64 @@ function nextServerPid(rootPid: number): number {
 }
 
 export async function startApp(build: BuildInfo, port: number, databaseUrl: string, nodeFlags: string[] = []): Promise<App> {
-  const url = appUrl(port);
   const heapProbeFile = path.join(OUT, "logs", `heap-${build.variant}-${port}.json`);
-  const child = start(`app ${build.variant} :${port}`, process.execPath, [...nodeFlags, NEXT_BIN, "start", "--port", String(port)], {
-    cwd: build.dir,
+  return startNext(`app ${build.variant}`, build.dir, port, {
+    nextBin: NEXT_BIN,
     env: appEnv(port, databaseUrl, { NODE_OPTIONS: `--require ${HEAP_PROBE}`, BENCH_HEAP_PROBE_FILE: heapProbeFile }),
-    logFile: path.join(OUT, "logs", `app-${build.variant}-${port}.log`),
+    nodeFlags,
+    heapProbeFile,
+    readyPath: "/api/health",
+  });
+}
+
+/** A peer's production build (bench/lib/peers.ts) on its own port. */
+export async function startPeer(peer: PeerBuild, port: number, extraEnv: Record<string, string> = {}): Promise<App> {
+  const heapProbeFile = path.join(OUT, "logs", `heap-peer-${peer.name}-${port}.json`);
+  return startNext(`peer ${peer.name}`, peer.dir, port, {
+    nextBin: peerNextBin(peer.dir),
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      NODE_OPTIONS: `--require ${HEAP_PROBE}`,
+      BENCH_HEAP_PROBE_FILE: heapProbeFile,
+      ...peerEnv(port),
+      ...extraEnv,
+    },
+    nodeFlags: [],
+    heapProbeFile,
+    readyPath: "/api/health?live=1",
+  });
+}
+
+/** `next start` of a build in `dir`, on the servers' cores, once `readyPath` answers 2xx. */
+async function startNext(
+  label: string,
+  dir: string,
+  port: number,
+  options: { nextBin: string; env: NodeJS.ProcessEnv; nodeFlags: string[]; heapProbeFile: string; readyPath: string },
+): Promise<App> {
+  const url = appUrl(port);
+  // On the servers' cores (bench/lib/cpus.ts); `taskset` execs node, so the pid is the server's.
+  const [command, args] = pinned(CPU_PLAN.servers, process.execPath, [
+    ...options.nodeFlags,
+    options.nextBin,
+    "start",
+    "--port",
+    String(port),
+  ]);
+  const child = start(`${label} :${port}`, command, args, {
+    cwd: dir,
+    env: options.env,
+    logFile: path.join(OUT, "logs", `${label.replace(/\s+/g, "-")}-${port}.log`),
   });
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (!child.running()) throw new Error(`the app (${build.variant}) exited before it was ready:\n${child.output()}`);
-    if (Date.now() > deadline) throw new Error(`the app (${build.variant}) was not ready after 60 s:\n${child.output()}`);
+    if (!child.running()) throw new Error(`${label} exited before it was ready:\n${child.output()}`);
+    if (Date.now() > deadline) throw new Error(`${label} was not ready after 60 s:\n${child.output()}`);
     try {
-      const response = await fetch(`${url}/api/health`);
+      const response = await fetch(`${url}${options.readyPath}`);
       await response.arrayBuffer();
       if (response.ok) break;
     } catch {
@@ -209,5 +258,5 @@ export async function startApp(build: BuildInfo, port: number, databaseUrl: stri
     await sleep(200);
   }
   const serverPid = nextServerPid(child.pid);
-  return { url, child, serverPid, serverCommand: commandLine(serverPid), heapProbeFile, stop: () => child.stop() };
+  return { url, child, serverPid, serverCommand: commandLine(serverPid), heapProbeFile: options.heapProbeFile, stop: () => child.stop() };
 }

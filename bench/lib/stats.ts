@@ -1,4 +1,4 @@
-/** Small statistics helpers (nearest-rank percentiles, medians). */
+/** Small statistics helpers (nearest-rank percentiles, medians, quartiles). */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -11,6 +11,19 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+/** The first and third quartiles, interpolated between ranks (what a box plot draws). */
+export function quartiles(values: readonly number[]): [number, number] {
+  if (values.length === 0) return [Number.NaN, Number.NaN];
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const position = (sorted.length - 1) * q;
+    const low = Math.floor(position);
+    const high = Math.ceil(position);
+    return (sorted[low] ?? 0) + ((sorted[high] ?? 0) - (sorted[low] ?? 0)) * (position - low);
+  };
+  return [at(0.25), at(0.75)];
 }
 
 export function round(value: number, digits = 2): number {

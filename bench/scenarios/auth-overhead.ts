@@ -1,13 +1,13 @@
 /**
  * Scenario 1: what authentication costs. 1a, 1c, 1d: a signed-in API call against the health
- * probe; 1b: /dashboard against its public twin (bench/dashboard-twin/).
+ * probe; 1b: /dashboard against its public twin (bench/dashboard-twin/); 1z: the A/A control.
  */
 import { DASHBOARD_TWIN_HEADER, DASHBOARD_TWIN_PATH } from "../dashboard-twin/twin";
 import { ALICE, TARGETS } from "../lib/config";
 import { compare } from "../lib/load";
 import { kB, type Row } from "../lib/report";
 
-import { ratioRow, raw, reportedRatioRow, type Context, type Raw, type Scenario } from "./helpers";
+import { controlRow, ratioRow, raw, reportedRatioRow, type Context, type Raw, type Scenario } from "./helpers";
 
 async function apiOverhead(ctx: Context): Promise<Row[]> {
   const cookie = { cookie: ctx.aliceCookie };
@@ -69,8 +69,8 @@ async function apiOverhead(ctx: Context): Promise<Row[]> {
   return rows;
 }
 
-/** The name the site header's account menu shows, if the page has that menu. */
-const accountMenuName = (html: string) => /<span class="account-summary-name">([^<]*)<\/span>/.exec(html)?.[1];
+/** The name the site header's account menu shows, if the page has that menu (the text just before its hidden label). */
+const accountMenuName = (html: string) => /<span[^>]*>([^<]*)<\/span><span class="sr-only">: account menu<\/span>/.exec(html)?.[1];
 
 /**
  * /dashboard signed in and its twin anonymous, refused unless they are the same page: the twin is
@@ -133,8 +133,24 @@ async function pageOverhead(ctx: Context): Promise<Row> {
   return row;
 }
 
+/** 1z: /api/me against itself on the same server. Off by more than 2 %, scenario 1's ratios are noise. */
+async function control(ctx: Context): Promise<Row> {
+  const apiMe = {
+    label: "GET /api/me (signed in)",
+    url: `${ctx.app.url}/api/me`,
+    headers: { cookie: ctx.aliceCookie },
+    serverPid: ctx.app.serverPid,
+  };
+  return controlRow(
+    "1z",
+    "A/A control: /api/me ÷ /api/me, the same server",
+    await compare(apiMe, { ...apiMe, label: "GET /api/me (signed in), again" }, ctx.settings),
+    "Both sides are the same request to the same server: whatever this differs from 1 is the bench's own noise.",
+  );
+}
+
 export const authOverhead: Scenario = {
   id: "1",
   name: "auth overhead",
-  run: async (ctx) => [...(await apiOverhead(ctx)), await pageOverhead(ctx)],
+  run: async (ctx) => [...(await apiOverhead(ctx)), await pageOverhead(ctx), await control(ctx)],
 };

@@ -4,6 +4,7 @@ import { clientWeightScenario } from "./client-weight";
 import { firstLogins } from "./first-logins";
 import type { Scenario } from "./helpers";
 import { memory } from "./memory";
+import { peers } from "./peers";
 import { proxyOverhead } from "./proxy-overhead";
 import { refreshCoalescing } from "./refresh-coalescing";
 import { signInLatency } from "./sign-in-latency";
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly Scenario[] = [
   signInLatency,
   refreshCoalescing,
   firstLogins,
+  peers,
 ];
 
 export type { Context, Scenario } from "./helpers";

@@ -1,13 +1,14 @@
 /**
- * Scenario 2: what the proxy costs, on three new servers started together: the app, the no-proxy
- * build and the empty-proxy build (bench/variants/).
+ * Scenario 2: what the proxy costs, on four new servers started together: the app, the no-proxy
+ * build and the empty-proxy build (bench/variants/), and a second server of the app's build for
+ * the A/A control.
  */
-import { EMPTY_PROXY_PORT, FRESH_APP_PORT, NO_PROXY_PORT, TARGETS } from "../lib/config";
+import { EMPTY_PROXY_PORT, FRESH_APP_PORT, FRESH_TWIN_PORT, NO_PROXY_PORT, TARGETS } from "../lib/config";
 import { compare } from "../lib/load";
 import type { Row } from "../lib/report";
 import { freshDatabase, startApp, type App } from "../lib/servers";
 
-import { ratioRow, reportedRatioRow, type Context, type Scenario } from "./helpers";
+import { controlRow, ratioRow, reportedRatioRow, type Context, type Scenario } from "./helpers";
 
 /** 2a: a public API route. The matcher leaves /api/ to the route handlers, so the proxy costs it nothing. */
 async function apiRoute(ctx: Context, fresh: App, noProxy: App): Promise<Row> {
@@ -55,21 +56,40 @@ async function publicPage(ctx: Context, fresh: App, noProxy: App, emptyProxy: Ap
   return rows;
 }
 
+/**
+ * 2z: `/` on the app against the same build on another server, started at the same time: the
+ * ratios of scenario 2 compare servers, so their control does too.
+ */
+async function control(ctx: Context, fresh: App, twin: App): Promise<Row> {
+  const route = "/";
+  return controlRow(
+    "2z",
+    `A/A control: ${route} on two servers of the app's build`,
+    await compare(
+      { label: `app: GET ${route}`, url: `${fresh.url}${route}`, serverPid: fresh.serverPid },
+      { label: `the same build, another server: GET ${route}`, url: `${twin.url}${route}`, serverPid: twin.serverPid },
+      ctx.settings,
+    ),
+    "Two servers of one build, started together: whatever this differs from 1 is the bench's own noise between servers.",
+  );
+}
+
 async function proxyOverheadRows(ctx: Context): Promise<Row[]> {
   const { noProxyBuild, emptyProxyBuild } = ctx;
   if (!noProxyBuild || !emptyProxyBuild) throw new Error("no no-proxy or empty-proxy build");
-  // Three new servers started together, so that no side has served other scenarios first (the
+  // Four new servers started together, so that no side has served other scenarios first (the
   // app of scenarios 1 and 6 has a grown heap and a warm session cache; a comparison against it
   // measured that, about 15 %, as much as the proxy).
-  const [fresh, noProxy, emptyProxy] = await Promise.all([
+  const [fresh, noProxy, emptyProxy, twin] = await Promise.all([
     freshDatabase("bench_app_fresh", ctx.appBuild).then((url) => startApp(ctx.appBuild, FRESH_APP_PORT, url)),
     freshDatabase("bench_no_proxy", noProxyBuild).then((url) => startApp(noProxyBuild, NO_PROXY_PORT, url)),
     freshDatabase("bench_empty_proxy", emptyProxyBuild).then((url) => startApp(emptyProxyBuild, EMPTY_PROXY_PORT, url)),
+    freshDatabase("bench_app_twin", ctx.appBuild).then((url) => startApp(ctx.appBuild, FRESH_TWIN_PORT, url)),
   ]);
   try {
-    return [await apiRoute(ctx, fresh, noProxy), ...(await publicPage(ctx, fresh, noProxy, emptyProxy))];
+    return [await apiRoute(ctx, fresh, noProxy), ...(await publicPage(ctx, fresh, noProxy, emptyProxy)), await control(ctx, fresh, twin)];
   } finally {
-    await Promise.all([fresh.stop(), noProxy.stop(), emptyProxy.stop()]);
+    await Promise.all([fresh.stop(), noProxy.stop(), emptyProxy.stop(), twin.stop()]);
   }
 }
 

@@ -1,0 +1,93 @@
+/**
+ * The peers (bench/peers/): other apps built from files of the bench's own, on the same Next.js,
+ * each copied to bench/out/.peer-<name>/ with the project's node_modules hard-linked in, then built
+ * with `next build`. A build is reused while the peer's files, the package-lock, Next.js's version and
+ * the build environment hash the same (the stamp beside it).
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+import { AUTH_SECRET, BENCH_DIR, IDP_ISSUER, OUT, ROOT } from "./config";
+import { CPU_PLAN, pinned } from "./cpus";
+import { BENCH_DEV_IDP_CLIENT_ID, BENCH_DEV_IDP_CLIENT_SECRET } from "./idp-users";
+import { run } from "./proc";
+
+export type PeerName = "bare" | "authjs-jwt";
+
+export interface PeerBuild {
+  name: PeerName;
+  dir: string;
+  reused: boolean;
+  fingerprint: string;
+}
+
+const require = createRequire(import.meta.url);
+const NEXT_VERSION = (JSON.parse(readFileSync(require.resolve("next/package.json"), "utf8")) as { version: string }).version;
+const STAMP = ".bench-peer.json";
+/** Raised whenever how a peer is copied or built changes: older builds are then not reused. */
+const PEER_BUILD_VERSION = 3;
+
+function filesOf(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+    const rel = path.join(prefix, entry.name);
+    if (entry.isDirectory()) out.push(...filesOf(dir, rel));
+    else if (entry.isFile()) out.push(rel);
+  }
+  return out.sort();
+}
+
+/** The Next.js a peer is built and served with: the one in its own node_modules. */
+export const peerNextBin = (dir: string) => path.join(dir, "node_modules", "next", "dist", "bin", "next");
+
+/** The environment a peer runs with: the Dev IdP as its provider, and the bench's secret. */
+export function peerEnv(port: number): Record<string, string> {
+  return {
+    AUTH_SECRET,
+    AUTH_URL: `http://localhost:${port}`,
+    DEV_IDP_ISSUER: IDP_ISSUER,
+    DEV_IDP_CLIENT_ID: BENCH_DEV_IDP_CLIENT_ID,
+    DEV_IDP_CLIENT_SECRET: BENCH_DEV_IDP_CLIENT_SECRET,
+  };
+}
+
+/** Reuses the peer's build when its files and the toolchain are unchanged, else copies and builds it. */
+export async function ensurePeerBuild(name: PeerName, options: { force: boolean; log: (line: string) => void }): Promise<PeerBuild> {
+  const source = path.join(BENCH_DIR, "peers", name);
+  const dir = path.join(OUT, `.peer-${name}`);
+  const files = filesOf(source);
+  const hash = createHash("sha256").update(`peer build v${PEER_BUILD_VERSION}\nnext ${NEXT_VERSION}\n`);
+  hash.update(readFileSync(path.join(ROOT, "package-lock.json")));
+  for (const file of files) hash.update(`${file}\0`).update(readFileSync(path.join(source, file)));
+  const fingerprint = hash.digest("hex");
+  const stampFile = path.join(dir, STAMP);
+  const stamp = existsSync(stampFile) ? (JSON.parse(readFileSync(stampFile, "utf8")) as { fingerprint?: string }) : {};
+  if (!options.force && stamp.fingerprint === fingerprint && existsSync(path.join(dir, ".next", "BUILD_ID"))) {
+    options.log(`peer ${name}: reusing its build (fingerprint ${fingerprint.slice(0, 12)})`);
+    return { name, dir, reused: true, fingerprint };
+  }
+  options.log(`peer ${name}: building; log in ${path.relative(ROOT, path.join(OUT, "logs", `build-peer-${name}.log`))}`);
+  rmSync(dir, { recursive: true, force: true });
+  for (const file of files) {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    writeFileSync(path.join(dir, file), readFileSync(path.join(source, file)));
+  }
+  // The project's packages, hard-linked (a second or so), and its package files: the copy is then a
+  // workspace of its own. With node_modules linked by a symlink instead, Turbopack takes the project
+  // as the root (the nearest lockfile) and compiles the app's instrumentation.ts and proxy.ts into
+  // the peer; with the copy as its root, it refuses a node_modules that points outside it.
+  execFileSync("cp", ["-al", path.join(ROOT, "node_modules"), path.join(dir, "node_modules")]);
+  for (const file of ["package.json", "package-lock.json"]) writeFileSync(path.join(dir, file), readFileSync(path.join(ROOT, file)));
+  // Its own copy of Next.js, so that Next.js and the app it builds share one React.
+  const [command, args] = pinned(CPU_PLAN.all, process.execPath, [peerNextBin(dir), "build"]);
+  await run(`next build (peer ${name})`, command, args, {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", ...peerEnv(0) },
+    logFile: path.join(OUT, "logs", `build-peer-${name}.log`),
+  });
+  writeFileSync(stampFile, `${JSON.stringify({ fingerprint, builtAt: new Date().toISOString() })}\n`);
+  return { name, dir, reused: false, fingerprint };
+}
