@@ -13,14 +13,17 @@ rm -rf node_modules
 npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 data=$(mktemp -d)
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$data"' EXIT
+# The server runs in a process group of its own, stopped as a whole: killing npm alone left
+# next-server running after CI finished.
+server=""
+trap '[ -n "$server" ] && kill -- "-$server" 2>/dev/null; rm -rf "$data"' EXIT
 export NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=$port
 export DATABASE_URL="pglite:$data/db" ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=1
 export AUTH_SECRET="production-install-check-$(date +%s%N)-0123456789" AUTH_URL="http://localhost:$port"
 export AUTH_GITHUB_ID=production-install-check AUTH_GITHUB_SECRET=production-install-check
 
 npm run --silent db:migrate
-npm start >"$data/server.log" 2>&1 &
+setsid npm start >"$data/server.log" 2>&1 &
 server=$!
 # Node's fetch, not curl: the machine may not have it. Exits 0 when `path` answers 200 containing `text`.
 answers() {

@@ -40,8 +40,8 @@ function settingsFor(quick: boolean, numberOption: (name: string, fallback: numb
     connections: numberOption("connections", 10),
     seconds: numberOption("seconds", quick ? 1 : 2),
     rounds: numberOption("rounds", quick ? 4 : 12),
-    // The server is still getting faster after 3 s at ~700 requests/s (JIT): the first round's ratio
-    // came out 0.4-0.55 where the next three agreed on 0.85-1.0.
+    // The least warm-up a target gets; bench/lib/load.ts then goes on until the server has settled.
+    // (After 3 s at ~700 requests/s the server was still getting faster: the JIT.)
     warmupSeconds: quick ? 1 : 10,
     signIns: quick ? 20 : 100,
     signInWarmup: quick ? 3 : 10,

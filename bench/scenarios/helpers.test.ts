@@ -4,10 +4,16 @@ import type { PairedComparison, Spread } from "../lib/load";
 
 import { controlRow, ratioRow } from "./helpers";
 
-const spread = (median: number): Spread => ({ median, q1: median - 0.01, q3: median + 0.01, perRound: [median] });
+const spread = (median: number): Spread => ({
+  median,
+  q1: median - 0.01,
+  q3: median + 0.01,
+  perPair: [median],
+  perRound: [median, median],
+});
 
 function comparison(cpu: number | undefined, rps: number): PairedComparison {
-  const side = (label: string) => ({ label, medianRps: 100, runs: [] });
+  const side = (label: string) => ({ label, medianRps: 100, runs: [], warmupSeconds: 10 });
   return {
     cpu: cpu === undefined ? undefined : spread(cpu),
     rps: spread(rps),
