@@ -223,6 +223,18 @@ export async function startPeer(peer: PeerBuild, port: number, extraEnv: Record<
   });
 }
 
+/**
+ * V8 flags for every server the bench starts, the same on both sides of every ratio (override with
+ * BENCH_SERVER_NODE_FLAGS, space-separated; empty for none). V8 shrinks an idle process's young
+ * generation (its memory reducer) and grows it again under load, so a server's CPU per request
+ * depended on how long it had idled and on its past: two servers of one build measured 14 % apart.
+ * With the young generation held at 16 MB and no memory reducer, the same A/A pair came out 0.986
+ * (bench/README.md, "Precision").
+ */
+const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? "--no-memory-reducer --min-semi-space-size=16")
+  .split(" ")
+  .filter(Boolean);
+
 /** `next start` of a build in `dir`, on the servers' cores, once `readyPath` answers 2xx. */
 async function startNext(
   label: string,
@@ -233,6 +245,7 @@ async function startNext(
   const url = appUrl(port);
   // On the servers' cores (bench/lib/cpus.ts); `taskset` execs node, so the pid is the server's.
   const [command, args] = pinned(CPU_PLAN.servers, process.execPath, [
+    ...SERVER_NODE_FLAGS,
     ...options.nodeFlags,
     options.nextBin,
     "start",
