@@ -1,8 +1,9 @@
 /**
  * The Tailwind class lists that several components share: buttons, cards, notices, badges and the
- * page frame. Everything used once stays in its component's markup. Each list is complete on its
- * own: two lists are never meant to be combined on one element, since Tailwind does not let a later
- * class override an earlier one of the same property.
+ * page frame. Everything used once stays in its component's markup. Lists are combined on one
+ * element only where they set different properties (a card that is also a stack): Tailwind does not
+ * let a later class override an earlier one of the same property, so a variant is its own list
+ * (button tones and sizes) rather than an override.
  */
 
 /** The document body: header, page and footer in a column as tall as the window. */
