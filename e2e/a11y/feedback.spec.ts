@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 
 import { USERS, signIn } from "../support/dev-idp";
 import { IDP_URL } from "../support/stack";
@@ -10,19 +10,23 @@ import { IDP_URL } from "../support/stack";
 
 const HOLD_MS = 1_500;
 
-// Each test signs in or waits on purpose; a loaded CI machine needs more than the default.
-test.describe.configure({ timeout: 60_000 });
-
-test("a sign-in button is disabled and shows a spinner while the authorization URL is being built", async ({ page }) => {
-  await page.goto("/login");
-  // The server action is a POST to /login; everything else passes untouched.
+/** Holds back the page's server actions (POSTs to its own path); everything else passes untouched. */
+async function holdServerActions(page: Page, pathname: string): Promise<void> {
   await page.route(
-    (url) => url.pathname === "/login",
+    (url) => url.pathname === pathname,
     async (route) => {
       if (route.request().method() === "POST") await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
       await route.continue();
     },
   );
+}
+
+// Each test signs in or waits on purpose; a loaded CI machine needs more than the default.
+test.describe.configure({ timeout: 60_000 });
+
+test("a sign-in button is disabled and shows a spinner while the authorization URL is being built", async ({ page }) => {
+  await page.goto("/login");
+  await holdServerActions(page, "/login");
   await page.getByRole("button", { name: "Continue with Dev IdP" }).click();
 
   const pending = page.getByRole("button", { name: "Connecting to Dev IdP…" });
@@ -34,13 +38,7 @@ test("a sign-in button is disabled and shows a spinner while the authorization U
 
 test("the profile form says 'Saving…' and cannot be sent twice while the server action runs", async ({ page }) => {
   await signIn(page, USERS.bob, "/settings/profile");
-  await page.route(
-    (url) => url.pathname === "/settings/profile",
-    async (route) => {
-      if (route.request().method() === "POST") await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
-      await route.continue();
-    },
-  );
+  await holdServerActions(page, "/settings/profile");
   await page.getByLabel("Display name").fill(USERS.bob.name);
   await page.getByRole("button", { name: "Save" }).click();
   await expect(page.getByRole("button", { name: "Saving…" })).toBeDisabled();
@@ -57,13 +55,7 @@ for (const [motion, expected] of [
   test(`motion set to ${motion}: a button fades in ${expected.fade} and the spinner turns once in ${expected.turn}`, async ({ page }) => {
     await page.emulateMedia({ reducedMotion: motion });
     await page.goto("/login");
-    await page.route(
-      (url) => url.pathname === "/login",
-      async (route) => {
-        if (route.request().method() === "POST") await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
-        await route.continue();
-      },
-    );
+    await holdServerActions(page, "/login");
     const button = page.getByRole("button", { name: "Continue with Dev IdP" });
     expect(await button.evaluate((el) => getComputedStyle(el).transitionDuration)).toBe(expected.fade);
     await button.click();
