@@ -35,7 +35,7 @@ export type { Variant } from "./variants";
 
 const require = createRequire(import.meta.url);
 export const NEXT_BIN = require.resolve("next/dist/bin/next");
-const NEXT_VERSION = (JSON.parse(readFileSync(require.resolve("next/package.json"), "utf8")) as { version: string }).version;
+export const NEXT_VERSION = (JSON.parse(readFileSync(require.resolve("next/package.json"), "utf8")) as { version: string }).version;
 
 export const DIST_DIR = ".next-bench";
 const TSCONFIG = "tsconfig.bench.json";
@@ -90,7 +90,8 @@ interface Stamp {
 
 const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 
-function walk(dir: string, root: string): string[] {
+/** Every file under `dir` (relative to `root`), as paths relative to `root`. */
+export function walk(dir: string, root: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(path.join(root, dir), { withFileTypes: true })) {
     const rel = path.join(dir, entry.name);

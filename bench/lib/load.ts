@@ -137,8 +137,8 @@ export interface PairedComparison {
 /** The figure a comparison is judged by: the CPU ratio where there is one. */
 export const primaryRatio = (comparison: PairedComparison): number => (comparison.cpu ?? comparison.rps).median;
 
-/** Targets already warmed up in this run, and how long each took to settle. */
-const warmed = new Map<string, number>();
+/** Targets already warmed up in this run. */
+const warmed = new Set<string>();
 
 /** How far the last three warm-up windows may spread around their median for a server to count as settled. */
 const SETTLED = 0.03;
@@ -152,8 +152,7 @@ const SETTLED = 0.03;
  */
 async function warmUp(target: Target, options: { connections: number; seconds: number; warmupSeconds: number }): Promise<number> {
   const key = `${target.url} ${JSON.stringify(target.headers ?? {})}`;
-  const done = warmed.get(key);
-  if (done !== undefined) return 0;
+  if (warmed.has(key)) return 0;
   const started = Date.now();
   await load(target, { connections: options.connections, seconds: options.warmupSeconds });
   const window = Math.max(options.seconds, 1);
@@ -166,7 +165,7 @@ async function warmUp(target: Target, options: { connections: number; seconds: n
     if (recent.length === 3 && recent.every((value) => Math.abs(value / middle - 1) <= SETTLED)) break;
   }
   const seconds = round((Date.now() - started) / 1000, 1);
-  warmed.set(key, seconds);
+  warmed.add(key);
   return seconds;
 }
 

@@ -6,10 +6,10 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
+import { NEXT_VERSION, walk } from "./build";
 import { AUTH_SECRET, BENCH_DIR, IDP_ISSUER, OUT, ROOT } from "./config";
 import { CPU_PLAN, pinned } from "./cpus";
 import { BENCH_DEV_IDP_CLIENT_ID, BENCH_DEV_IDP_CLIENT_SECRET } from "./idp-users";
@@ -24,21 +24,9 @@ export interface PeerBuild {
   fingerprint: string;
 }
 
-const require = createRequire(import.meta.url);
-const NEXT_VERSION = (JSON.parse(readFileSync(require.resolve("next/package.json"), "utf8")) as { version: string }).version;
 const STAMP = ".bench-peer.json";
 /** Raised whenever how a peer is copied or built changes: older builds are then not reused. */
 const PEER_BUILD_VERSION = 3;
-
-function filesOf(dir: string, prefix = ""): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
-    const rel = path.join(prefix, entry.name);
-    if (entry.isDirectory()) out.push(...filesOf(dir, rel));
-    else if (entry.isFile()) out.push(rel);
-  }
-  return out.sort();
-}
 
 /** The Next.js a peer is built and served with: the one in its own node_modules. */
 export const peerNextBin = (dir: string) => path.join(dir, "node_modules", "next", "dist", "bin", "next");
@@ -58,7 +46,7 @@ export function peerEnv(port: number): Record<string, string> {
 export async function ensurePeerBuild(name: PeerName, options: { force: boolean; log: (line: string) => void }): Promise<PeerBuild> {
   const source = path.join(BENCH_DIR, "peers", name);
   const dir = path.join(OUT, `.peer-${name}`);
-  const files = filesOf(source);
+  const files = walk(".", source).sort();
   const hash = createHash("sha256").update(`peer build v${PEER_BUILD_VERSION}\nnext ${NEXT_VERSION}\n`);
   hash.update(readFileSync(path.join(ROOT, "package-lock.json")));
   for (const file of files) hash.update(`${file}\0`).update(readFileSync(path.join(source, file)));
