@@ -16,7 +16,8 @@ data=$(mktemp -d)
 # The server runs in a process group of its own, stopped as a whole: killing npm alone left
 # next-server running after CI finished.
 server=""
-trap '[ -n "$server" ] && kill -- "-$server" 2>/dev/null; rm -rf "$data"' EXIT
+# It is waited for before its data folder goes: PGlite writes while it shuts down.
+trap '[ -n "$server" ] && kill -- "-$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$data" || true' EXIT
 export NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=$port
 export DATABASE_URL="pglite:$data/db" ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=1
 export AUTH_SECRET="production-install-check-$(date +%s%N)-0123456789" AUTH_URL="http://localhost:$port"
