@@ -16,8 +16,18 @@ data=$(mktemp -d)
 # The server runs in a process group of its own, stopped as a whole: killing npm alone left
 # next-server running after CI finished.
 server=""
-# It is waited for before its data folder goes: PGlite writes while it shuts down.
-trap '[ -n "$server" ] && kill -- "-$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$data" || true' EXIT
+# It is waited for before its data folder goes: PGlite writes while it shuts down. The script's own
+# status is kept: `wait` returns the stopped server's 143, which would otherwise become the exit code.
+clean_up() {
+  local status=$?
+  if [ -n "$server" ]; then
+    kill -- "-$server" 2>/dev/null || true
+    wait "$server" 2>/dev/null || true
+  fi
+  rm -rf "$data" || true
+  exit "$status"
+}
+trap clean_up EXIT
 export NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=$port
 export DATABASE_URL="pglite:$data/db" ALLOW_EMBEDDED_DATABASE_IN_PRODUCTION=1
 export AUTH_SECRET="production-install-check-$(date +%s%N)-0123456789" AUTH_URL="http://localhost:$port"
