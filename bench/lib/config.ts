@@ -18,8 +18,15 @@ export const PROFILE_PORT = PORT_BASE + 3;
 export const EMPTY_PROXY_PORT = PORT_BASE + 4;
 export const FRESH_APP_PORT = PORT_BASE + 5;
 export const FRESH_TWIN_PORT = PORT_BASE + 6;
-/** The peers (bench/peers/): the bare app, its A/A twin, stock Auth.js with JWT sessions. */
-export const PEER_PORTS = { bare: PORT_BASE + 7, bareTwin: PORT_BASE + 8, authjsJwt: PORT_BASE + 9 } as const;
+/** The peers (bench/peers/): the bare app and its A/A twin, stock Auth.js (JWT, database sessions), Better Auth (cookie cache off, on). */
+export const PEER_PORTS = {
+  bare: PORT_BASE + 7,
+  bareTwin: PORT_BASE + 8,
+  authjsJwt: PORT_BASE + 9,
+  authjsDatabase: PORT_BASE + 11,
+  betterAuth: PORT_BASE + 12,
+  betterAuthCache: PORT_BASE + 13,
+} as const;
 export const IDP_PORT = PORT_BASE + 10;
 export const IDP_ISSUER = `http://127.0.0.1:${IDP_PORT}`;
 export const appUrl = (port: number) => `http://localhost:${port}`;

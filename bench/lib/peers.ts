@@ -15,7 +15,7 @@ import { CPU_PLAN, pinned } from "./cpus";
 import { BENCH_DEV_IDP_CLIENT_ID, BENCH_DEV_IDP_CLIENT_SECRET } from "./idp-users";
 import { run } from "./proc";
 
-export type PeerName = "bare" | "authjs-jwt";
+export type PeerName = "bare" | "authjs-jwt" | "authjs-database" | "better-auth";
 
 export interface PeerBuild {
   name: PeerName;
@@ -26,7 +26,7 @@ export interface PeerBuild {
 
 const STAMP = ".bench-peer.json";
 /** Raised whenever how a peer is copied or built changes: older builds are then not reused. */
-const PEER_BUILD_VERSION = 3;
+const PEER_BUILD_VERSION = 4;
 
 /** The Next.js a peer is built and served with: the one in its own node_modules. */
 export const peerNextBin = (dir: string) => path.join(dir, "node_modules", "next", "dist", "bin", "next");
@@ -69,6 +69,21 @@ export async function ensurePeerBuild(name: PeerName, options: { force: boolean;
   // the peer; with the copy as its root, it refuses a node_modules that points outside it.
   execFileSync("cp", ["-al", path.join(ROOT, "node_modules"), path.join(dir, "node_modules")]);
   for (const file of ["package.json", "package-lock.json"]) writeFileSync(path.join(dir, file), readFileSync(path.join(ROOT, file)));
+  // A peer with a Prisma schema gets its client generated first (the engine binary Prisma's CLI
+  // would download is never run by `generate`: scripts/db-generate.ts explains the stand-in).
+  if (existsSync(path.join(dir, "prisma", "schema.prisma"))) {
+    await run(`prisma generate (peer ${name})`, process.execPath, [path.join(dir, "node_modules", "prisma", "build", "index.js"), "generate"], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PRISMA_SCHEMA_ENGINE_BINARY: path.join(path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")), "schema_engine_bg.wasm"),
+        CHECKPOINT_DISABLE: "1",
+        PRISMA_HIDE_UPDATE_MESSAGE: "1",
+      },
+      logFile: path.join(OUT, "logs", `build-peer-${name}.log`),
+    });
+  }
   // Its own copy of Next.js, so that Next.js and the app it builds share one React.
   const [command, args] = pinned(CPU_PLAN.all, process.execPath, [peerNextBin(dir), "build"]);
   await run(`next build (peer ${name})`, command, args, {
@@ -79,3 +94,4 @@ export async function ensurePeerBuild(name: PeerName, options: { force: boolean;
   writeFileSync(stampFile, `${JSON.stringify({ fingerprint, builtAt: new Date().toISOString() })}\n`);
   return { name, dir, reused: false, fingerprint };
 }
+

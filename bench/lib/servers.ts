@@ -2,7 +2,7 @@
  * What the scenarios run against: the databases on the throw-away PostgreSQL server (bench/run.sh),
  * the Dev IdP (bench/idp.ts, in its own process) and the app servers (`next start` of a build).
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 import pg from "pg";
@@ -46,8 +46,8 @@ export async function withClient<T>(url: string, use: (client: pg.Client) => Pro
   }
 }
 
-/** A new, migrated database on the bench's server (migrated by the snapshot's own migrations). */
-export async function freshDatabase(name: string, build: BuildInfo): Promise<string> {
+/** A new, empty database on the bench's server. */
+export async function emptyDatabase(name: string): Promise<string> {
   if (!SERVER_URL) throw new Error("no database server");
   await withClient(SERVER_URL, async (client) => {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -55,12 +55,39 @@ export async function freshDatabase(name: string, build: BuildInfo): Promise<str
   });
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A new, migrated database on the bench's server (migrated by the snapshot's own migrations). */
+export async function freshDatabase(name: string, build: BuildInfo): Promise<string> {
+  const url = await emptyDatabase(name);
   await run(`db:migrate (${name})`, process.execPath, ["--import", "tsx", "scripts/db-migrate.ts"], {
     cwd: build.dir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", DATABASE_URL: url.toString() },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", DATABASE_URL: url },
     logFile: path.join(OUT, "logs", `migrate-${name}.log`),
   });
-  return url.toString();
+  return url;
+}
+
+/**
+ * A new database for a peer, with its tables: the SQL of its Prisma schema (prisma/schema.sql), or
+ * its own migration script (migrate.ts, run in the peer's copy). Peers without storage get none.
+ */
+export async function peerDatabase(peer: PeerBuild, name: string): Promise<string | undefined> {
+  const sql = path.join(peer.dir, "prisma", "schema.sql");
+  const script = path.join(peer.dir, "migrate.ts");
+  if (!existsSync(sql) && !existsSync(script)) return undefined;
+  const url = await emptyDatabase(name);
+  if (existsSync(sql)) {
+    await withClient(url, (client) => client.query(readFileSync(sql, "utf8")));
+  } else {
+    await run(`migrate (peer ${peer.name})`, process.execPath, ["--import", "tsx", script], {
+      cwd: peer.dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production", ...peerEnv(0), DATABASE_URL: url },
+      logFile: path.join(OUT, "logs", `migrate-peer-${peer.name}.log`),
+    });
+  }
+  return url;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,7 +130,8 @@ function idpCounters(child: Child): Promise<IdpCounters> {
 }
 
 export async function startIdp(sourceRoot: string, extraUsers: number): Promise<Idp> {
-  const redirects = [APP_PORT, NO_PROXY_PORT, PROFILE_PORT, FRESH_APP_PORT, PEER_PORTS.authjsJwt].map(appUrl);
+  // Every server that signs in (the peers use the same callback path, /api/auth/callback/dev-idp).
+  const redirects = [APP_PORT, NO_PROXY_PORT, PROFILE_PORT, FRESH_APP_PORT, PEER_PORTS.authjsJwt, PEER_PORTS.authjsDatabase, PEER_PORTS.betterAuth, PEER_PORTS.betterAuthCache].map(appUrl);
   const idpSettings: IdpSettings = {
     sourceRoot,
     port: IDP_PORT,

@@ -4,6 +4,7 @@
  *
  *   GET  <app>/api/auth/csrf                      csrf token + cookie
  *   POST <app>/api/auth/signin/dev-idp            302 to the IdP's authorization endpoint
+ *        (Better Auth: POST <app>/api/auth/sign-in/social, the IdP's address in JSON)
  *   GET  <idp>/auth?…  → /interaction/<uid>       the IdP's login page
  *   POST <idp>/interaction/<uid>/login            email, password, csrf → 303s back to the app
  *   GET  <app>/api/auth/callback/dev-idp?code…    code exchange, userinfo, user upsert, session cookie
@@ -33,7 +34,13 @@ export interface SignIn {
   callbackMs: number;
 }
 
-const SESSION_COOKIE = /^(__Secure-)?authjs\.session-token(\.\d+)?$/;
+/** Whose sign-in the app speaks: Auth.js's (this app and the Auth.js peers) or Better Auth's. */
+export type Flavour = "authjs" | "better-auth";
+
+const SESSION_COOKIE: Record<Flavour, RegExp> = {
+  authjs: /^(__Secure-)?authjs\.session-token(\.\d+)?$/,
+  "better-auth": /^(__Secure-)?better-auth\.session_token$/,
+};
 const TIMEOUT_MS = 30_000;
 
 /** A browser for two origins: each keeps its own cookies, as a real one would. */
@@ -55,28 +62,45 @@ function cookiePairs(browser: Browser, url: string): Map<string, string> {
   return pairs;
 }
 
-export async function signIn(appUrl: string, idpIssuer: string, user: Credentials): Promise<SignIn> {
-  const appOrigin = new URL(appUrl).origin;
-  const browser = new TwoOriginBrowser(appOrigin);
-  const signal = AbortSignal.timeout(TIMEOUT_MS);
-  const started = performance.now();
-
-  const csrfResponse = await browser.app.request(`${appOrigin}/api/auth/csrf`, { signal });
+/** Auth.js: its CSRF token, then the sign-in form's POST, answered with a redirect to the IdP. */
+async function startAuthjs(app: Browser, appOrigin: string, signal: AbortSignal): Promise<string> {
+  const csrfResponse = await app.request(`${appOrigin}/api/auth/csrf`, { signal });
   if (csrfResponse.status !== 200) throw new Error(`GET /api/auth/csrf answered ${csrfResponse.status}`);
   const { csrfToken } = (await csrfResponse.json()) as { csrfToken?: string };
   if (!csrfToken) throw new Error("no csrfToken from /api/auth/csrf");
-
-  const start = await browser.app.request(`${appOrigin}/api/auth/signin/dev-idp`, {
+  const start = await app.request(`${appOrigin}/api/auth/signin/dev-idp`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ csrfToken, callbackUrl: "/dashboard" }).toString(),
     signal,
   });
   await start.arrayBuffer();
-  const authorizationUrl = start.headers.get("location");
-  if (start.status !== 302 || !authorizationUrl || new URL(authorizationUrl, appOrigin).origin !== idpIssuer) {
-    throw new Error(`POST /api/auth/signin/dev-idp answered ${start.status} → ${authorizationUrl ?? "(no location)"}`);
-  }
+  const location = start.headers.get("location");
+  if (start.status !== 302 || !location) throw new Error(`POST /api/auth/signin/dev-idp answered ${start.status} → ${location ?? "(no location)"}`);
+  return location;
+}
+
+/** Better Auth: what its client's signIn.social() sends, answered with the IdP's address in JSON. */
+async function startBetterAuth(app: Browser, appOrigin: string, signal: AbortSignal): Promise<string> {
+  const start = await app.request(`${appOrigin}/api/auth/sign-in/social`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: appOrigin },
+    body: JSON.stringify({ provider: "dev-idp", callbackURL: "/dashboard" }),
+    signal,
+  });
+  const body = (await start.json().catch(() => ({}))) as { url?: string };
+  if (start.status !== 200 || !body.url) throw new Error(`POST /api/auth/sign-in/social answered ${start.status}: ${JSON.stringify(body)}`);
+  return body.url;
+}
+
+export async function signIn(appUrl: string, idpIssuer: string, user: Credentials, flavour: Flavour = "authjs"): Promise<SignIn> {
+  const appOrigin = new URL(appUrl).origin;
+  const browser = new TwoOriginBrowser(appOrigin);
+  const signal = AbortSignal.timeout(TIMEOUT_MS);
+  const started = performance.now();
+
+  const authorizationUrl = await (flavour === "authjs" ? startAuthjs : startBetterAuth)(browser.app, appOrigin, signal);
+  if (new URL(authorizationUrl, appOrigin).origin !== idpIssuer) throw new Error(`the sign-in started at ${authorizationUrl}, not at the IdP`);
 
   const first = await browser.idp.request(authorizationUrl, { signal });
   const page = await followWithin(browser.idp, idpIssuer, first, authorizationUrl);
@@ -106,7 +130,7 @@ export async function signIn(appUrl: string, idpIssuer: string, user: Credential
     throw new Error(`the callback answered ${callback.status} → ${landing || "(no location)"}`);
   }
   const all = [...cookiePairs(browser.app, `${appOrigin}/`)];
-  const session = all.filter(([name]) => SESSION_COOKIE.test(name));
+  const session = all.filter(([name]) => SESSION_COOKIE[flavour].test(name));
   if (session.length === 0) throw new Error("the callback set no session cookie");
   return {
     sessionCookie: session.map(([name, value]) => `${name}=${value}`).join("; "),
