@@ -1,8 +1,9 @@
 /**
- * The peers (bench/peers/): other apps built from files of the bench's own, on the same Next.js,
- * each copied to bench/out/.peer-<name>/ with the project's node_modules hard-linked in, then built
- * with `next build`. A build is reused while the peer's files, the package-lock, Next.js's version and
- * the build environment hash the same (the stamp beside it).
+ * The peers (bench/peers/): other apps built from files of the bench's own, on the same Next.js.
+ * A peer is layers of folders copied in order (a later layer's file replaces an earlier one's) to
+ * bench/out/.peer-<name>/, with the project's node_modules hard-linked in, then built with
+ * `next build`. A build is reused while its files, the package-lock, Next.js's version and the build
+ * environment hash the same (the stamp beside it).
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -17,6 +18,14 @@ import { run } from "./proc";
 
 export type PeerName = "bare" | "authjs-jwt" | "authjs-database" | "better-auth";
 
+/** The folders of bench/peers/ each peer is made of: `base` is the bare app every peer starts from. */
+const LAYERS: Record<PeerName, readonly string[]> = {
+  bare: ["base"],
+  "authjs-jwt": ["base", "authjs"],
+  "authjs-database": ["base", "authjs", "authjs-database"],
+  "better-auth": ["base", "better-auth"],
+};
+
 export interface PeerBuild {
   name: PeerName;
   dir: string;
@@ -26,7 +35,7 @@ export interface PeerBuild {
 
 const STAMP = ".bench-peer.json";
 /** Raised whenever how a peer is copied or built changes: older builds are then not reused. */
-const PEER_BUILD_VERSION = 4;
+const PEER_BUILD_VERSION = 5;
 
 /** The Next.js a peer is built and served with: the one in its own node_modules. */
 export const peerNextBin = (dir: string) => path.join(dir, "node_modules", "next", "dist", "bin", "next");
@@ -39,17 +48,23 @@ export function peerEnv(port: number): Record<string, string> {
     DEV_IDP_ISSUER: IDP_ISSUER,
     DEV_IDP_CLIENT_ID: BENCH_DEV_IDP_CLIENT_ID,
     DEV_IDP_CLIENT_SECRET: BENCH_DEV_IDP_CLIENT_SECRET,
+    // Better Auth's telemetry is off unless asked for; said here so that no run ever sends any.
+    BETTER_AUTH_TELEMETRY: "0",
   };
 }
 
 /** Reuses the peer's build when its files and the toolchain are unchanged, else copies and builds it. */
 export async function ensurePeerBuild(name: PeerName, options: { force: boolean; log: (line: string) => void }): Promise<PeerBuild> {
-  const source = path.join(BENCH_DIR, "peers", name);
   const dir = path.join(OUT, `.peer-${name}`);
-  const files = walk(".", source).sort();
+  // Each file of the peer, from the last layer that has it.
+  const files = new Map<string, string>();
+  for (const layer of LAYERS[name]) {
+    const source = path.join(BENCH_DIR, "peers", layer);
+    for (const file of walk(".", source)) files.set(file, path.join(source, file));
+  }
   const hash = createHash("sha256").update(`peer build v${PEER_BUILD_VERSION}\nnext ${NEXT_VERSION}\n`);
   hash.update(readFileSync(path.join(ROOT, "package-lock.json")));
-  for (const file of files) hash.update(`${file}\0`).update(readFileSync(path.join(source, file)));
+  for (const [file, from] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${file}\0`).update(readFileSync(from));
   const fingerprint = hash.digest("hex");
   const stampFile = path.join(dir, STAMP);
   const stamp = existsSync(stampFile) ? (JSON.parse(readFileSync(stampFile, "utf8")) as { fingerprint?: string }) : {};
@@ -59,9 +74,9 @@ export async function ensurePeerBuild(name: PeerName, options: { force: boolean;
   }
   options.log(`peer ${name}: building; log in ${path.relative(ROOT, path.join(OUT, "logs", `build-peer-${name}.log`))}`);
   rmSync(dir, { recursive: true, force: true });
-  for (const file of files) {
+  for (const [file, from] of files) {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    writeFileSync(path.join(dir, file), readFileSync(path.join(source, file)));
+    writeFileSync(path.join(dir, file), readFileSync(from));
   }
   // The project's packages, hard-linked (a second or so), and its package files: the copy is then a
   // workspace of its own. With node_modules linked by a symlink instead, Turbopack takes the project

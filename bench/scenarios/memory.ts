@@ -2,37 +2,16 @@
  * Scenario 6: the app server's memory under /api/me load: VmRSS over a series of requests, then
  * the V8 heap still in use after full collections, before and after another series.
  */
-import { readFileSync, rmSync } from "node:fs";
-
 import { sleep, TARGETS } from "../lib/config";
 import { load, type Target } from "../lib/load";
+import { heapAfterGc, mib } from "../lib/memory";
 import { readRss } from "../lib/proc";
 import type { Row } from "../lib/report";
-import type { App } from "../lib/servers";
 import { round } from "../lib/stats";
 
 import { status, type Context, type Scenario } from "./helpers";
 
 type Sample = { afterRequests: number; rssBytes: number };
-
-/** The server's heap after two full collections (bench/lib/heap-probe.cjs). */
-async function heapAfterGc(app: App): Promise<NodeJS.MemoryUsage> {
-  rmSync(app.heapProbeFile, { force: true });
-  process.kill(app.serverPid, "SIGUSR2");
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const usage = JSON.parse(readFileSync(app.heapProbeFile, "utf8")) as NodeJS.MemoryUsage & { pid: number };
-      if (usage.pid !== app.serverPid)
-        throw new Error(`the heap probe answered from process ${usage.pid}, not the server ${app.serverPid}`);
-      return usage;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-    if (Date.now() > deadline) throw new Error("the app server did not answer the heap probe (SIGUSR2) within 10 s");
-    await sleep(50);
-  }
-}
 
 /** RSS after the warm-up, then after each quarter of the requests. */
 async function rssSeries(ctx: Context, target: Target): Promise<Sample[]> {
@@ -74,15 +53,14 @@ function memoryRow(ctx: Context, samples: Sample[], heapBefore: NodeJS.MemoryUsa
   // After the first quarter: heap sizing settles early; a leak keeps growing.
   const quarter = samples[1] ?? first;
   const laterGrowth = (last.rssBytes - quarter.rssBytes) / quarter.rssBytes;
-  const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
   const signed = (x: number) => `${x >= 0 ? "+" : ""}${(x * 100).toFixed(1)} %`;
   const n = settings.memoryRequests.toLocaleString("en");
   return {
     id: "6",
     scenario: `Memory: RSS over ${n} /api/me requests`,
     figure:
-      `${mb(first.rssBytes)} → ${mb(last.rssBytes)} (${signed(growth)}; last ${((settings.memoryRequests * 3) / 4).toLocaleString("en")}: ${signed(laterGrowth)}); ` +
-      `heap after GC over the next ${n}: ${mb(heapBefore.heapUsed)} → ${mb(heapAfter.heapUsed)} (${signed(heapGrowth)})`,
+      `${mib(first.rssBytes)} → ${mib(last.rssBytes)} (${signed(growth)}; last ${((settings.memoryRequests * 3) / 4).toLocaleString("en")}: ${signed(laterGrowth)}); ` +
+      `heap after GC over the next ${n}: ${mib(heapBefore.heapUsed)} → ${mib(heapAfter.heapUsed)} (${signed(heapGrowth)})`,
     target: "within ±10 %",
     status: status(Math.abs(growth) <= TARGETS.rssGrowth),
     details: {

@@ -1,28 +1,20 @@
 /**
  * Scenario p: this app next to what people would pick instead (bench/peers/), each on a new server
- * of its own, all started together with a new server of the app. Ratios are this app ÷ the peer.
+ * of its own, all started together with a new server of the app. Every ratio is this app ÷ the
+ * peer, written so that above 1 means this app is ahead: throughput ratios compare server CPU per
+ * request (the peer's over ours), latency, memory and JavaScript compare the peer's figure over ours.
  */
 import { ALICE, FRESH_APP_PORT, log, PEER_PORTS, TARGETS } from "../lib/config";
 import { compare } from "../lib/load";
-import { ensurePeerBuild, type PeerName } from "../lib/peers";
+import { ensurePeerBuild, type PeerBuild, type PeerName } from "../lib/peers";
 import type { Row } from "../lib/report";
 import { freshDatabase, peerDatabase, startApp, startPeer, type App } from "../lib/servers";
-import { signIn, type Flavour } from "../lib/signin";
+import { signIn } from "../lib/signin";
 
 import { controlRow, ratioRow, raw, type Context, type Scenario } from "./helpers";
+import { clientJsRow, memoryOf, memoryRow, pageItems, signInRow, type Peer, type Side } from "./peer-figures";
 
 const HEALTH = "/api/health?live=1";
-
-/** A peer as the rows compare it: how it signs in, and what it checks per request. */
-interface Peer {
-  id: string;
-  name: string;
-  build: PeerName;
-  port: number;
-  flavour: Flavour;
-  env?: Record<string, string>;
-  checks: string;
-}
 
 const PEERS: readonly Peer[] = [
   {
@@ -57,8 +49,12 @@ const PEERS: readonly Peer[] = [
     flavour: "better-auth",
     env: { BETTER_AUTH_COOKIE_CACHE: "1" },
     checks: "checks a signed copy of the session kept in a cookie for 5 minutes: a revoked session stays valid until the copy expires",
+    sameClientAs: "p3",
   },
 ];
+
+const OURS =
+  "this app decrypts the cookie and checks the session record (revocable; from its cache while the change feed proves delivery) and the user";
 
 /** p0: the same do-nothing route here and in a bare Next.js app: what this app costs before any authentication runs. */
 async function floor(ctx: Context, app: App, bare: App): Promise<Row> {
@@ -76,25 +72,49 @@ async function floor(ctx: Context, app: App, bare: App): Promise<Row> {
   return row;
 }
 
-/** p1…: /api/me here against the peer's route that returns the signed-in user, each with Alice's own cookie. */
-async function againstPeer(ctx: Context, app: App, appCookie: string, peer: Peer, server: App): Promise<Row> {
-  const theirs = await signIn(server.url, ctx.idp.issuer, ALICE, peer.flavour);
-  const me = await raw(`${server.url}/api/me`, { cookie: theirs.cookieHeader });
+/** The peer's /api/me and protected page answer Alice, and its page refuses a stranger. */
+async function checkPeer(peer: Peer, side: Side, pagePath: string): Promise<void> {
+  const me = await raw(`${side.server.url}/api/me`, { cookie: side.cookie });
   if (me.status !== 200 || !me.body.includes(ALICE.email)) throw new Error(`${peer.name}: GET /api/me answered ${me.status}: ${me.body.slice(0, 200)}`);
+  const page = await raw(`${side.server.url}${pagePath}`, { cookie: side.cookie });
+  if (page.status !== 200 || !page.body.includes(ALICE.email)) throw new Error(`${peer.name}: GET ${pagePath} answered ${page.status}`);
+  const stranger = await raw(`${side.server.url}${pagePath}`);
+  if (stranger.status < 300 || stranger.status >= 400) throw new Error(`${peer.name}: GET ${pagePath} without a session answered ${stranger.status}`);
+}
+
+/** p1a…: /api/me here against the peer's route that returns the signed-in user, each with Alice's own cookie. */
+async function apiRow(ctx: Context, peer: Peer, ours: Side, theirs: Side): Promise<Row> {
   const row = ratioRow(
-    peer.id,
+    `${peer.id}a`,
     `/api/me: this app ÷ ${peer.name}`,
     await compare(
-      { label: "app: GET /api/me", url: `${app.url}/api/me`, headers: { cookie: appCookie }, serverPid: app.serverPid },
-      { label: `${peer.name}: GET /api/me`, url: `${server.url}/api/me`, headers: { cookie: theirs.cookieHeader }, serverPid: server.serverPid },
+      { label: "app: GET /api/me", url: `${ours.server.url}/api/me`, headers: { cookie: ours.cookie }, serverPid: ours.server.serverPid },
+      { label: `${peer.name}: GET /api/me`, url: `${theirs.server.url}/api/me`, headers: { cookie: theirs.cookie }, serverPid: theirs.server.serverPid },
       ctx.settings,
     ),
     TARGETS.peer,
     { peerChecks: peer.checks },
   );
+  row.note = `Per request, ${OURS}. The peer ${peer.checks}.`;
+  return row;
+}
+
+/** p1b…: /dashboard here against the peer's protected page, padded to the same size, each behind its own proxy. */
+async function pageRow(ctx: Context, peer: Peer, ours: Side, theirs: Side, pagePath: string, sizes: Record<string, number>): Promise<Row> {
+  const row = ratioRow(
+    `${peer.id}b`,
+    `Protected page: /dashboard, this app ÷ ${peer.name}`,
+    await compare(
+      { label: "app: GET /dashboard", url: `${ours.server.url}/dashboard`, headers: { cookie: ours.cookie }, serverPid: ours.server.serverPid },
+      { label: `${peer.name}: GET ${pagePath}`, url: `${theirs.server.url}${pagePath}`, headers: { cookie: theirs.cookie }, serverPid: theirs.server.serverPid },
+      ctx.settings,
+    ),
+    TARGETS.peer,
+    { peerChecks: peer.checks, htmlBytes: sizes },
+  );
   row.note =
-    "Per request, this app decrypts the cookie and checks the session record (revocable; from its cache while the change feed proves delivery) " +
-    `and the user. The peer ${peer.checks}.`;
+    `Both pages render the signed-in person in about ${Math.round(sizes.app! / 1000)} kB of HTML behind their proxy; ` +
+    "the peer's is a plain list padded to the app's size, so it renders fewer components than the app's dashboard.";
   return row;
 }
 
@@ -112,12 +132,19 @@ async function control(ctx: Context, bare: App, twin: App): Promise<Row> {
   );
 }
 
-async function startPeers(ctx: Context): Promise<{ app: App; bare: App; twin: App; servers: Map<Peer, App> }> {
+interface Started {
+  app: App;
+  bare: App;
+  twin: App;
+  peers: { peer: Peer; build: PeerBuild; server: App }[];
+}
+
+async function startAll(ctx: Context): Promise<Started> {
   const options = { force: ctx.rebuild, log };
-  const builds = new Map<PeerName, Awaited<ReturnType<typeof ensurePeerBuild>>>();
+  const builds = new Map<PeerName, PeerBuild>();
   for (const name of ["bare", ...new Set(PEERS.map((peer) => peer.build))] as PeerName[]) builds.set(name, await ensurePeerBuild(name, options));
   const build = (name: PeerName) => builds.get(name)!;
-  const [app, bare, twin, ...peerServers] = await Promise.all([
+  const [app, bare, twin, ...servers] = await Promise.all([
     freshDatabase("bench_app_peers", ctx.appBuild).then((url) => startApp(ctx.appBuild, FRESH_APP_PORT, url)),
     startPeer(build("bare"), PEER_PORTS.bare),
     startPeer(build("bare"), PEER_PORTS.bareTwin),
@@ -126,19 +153,31 @@ async function startPeers(ctx: Context): Promise<{ app: App; bare: App; twin: Ap
       return startPeer(build(peer.build), peer.port, { ...peer.env, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
     }),
   ]);
-  return { app: app!, bare: bare!, twin: twin!, servers: new Map(PEERS.map((peer, i) => [peer, peerServers[i]!])) };
+  return { app: app!, bare: bare!, twin: twin!, peers: PEERS.map((peer, i) => ({ peer, build: build(peer.build), server: servers[i]! })) };
 }
 
 async function peerRows(ctx: Context): Promise<Row[]> {
-  const { app, bare, twin, servers } = await startPeers(ctx);
+  const { app, bare, twin, peers } = await startAll(ctx);
   try {
-    const ours = await signIn(app.url, ctx.idp.issuer, ALICE);
+    const ours: Side = { server: app, cookie: (await signIn(app.url, ctx.idp.issuer, ALICE)).cookieHeader };
+    const ourPage = await raw(`${app.url}/dashboard`, { cookie: ours.cookie });
+    if (ourPage.status !== 200) throw new Error(`the app's /dashboard answered ${ourPage.status}`);
     const rows = [await floor(ctx, app, bare)];
-    for (const [peer, server] of servers) rows.push(await againstPeer(ctx, app, ours.cookieHeader, peer, server));
+    for (const { peer, build, server } of peers) {
+      const theirs: Side = { server, cookie: (await signIn(server.url, ctx.idp.issuer, ALICE, peer.flavour)).cookieHeader };
+      const { path: pagePath, sizes } = await pageItems(theirs, ourPage.bodyBytes);
+      await checkPeer(peer, theirs, pagePath);
+      rows.push(await apiRow(ctx, peer, ours, theirs), await pageRow(ctx, peer, ours, theirs, pagePath, sizes));
+      rows.push(await signInRow(ctx, peer, ours.server, theirs.server));
+      if (!peer.sameClientAs) rows.push(await clientJsRow(ctx, peer, ours.server, build, theirs.server));
+    }
+    // Memory last, once every server has served its share of the comparisons above.
+    const ourMemory = await memoryOf(app);
+    for (const { peer, server } of peers) rows.push(memoryRow(peer, ourMemory, await memoryOf(server)));
     rows.push(await control(ctx, bare, twin));
     return rows;
   } finally {
-    await Promise.all([app, bare, twin, ...servers.values()].map((server) => server.stop()));
+    await Promise.all([app, bare, twin, ...peers.map(({ server }) => server)].map((server) => server.stop()));
   }
 }
 

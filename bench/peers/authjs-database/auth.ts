@@ -18,6 +18,7 @@ export const { handlers, auth, signIn } = NextAuth({
     },
   ],
   trustHost: true,
+  pages: { signIn: "/login" },
   callbacks: {
     authorized: ({ auth: session }) => Boolean(session?.user),
   },

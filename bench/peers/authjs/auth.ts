@@ -13,6 +13,7 @@ export const { handlers, auth, signIn } = NextAuth({
     },
   ],
   trustHost: true,
+  pages: { signIn: "/login" },
   callbacks: {
     // What the proxy lets through: anyone with a session.
     authorized: ({ auth: session }) => Boolean(session?.user),
