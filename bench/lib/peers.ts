@@ -84,18 +84,12 @@ export async function ensurePeerBuild(name: PeerName, options: { force: boolean;
   // the peer; with the copy as its root, it refuses a node_modules that points outside it.
   execFileSync("cp", ["-al", path.join(ROOT, "node_modules"), path.join(dir, "node_modules")]);
   for (const file of ["package.json", "package-lock.json"]) writeFileSync(path.join(dir, file), readFileSync(path.join(ROOT, file)));
-  // A peer with a Prisma schema gets its client generated first (the engine binary Prisma's CLI
-  // would download is never run by `generate`: scripts/db-generate.ts explains the stand-in).
+  // A peer with a Prisma schema gets its client generated first, by the app's own generate script
+  // run in the copy (it explains why the engine Prisma's CLI would download is never needed).
   if (existsSync(path.join(dir, "prisma", "schema.prisma"))) {
-    await run(`prisma generate (peer ${name})`, process.execPath, [path.join(dir, "node_modules", "prisma", "build", "index.js"), "generate"], {
+    await run(`prisma generate (peer ${name})`, process.execPath, ["--import", "tsx", path.join(ROOT, "scripts", "db-generate.ts")], {
       cwd: dir,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PRISMA_SCHEMA_ENGINE_BINARY: path.join(path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")), "schema_engine_bg.wasm"),
-        CHECKPOINT_DISABLE: "1",
-        PRISMA_HIDE_UPDATE_MESSAGE: "1",
-      },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" },
       logFile: path.join(OUT, "logs", `build-peer-${name}.log`),
     });
   }
@@ -109,4 +103,3 @@ export async function ensurePeerBuild(name: PeerName, options: { force: boolean;
   writeFileSync(stampFile, `${JSON.stringify({ fingerprint, builtAt: new Date().toISOString() })}\n`);
   return { name, dir, reused: false, fingerprint };
 }
-

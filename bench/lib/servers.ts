@@ -131,7 +131,16 @@ function idpCounters(child: Child): Promise<IdpCounters> {
 
 export async function startIdp(sourceRoot: string, extraUsers: number): Promise<Idp> {
   // Every server that signs in (the peers use the same callback path, /api/auth/callback/dev-idp).
-  const redirects = [APP_PORT, NO_PROXY_PORT, PROFILE_PORT, FRESH_APP_PORT, PEER_PORTS.authjsJwt, PEER_PORTS.authjsDatabase, PEER_PORTS.betterAuth, PEER_PORTS.betterAuthCache].map(appUrl);
+  const redirects = [
+    APP_PORT,
+    NO_PROXY_PORT,
+    PROFILE_PORT,
+    FRESH_APP_PORT,
+    PEER_PORTS.authjsJwt,
+    PEER_PORTS.authjsDatabase,
+    PEER_PORTS.betterAuth,
+    PEER_PORTS.betterAuthCache,
+  ].map(appUrl);
   const idpSettings: IdpSettings = {
     sourceRoot,
     port: IDP_PORT,

@@ -76,7 +76,8 @@ async function startAuthjs(app: Browser, appOrigin: string, signal: AbortSignal)
   });
   await start.arrayBuffer();
   const location = start.headers.get("location");
-  if (start.status !== 302 || !location) throw new Error(`POST /api/auth/signin/dev-idp answered ${start.status} → ${location ?? "(no location)"}`);
+  if (start.status !== 302 || !location)
+    throw new Error(`POST /api/auth/signin/dev-idp answered ${start.status} → ${location ?? "(no location)"}`);
   return location;
 }
 
@@ -100,7 +101,8 @@ export async function signIn(appUrl: string, idpIssuer: string, user: Credential
   const started = performance.now();
 
   const authorizationUrl = await (flavour === "authjs" ? startAuthjs : startBetterAuth)(browser.app, appOrigin, signal);
-  if (new URL(authorizationUrl, appOrigin).origin !== idpIssuer) throw new Error(`the sign-in started at ${authorizationUrl}, not at the IdP`);
+  if (new URL(authorizationUrl, appOrigin).origin !== idpIssuer)
+    throw new Error(`the sign-in started at ${authorizationUrl}, not at the IdP`);
 
   const first = await browser.idp.request(authorizationUrl, { signal });
   const page = await followWithin(browser.idp, idpIssuer, first, authorizationUrl);

@@ -75,11 +75,13 @@ async function floor(ctx: Context, app: App, bare: App): Promise<Row> {
 /** The peer's /api/me and protected page answer Alice, and its page refuses a stranger. */
 async function checkPeer(peer: Peer, side: Side, pagePath: string): Promise<void> {
   const me = await raw(`${side.server.url}/api/me`, { cookie: side.cookie });
-  if (me.status !== 200 || !me.body.includes(ALICE.email)) throw new Error(`${peer.name}: GET /api/me answered ${me.status}: ${me.body.slice(0, 200)}`);
+  if (me.status !== 200 || !me.body.includes(ALICE.email))
+    throw new Error(`${peer.name}: GET /api/me answered ${me.status}: ${me.body.slice(0, 200)}`);
   const page = await raw(`${side.server.url}${pagePath}`, { cookie: side.cookie });
   if (page.status !== 200 || !page.body.includes(ALICE.email)) throw new Error(`${peer.name}: GET ${pagePath} answered ${page.status}`);
   const stranger = await raw(`${side.server.url}${pagePath}`);
-  if (stranger.status < 300 || stranger.status >= 400) throw new Error(`${peer.name}: GET ${pagePath} without a session answered ${stranger.status}`);
+  if (stranger.status < 300 || stranger.status >= 400)
+    throw new Error(`${peer.name}: GET ${pagePath} without a session answered ${stranger.status}`);
 }
 
 /** p1a…: /api/me here against the peer's route that returns the signed-in user, each with Alice's own cookie. */
@@ -89,7 +91,12 @@ async function apiRow(ctx: Context, peer: Peer, ours: Side, theirs: Side): Promi
     `/api/me: this app ÷ ${peer.name}`,
     await compare(
       { label: "app: GET /api/me", url: `${ours.server.url}/api/me`, headers: { cookie: ours.cookie }, serverPid: ours.server.serverPid },
-      { label: `${peer.name}: GET /api/me`, url: `${theirs.server.url}/api/me`, headers: { cookie: theirs.cookie }, serverPid: theirs.server.serverPid },
+      {
+        label: `${peer.name}: GET /api/me`,
+        url: `${theirs.server.url}/api/me`,
+        headers: { cookie: theirs.cookie },
+        serverPid: theirs.server.serverPid,
+      },
       ctx.settings,
     ),
     TARGETS.peer,
@@ -105,8 +112,18 @@ async function pageRow(ctx: Context, peer: Peer, ours: Side, theirs: Side, pageP
     `${peer.id}b`,
     `Protected page: /dashboard, this app ÷ ${peer.name}`,
     await compare(
-      { label: "app: GET /dashboard", url: `${ours.server.url}/dashboard`, headers: { cookie: ours.cookie }, serverPid: ours.server.serverPid },
-      { label: `${peer.name}: GET ${pagePath}`, url: `${theirs.server.url}${pagePath}`, headers: { cookie: theirs.cookie }, serverPid: theirs.server.serverPid },
+      {
+        label: "app: GET /dashboard",
+        url: `${ours.server.url}/dashboard`,
+        headers: { cookie: ours.cookie },
+        serverPid: ours.server.serverPid,
+      },
+      {
+        label: `${peer.name}: GET ${pagePath}`,
+        url: `${theirs.server.url}${pagePath}`,
+        headers: { cookie: theirs.cookie },
+        serverPid: theirs.server.serverPid,
+      },
       ctx.settings,
     ),
     TARGETS.peer,
@@ -132,6 +149,23 @@ async function control(ctx: Context, bare: App, twin: App): Promise<Row> {
   );
 }
 
+/** Every row of one peer but memory (measured last, for all at once). */
+async function rowsFor(
+  ctx: Context,
+  peer: Peer,
+  ours: Side,
+  { server, build }: { server: App; build: PeerBuild },
+  appPageBytes: number,
+): Promise<Row[]> {
+  const theirs: Side = { server, cookie: (await signIn(server.url, ctx.idp.issuer, ALICE, peer.flavour)).cookieHeader };
+  const { path: pagePath, sizes } = await pageItems(theirs, appPageBytes);
+  await checkPeer(peer, theirs, pagePath);
+  const rows = [await apiRow(ctx, peer, ours, theirs), await pageRow(ctx, peer, ours, theirs, pagePath, sizes)];
+  rows.push(await signInRow(ctx, peer, ours.server, theirs.server));
+  if (!peer.sameClientAs) rows.push(await clientJsRow(ctx, peer, ours.server, build, theirs.server));
+  return rows;
+}
+
 interface Started {
   app: App;
   bare: App;
@@ -142,7 +176,8 @@ interface Started {
 async function startAll(ctx: Context): Promise<Started> {
   const options = { force: ctx.rebuild, log };
   const builds = new Map<PeerName, PeerBuild>();
-  for (const name of ["bare", ...new Set(PEERS.map((peer) => peer.build))] as PeerName[]) builds.set(name, await ensurePeerBuild(name, options));
+  for (const name of ["bare", ...new Set(PEERS.map((peer) => peer.build))] as PeerName[])
+    builds.set(name, await ensurePeerBuild(name, options));
   const build = (name: PeerName) => builds.get(name)!;
   const [app, bare, twin, ...servers] = await Promise.all([
     freshDatabase("bench_app_peers", ctx.appBuild).then((url) => startApp(ctx.appBuild, FRESH_APP_PORT, url)),
@@ -156,6 +191,8 @@ async function startAll(ctx: Context): Promise<Started> {
   return { app: app!, bare: bare!, twin: twin!, peers: PEERS.map((peer, i) => ({ peer, build: build(peer.build), server: servers[i]! })) };
 }
 
+const rank = (id: string) => (id === "p0" ? 0 : id === "pz" ? 2 : 1);
+
 async function peerRows(ctx: Context): Promise<Row[]> {
   const { app, bare, twin, peers } = await startAll(ctx);
   try {
@@ -164,18 +201,19 @@ async function peerRows(ctx: Context): Promise<Row[]> {
     if (ourPage.status !== 200) throw new Error(`the app's /dashboard answered ${ourPage.status}`);
     const rows = [await floor(ctx, app, bare)];
     for (const { peer, build, server } of peers) {
-      const theirs: Side = { server, cookie: (await signIn(server.url, ctx.idp.issuer, ALICE, peer.flavour)).cookieHeader };
-      const { path: pagePath, sizes } = await pageItems(theirs, ourPage.bodyBytes);
-      await checkPeer(peer, theirs, pagePath);
-      rows.push(await apiRow(ctx, peer, ours, theirs), await pageRow(ctx, peer, ours, theirs, pagePath, sizes));
-      rows.push(await signInRow(ctx, peer, ours.server, theirs.server));
-      if (!peer.sameClientAs) rows.push(await clientJsRow(ctx, peer, ours.server, build, theirs.server));
+      // A peer that fails is an error row of its own; the other peers are still measured.
+      try {
+        rows.push(...(await rowsFor(ctx, peer, ours, { server, build }, ourPage.bodyBytes)));
+      } catch (error) {
+        rows.push({ id: peer.id, scenario: peer.name, figure: "error", target: "", status: "error", details: { error: String(error) } });
+      }
     }
     // Memory last, once every server has served its share of the comparisons above.
     const ourMemory = await memoryOf(app);
     for (const { peer, server } of peers) rows.push(memoryRow(peer, ourMemory, await memoryOf(server)));
     rows.push(await control(ctx, bare, twin));
-    return rows;
+    // Each peer's rows together (p1a…p1e), the floor first and the control last.
+    return rows.sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id));
   } finally {
     await Promise.all([app, bare, twin, ...peers.map(({ server }) => server)].map((server) => server.stop()));
   }

@@ -1,5 +1,5 @@
 // Creates Better Auth's tables in DATABASE_URL (its documented programmatic migration).
-import { getMigrations } from "better-auth/db";
+import { getMigrations } from "better-auth/db/migration";
 
 import { auth } from "./auth";
 

@@ -22,9 +22,7 @@ export function SignedInPage({ user, items }: { user: { name?: string | null; em
       </header>
       <ul>
         {Array.from({ length: items }, (_, i) => (
-          <li key={i}>
-            Row {i + 1}: an entry of the signed-in person&apos;s dashboard, rendered on the server.
-          </li>
+          <li key={i}>Row {i + 1}: an entry of the signed-in person&apos;s dashboard, rendered on the server.</li>
         ))}
       </ul>
     </main>
