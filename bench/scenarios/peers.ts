@@ -84,51 +84,32 @@ async function checkPeer(peer: Peer, side: Side, pagePath: string): Promise<void
     throw new Error(`${peer.name}: GET ${pagePath} without a session answered ${stranger.status}`);
 }
 
-/** p1a…: /api/me here against the peer's route that returns the signed-in user, each with Alice's own cookie. */
+/** The same kind of request to this app and to the peer, each with Alice's own cookie. */
+function sideBySide(ctx: Context, ours: Side, ourPath: string, peer: Peer, theirs: Side, theirPath: string) {
+  const target = (side: Side, label: string, path: string) => ({
+    label: `${label}: GET ${path}`,
+    url: `${side.server.url}${path}`,
+    headers: { cookie: side.cookie },
+    serverPid: side.server.serverPid,
+  });
+  return compare(target(ours, "app", ourPath), target(theirs, peer.name, theirPath), ctx.settings);
+}
+
+/** p1a…: /api/me here against the peer's route that returns the signed-in user. */
 async function apiRow(ctx: Context, peer: Peer, ours: Side, theirs: Side): Promise<Row> {
-  const row = ratioRow(
-    `${peer.id}a`,
-    `/api/me: this app ÷ ${peer.name}`,
-    await compare(
-      { label: "app: GET /api/me", url: `${ours.server.url}/api/me`, headers: { cookie: ours.cookie }, serverPid: ours.server.serverPid },
-      {
-        label: `${peer.name}: GET /api/me`,
-        url: `${theirs.server.url}/api/me`,
-        headers: { cookie: theirs.cookie },
-        serverPid: theirs.server.serverPid,
-      },
-      ctx.settings,
-    ),
-    TARGETS.peer,
-    { peerChecks: peer.checks },
-  );
+  const comparison = await sideBySide(ctx, ours, "/api/me", peer, theirs, "/api/me");
+  const row = ratioRow(`${peer.id}a`, `/api/me: this app ÷ ${peer.name}`, comparison, TARGETS.peer, { peerChecks: peer.checks });
   row.note = `Per request, ${OURS}. The peer ${peer.checks}.`;
   return row;
 }
 
 /** p1b…: /dashboard here against the peer's protected page, padded to the same size, each behind its own proxy. */
 async function pageRow(ctx: Context, peer: Peer, ours: Side, theirs: Side, pagePath: string, sizes: Record<string, number>): Promise<Row> {
-  const row = ratioRow(
-    `${peer.id}b`,
-    `Protected page: /dashboard, this app ÷ ${peer.name}`,
-    await compare(
-      {
-        label: "app: GET /dashboard",
-        url: `${ours.server.url}/dashboard`,
-        headers: { cookie: ours.cookie },
-        serverPid: ours.server.serverPid,
-      },
-      {
-        label: `${peer.name}: GET ${pagePath}`,
-        url: `${theirs.server.url}${pagePath}`,
-        headers: { cookie: theirs.cookie },
-        serverPid: theirs.server.serverPid,
-      },
-      ctx.settings,
-    ),
-    TARGETS.peer,
-    { peerChecks: peer.checks, htmlBytes: sizes },
-  );
+  const comparison = await sideBySide(ctx, ours, "/dashboard", peer, theirs, pagePath);
+  const row = ratioRow(`${peer.id}b`, `Protected page: /dashboard, this app ÷ ${peer.name}`, comparison, TARGETS.peer, {
+    peerChecks: peer.checks,
+    htmlBytes: sizes,
+  });
   row.note =
     `Both pages render the signed-in person in about ${Math.round(sizes.app! / 1000)} kB of HTML behind their proxy; ` +
     "the peer's is a plain list padded to the app's size, so it renders fewer components than the app's dashboard.";
