@@ -63,12 +63,12 @@ export async function pageItems(side: Side, appBytes: number): Promise<{ path: s
 
 const p = (values: number[], q: number) => round(percentile(values, q), 1);
 
-/** p1c…: complete sign-ins through the Dev IdP, ours and the peer's alternating (ABBA), and their callbacks alone. */
+/** p1c…: complete sign-ins through the Dev IdP, ours (the first side) and the peer's alternating (ABBA), and their callbacks alone. */
 export async function signInRow(ctx: Context, peer: Peer, app: App, server: App): Promise<Row> {
   const { signInWarmup, signIns } = ctx.settings;
   const sides = [
-    { name: "app", run: () => signIn(app.url, ctx.idp.issuer, ALICE), totals: [] as number[], callbacks: [] as number[] },
-    { name: "peer", run: () => signIn(server.url, ctx.idp.issuer, ALICE, peer.flavour), totals: [] as number[], callbacks: [] as number[] },
+    { run: () => signIn(app.url, ctx.idp.issuer, ALICE), totals: [] as number[], callbacks: [] as number[] },
+    { run: () => signIn(server.url, ctx.idp.issuer, ALICE, peer.flavour), totals: [] as number[], callbacks: [] as number[] },
   ];
   for (let i = 0; i < signInWarmup; i++) for (const side of sides) await side.run();
   const pairs = Math.max(2, Math.round(signIns / 2));
@@ -90,7 +90,7 @@ export async function signInRow(ctx: Context, peer: Peer, app: App, server: App)
     id: `${peer.id}c`,
     scenario: `Sign-in through the Dev IdP: ${peer.name} ÷ this app (p50)`,
     figure:
-      `${ratioText(ratio)}: complete p50 ${ms(ours.totalMs.p50)} vs ${ms(theirs.totalMs.p50)}, p95 ${ms(ours.totalMs.p95)} vs ${ms(theirs.totalMs.p95)}; ` +
+      `${ratioText(ratio)}: complete p50 app ${ms(ours.totalMs.p50)} vs peer ${ms(theirs.totalMs.p50)}, p95 ${ms(ours.totalMs.p95)} vs ${ms(theirs.totalMs.p95)}; ` +
       `callback p50 ${ms(ours.callbackMs.p50)} vs ${ms(theirs.callbackMs.p50)}`,
     target: `≥ ${TARGETS.peer.toFixed(2)}`,
     status: status(ratio >= TARGETS.peer),
@@ -113,7 +113,7 @@ export async function clientJsRow(ctx: Context, peer: Peer, app: App, build: Pee
   return {
     id: `${peer.id}e`,
     scenario: `Sign-in page's first-load JS (gzip): ${peer.name} ÷ this app`,
-    figure: `${ratioText(ratio)}: ${kB(ours.gzipBytes)} vs ${kB(theirs.gzipBytes)}`,
+    figure: `${ratioText(ratio)}: app ${kB(ours.gzipBytes)} vs peer ${kB(theirs.gzipBytes)}`,
     target: `≥ ${TARGETS.peer.toFixed(2)}`,
     status: status(ratio >= TARGETS.peer),
     details: { ratio: round(ratio, 3), app: ours, peer: theirs },
@@ -138,7 +138,7 @@ export function memoryRow(peer: Peer, ours: Memory, theirs: Memory): Row {
   return {
     id: `${peer.id}d`,
     scenario: `Resident memory after the comparisons: ${peer.name} ÷ this app`,
-    figure: `${ratioText(ratio)}: RSS ${mib(ours.rssBytes)} vs ${mib(theirs.rssBytes)}; heap after GC ${mib(ours.heapUsedAfterGc)} vs ${mib(theirs.heapUsedAfterGc)}`,
+    figure: `${ratioText(ratio)}: RSS app ${mib(ours.rssBytes)} vs peer ${mib(theirs.rssBytes)}; heap after GC ${mib(ours.heapUsedAfterGc)} vs ${mib(theirs.heapUsedAfterGc)}`,
     target: `≥ ${TARGETS.peer.toFixed(2)}`,
     status: status(ratio >= TARGETS.peer),
     details: { ratio: round(ratio, 3), app: ours, peer: theirs },
