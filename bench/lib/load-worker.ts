@@ -1,17 +1,47 @@
 /**
  * The load generator, in a process of its own (bench/lib/load.ts starts it pinned to the load
- * cores, bench/lib/cpus.ts): autocannon runs here, so its work never shares a core with the server
- * it measures, nor with the bench's own bookkeeping. One request per message over IPC; the answer is
- * autocannon's summary, or the error.
+ * cores, bench/lib/cpus.ts): autocannon and the alternating rounds of bench/lib/alternate.ts run
+ * here, so their work never shares a core with the server they measure, nor with the bench's own
+ * bookkeeping. One request per message over IPC; the answer is the summary, or the error.
  */
 import autocannon from "autocannon";
 
+import { alternate, type SliceTarget } from "./alternate";
+import { percentile } from "./stats";
+
 export interface LoadRequest {
+  kind: "load";
   url: string;
   headers: Record<string, string>;
   connections: number;
   seconds?: number;
   amount?: number;
+}
+
+/** One round of a paired comparison: A and B in alternating slices (bench/lib/alternate.ts). */
+export interface AlternateRequest {
+  kind: "alternate";
+  targets: [SliceTarget, SliceTarget];
+  connections: number;
+  sliceMs: number;
+  slices: number;
+}
+
+/** One side of an alternating round, its slices added up. */
+export interface SideTotals {
+  requests: number;
+  failures: number;
+  failure?: string;
+  ms: number;
+  cpuNs?: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+}
+
+export interface AlternateAnswer {
+  ok: boolean;
+  error?: string;
+  sides?: [SideTotals, SideTotals];
 }
 
 export interface LoadAnswer {
@@ -50,10 +80,30 @@ async function run(request: LoadRequest): Promise<LoadAnswer> {
   };
 }
 
-process.on("message", (request: LoadRequest) => {
-  run(request).then(
+async function alternateRound(request: AlternateRequest): Promise<AlternateAnswer> {
+  const slices = await alternate(request.targets, request);
+  const totals = (side: 0 | 1): SideTotals => {
+    const own = slices.filter((slice) => slice.side === side);
+    const latencies = own.flatMap((slice) => slice.latenciesMs);
+    const failure = own.find((slice) => slice.failure)?.failure;
+    const cpu = own.every((slice) => slice.cpuNs !== undefined) ? own.reduce((sum, slice) => sum + (slice.cpuNs ?? 0), 0) : undefined;
+    return {
+      requests: own.reduce((sum, slice) => sum + slice.requests, 0),
+      failures: own.reduce((sum, slice) => sum + slice.failures, 0),
+      ...(failure ? { failure } : {}),
+      ms: own.reduce((sum, slice) => sum + slice.ms, 0),
+      ...(cpu === undefined ? {} : { cpuNs: cpu }),
+      latencyP50Ms: percentile(latencies, 50),
+      latencyP99Ms: percentile(latencies, 99),
+    };
+  };
+  return { ok: true, sides: [totals(0), totals(1)] };
+}
+
+process.on("message", (request: LoadRequest | AlternateRequest) => {
+  (request.kind === "alternate" ? alternateRound(request) : run(request)).then(
     (answer) => process.send?.(answer),
-    (error: unknown) => process.send?.({ ok: false, error: (error as Error).message } satisfies LoadAnswer),
+    (error: unknown) => process.send?.({ ok: false, error: (error as Error).message } satisfies AlternateAnswer),
   );
 });
 process.send?.({ ok: true } satisfies LoadAnswer);

@@ -1,13 +1,14 @@
 /**
- * Throughput, and the paired comparison every ratio in the bench is made of. The load comes from
- * autocannon in a process of its own (bench/lib/load-worker.ts) on the cores the servers do not
- * use (bench/lib/cpus.ts); the server's CPU time is read around each run.
+ * Throughput, and the paired comparison every ratio in the bench is made of. The load comes from a
+ * process of its own (bench/lib/load-worker.ts) on the cores the servers do not use
+ * (bench/lib/cpus.ts): autocannon for plain runs and warm-ups, alternating slices for the rounds of
+ * a comparison (bench/lib/alternate.ts); the server's CPU time is read around each run and slice.
  */
 import path from "node:path";
 
 import { BENCH_DIR, ROOT } from "./config";
 import { CPU_PLAN, cpuNs, pinned } from "./cpus";
-import type { LoadAnswer, LoadRequest } from "./load-worker";
+import type { AlternateAnswer, AlternateRequest, LoadAnswer, LoadRequest, SideTotals } from "./load-worker";
 import { start, type Child } from "./proc";
 import { median, quartiles, round } from "./stats";
 
@@ -29,7 +30,9 @@ export interface LoadRun {
   serverCpuMsPerRequest?: number;
 }
 
-let worker: { child: Child; pending: ((answer: LoadAnswer) => void)[] } | undefined;
+type Answer = LoadAnswer | AlternateAnswer;
+
+let worker: { child: Child; pending: ((answer: Answer) => void)[] } | undefined;
 
 /** The load generator's process, started on first use and stopped with everything else (bench/lib/proc.ts). */
 async function loadWorker(): Promise<NonNullable<typeof worker>> {
@@ -37,20 +40,22 @@ async function loadWorker(): Promise<NonNullable<typeof worker>> {
   const [command, args] = pinned(CPU_PLAN.rest, process.execPath, ["--import", "tsx", path.join(BENCH_DIR, "lib", "load-worker.ts")]);
   const child = start("load generator", command, args, { cwd: ROOT, env: process.env, ipc: true });
   const current: NonNullable<typeof worker> = { child, pending: [] };
-  child.child.on("message", (answer: LoadAnswer) => current.pending.shift()?.(answer));
+  child.child.on("message", (answer: Answer) => current.pending.shift()?.(answer));
   void child.exited.then((code) => {
     for (const resolve of current.pending.splice(0))
       resolve({ ok: false, error: `the load generator exited (${code}): ${child.output()}` });
   });
   // Its first message says it is listening.
-  await new Promise<LoadAnswer>((resolve) => current.pending.push(resolve));
+  await new Promise<Answer>((resolve) => current.pending.push(resolve));
   worker = current;
   return current;
 }
 
-async function generate(request: LoadRequest): Promise<LoadAnswer> {
+async function generate(request: LoadRequest): Promise<LoadAnswer>;
+async function generate(request: AlternateRequest): Promise<AlternateAnswer>;
+async function generate(request: LoadRequest | AlternateRequest): Promise<Answer> {
   const { child, pending } = await loadWorker();
-  const answer = new Promise<LoadAnswer>((resolve) => pending.push(resolve));
+  const answer = new Promise<Answer>((resolve) => pending.push(resolve));
   child.child.send(request);
   return answer;
 }
@@ -77,6 +82,7 @@ function checked(target: Target, answer: LoadAnswer): LoadRun {
 export async function load(target: Target, options: { connections: number; seconds?: number; amount?: number }): Promise<LoadRun> {
   const cpuBefore = target.serverPid ? cpuNs(target.serverPid) : undefined;
   const answer = await generate({
+    kind: "load",
     url: target.url,
     headers: target.headers ?? {},
     connections: options.connections,
@@ -94,29 +100,18 @@ export interface Spread {
   median: number;
   q1: number;
   q3: number;
-  /** The ratio of each ABBA pair of rounds, the unit the median is taken over. */
-  perPair: number[];
+  /** The ratio of each round (A and B in alternating slices), the unit the median is taken over. */
   perRound: number[];
 }
 
 /**
- * Per-round ratios folded into one per pair of rounds (A B then B A), the geometric mean of the
- * two. A disturbance that repeats every two runs (measured: the first run of every round cost the
- * server about 10 % more CPU per request than the second, on the same route of the same server)
- * pushes one round of a pair up and the other down by as much; the pair cancels it.
+ * The median and quartiles of the rounds' ratios. Each round already holds A and B in ABBA order
+ * (bench/lib/alternate.ts), so a drift within it cancels; the median over many rounds then shrugs
+ * off the few that a passing disturbance (a full garbage collection, another process) spoiled.
  */
 export function spread(perRound: number[]): Spread {
-  const perPair: number[] = [];
-  for (let i = 0; i + 1 < perRound.length; i += 2) perPair.push(Math.sqrt(perRound[i]! * perRound[i + 1]!));
-  const values = perPair.length > 0 ? perPair : perRound;
-  const [q1, q3] = quartiles(values);
-  return {
-    median: round(median(values), 3),
-    q1: round(q1, 3),
-    q3: round(q3, 3),
-    perPair: perPair.map((v) => round(v, 3)),
-    perRound: perRound.map((v) => round(v, 3)),
-  };
+  const [q1, q3] = quartiles(perRound);
+  return { median: round(median(perRound), 3), q1: round(q1, 3), q3: round(q3, 3), perRound: perRound.map((v) => round(v, 3)) };
 }
 
 export interface PairedComparison {
@@ -131,7 +126,9 @@ export interface PairedComparison {
   a: { label: string; medianRps: number; runs: LoadRun[]; warmupSeconds: number };
   b: { label: string; medianRps: number; runs: LoadRun[]; warmupSeconds: number };
   connections: number;
+  /** Each side's share of a round, in slices of `sliceMs`. */
   secondsPerRun: number;
+  sliceMs: number;
 }
 
 /** The figure a comparison is judged by: the CPU ratio where there is one. */
@@ -170,10 +167,36 @@ async function warmUp(target: Target, options: { connections: number; seconds: n
 }
 
 /**
+ * A tenth of a second per slice: short enough that both sides of a round see the same moment of
+ * the machine's speed, long enough that the wait for the last responses of a slice (a few
+ * milliseconds) stays small beside it. An A/A pair of two servers gave the same spread of round
+ * ratios with 250 ms slices.
+ */
+const SLICE_MS = 100;
+
+/** One side of a round as a run; refuses a round in which anything but 2xx came back (a ratio of error pages means nothing). */
+function sideRun(target: Target, side: SideTotals): LoadRun {
+  if (side.failures > 0) {
+    throw new Error(`${target.label}: ${side.failures} requests failed or answered outside 2xx (the first: ${side.failure})`);
+  }
+  const seconds = side.ms / 1000;
+  return {
+    requests: side.requests,
+    seconds: round(seconds, 2),
+    rps: round(side.requests / seconds, 1),
+    latencyP50Ms: round(side.latencyP50Ms, 2),
+    latencyP99Ms: round(side.latencyP99Ms, 2),
+    ...(side.cpuNs !== undefined && side.requests > 0 ? { serverCpuMsPerRequest: round(side.cpuNs / 1e6 / side.requests, 4) } : {}),
+  };
+}
+
+/**
  * A against B at the same concurrency: each warmed up until it has settled (once per run), then
- * `rounds` rounds in ABBA order (A B, B A, A B, …) so that a slow drift of the machine's load hits
- * both sides alike. Many short rounds rather than a few long ones: the median over the pairs of
- * rounds then shrugs off a pair that a passing disturbance spoiled. Every run is kept in the results.
+ * `rounds` rounds, each `seconds` of A and `seconds` of B in slices of 100 ms in ABBA order
+ * (bench/lib/alternate.ts). Measured on an A/A pair of two servers: A and B measured in turns of
+ * 2 s gave round ratios with a standard deviation of 0.14 (the machine's speed moved between the
+ * turns), slices of 100 ms gave 0.08, and the median of 24 rounds then moves by about 1 %. Every
+ * round is kept in the results.
  */
 export async function compare(
   a: Target,
@@ -186,12 +209,20 @@ export async function compare(
   const runsB: LoadRun[] = [];
   const rpsRatios: number[] = [];
   const cpuRatios: number[] = [];
+  // A whole number of ABBA groups of slices, `seconds` per side.
+  const slices = 4 * Math.max(1, Math.round((options.seconds * 1000) / (2 * SLICE_MS)));
+  const sliceTarget = (target: Target) => ({ url: target.url, headers: target.headers ?? {}, serverPid: target.serverPid });
   for (let round_ = 0; round_ < options.rounds; round_++) {
-    const order = round_ % 2 === 0 ? ([a, b] as const) : ([b, a] as const);
-    const got: LoadRun[] = [];
-    for (const target of order) got.push(await load(target, { connections: options.connections, seconds: options.seconds }));
-    const [runA, runB] = round_ % 2 === 0 ? [got[0], got[1]] : [got[1], got[0]];
-    if (!runA || !runB) throw new Error("missing run");
+    const answer = await generate({
+      kind: "alternate",
+      targets: [sliceTarget(a), sliceTarget(b)],
+      connections: options.connections,
+      sliceMs: SLICE_MS,
+      slices,
+    });
+    if (!answer.ok || !answer.sides) throw new Error(`${a.label} against ${b.label}: the load generator failed: ${answer.error}`);
+    const runA = sideRun(a, answer.sides[0]);
+    const runB = sideRun(b, answer.sides[1]);
     runsA.push(runA);
     runsB.push(runB);
     rpsRatios.push(runA.rps / runB.rps);
@@ -204,5 +235,6 @@ export async function compare(
     b: { label: b.label, medianRps: round(median(runsB.map((r) => r.rps)), 1), runs: runsB, warmupSeconds: warmupB },
     connections: options.connections,
     secondsPerRun: options.seconds,
+    sliceMs: SLICE_MS,
   };
 }

@@ -11,8 +11,8 @@ const HELP = `npm run bench [-- options]
   --profile          CPU-profile the throughput scenarios even when they meet their targets
   --no-profile       no profiling pass, even for missed targets
   --connections=N    concurrency of the throughput runs (default 10)
-  --seconds=N        length of each measured run (default 2)
-  --rounds=N         paired rounds per ratio, in ABBA order (default 12)
+  --seconds=N        each side's share of a round, in 100 ms slices in ABBA order (default 2)
+  --rounds=N         rounds per ratio (default 24)
   --results=FILE     where to write the results (default bench/results.json)
 
 Ports: BENCH_PORT_BASE (default 6100): app +1, no-proxy copy +2, profiled app +3, empty-proxy copy +4,
@@ -39,7 +39,7 @@ function settingsFor(quick: boolean, numberOption: (name: string, fallback: numb
   return {
     connections: numberOption("connections", 10),
     seconds: numberOption("seconds", quick ? 1 : 2),
-    rounds: numberOption("rounds", quick ? 4 : 12),
+    rounds: numberOption("rounds", quick ? 4 : 24),
     // The least warm-up a target gets; bench/lib/load.ts then goes on until the server has settled.
     // (After 3 s at ~700 requests/s the server was still getting faster: the JIT.)
     warmupSeconds: quick ? 1 : 10,

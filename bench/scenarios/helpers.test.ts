@@ -8,7 +8,6 @@ const spread = (median: number): Spread => ({
   median,
   q1: median - 0.01,
   q3: median + 0.01,
-  perPair: [median],
   perRound: [median, median],
 });
 
@@ -21,6 +20,7 @@ function comparison(cpu: number | undefined, rps: number): PairedComparison {
     b: side("B"),
     connections: 10,
     secondsPerRun: 2,
+    sliceMs: 100,
   };
 }
 

@@ -95,6 +95,7 @@ export function ratioRow(
       [`${comparison.b.label} rps (median)`]: comparison.b.medianRps,
       connections: comparison.connections,
       secondsPerRun: comparison.secondsPerRun,
+      sliceMs: comparison.sliceMs,
       runs: { [comparison.a.label]: comparison.a.runs, [comparison.b.label]: comparison.b.runs },
     },
   };

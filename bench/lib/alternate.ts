@@ -1,0 +1,102 @@
+/**
+ * Fine-grained alternation: the load goes to A, then to B, then B, then A (ABBA) in slices of a
+ * fraction of a second, over keep-alive connections, and the server's CPU time is read around each
+ * slice. Measured here: what a request costs a server moved by ±10 % from one two-second window to
+ * the next, by the same amount on two idle servers at once (the virtual machine's own speed), so
+ * A and B measured seconds apart differed by that much. Slices a quarter of a second long put A
+ * and B in the same moment of the machine's speed.
+ *
+ * Each slice ends by waiting for the requests in flight, so every response a slice counts was
+ * served, and only served, inside its CPU window, and the two sides may be routes of one server.
+ */
+import { Agent, request as httpRequest } from "node:http";
+
+import { cpuNs } from "./cpus";
+
+export interface SliceTarget {
+  url: string;
+  headers: Record<string, string>;
+  /** The server process whose CPU time the slice reads. */
+  serverPid?: number;
+}
+
+export interface Slice {
+  /** 0 for A, 1 for B. */
+  side: 0 | 1;
+  requests: number;
+  /** Responses outside 2xx, and requests that failed. */
+  failures: number;
+  /** The first failure, for the error message. */
+  failure?: string;
+  /** Wall time of the slice, from its first request to the end of its last response. */
+  ms: number;
+  /** CPU time of the server during the slice (all its threads), when it has a process. */
+  cpuNs?: number;
+  latenciesMs: number[];
+}
+
+/** One GET on a kept-alive connection: its status, or the error. */
+function get(agent: Agent, url: URL, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { agent, headers: { "accept-encoding": "identity", ...headers } }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.setTimeout(30_000, () => req.destroy(new Error("timeout")));
+    req.end();
+  });
+}
+
+/** `connections` loops sending requests to one target until `ms` has passed, then the last responses. */
+async function slice(side: 0 | 1, target: SliceTarget, agent: Agent, connections: number, ms: number): Promise<Slice> {
+  const url = new URL(target.url);
+  const result: Slice = { side, requests: 0, failures: 0, ms: 0, latenciesMs: [] };
+  const cpuBefore = target.serverPid ? cpuNs(target.serverPid) : undefined;
+  const started = performance.now();
+  const deadline = started + ms;
+  await Promise.all(
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < deadline) {
+        const sent = performance.now();
+        try {
+          const status = await get(agent, url, target.headers);
+          if (status < 200 || status > 299) {
+            result.failures++;
+            result.failure ??= `HTTP ${status}`;
+          }
+        } catch (error) {
+          result.failures++;
+          result.failure ??= (error as Error).message;
+        }
+        result.requests++;
+        result.latenciesMs.push(performance.now() - sent);
+      }
+    }),
+  );
+  result.ms = performance.now() - started;
+  if (target.serverPid && cpuBefore !== undefined) result.cpuNs = cpuNs(target.serverPid) - cpuBefore;
+  return result;
+}
+
+/** The side of slice `i` in ABBA order: A B B A A B B A … */
+export const sideOf = (i: number): 0 | 1 => (((i + 1) >> 1) % 2 === 0 ? 0 : 1);
+
+/** `slices` slices of `sliceMs`, alternating between A and B in ABBA order, each side on its own connections. */
+export async function alternate(
+  targets: readonly [SliceTarget, SliceTarget],
+  options: { connections: number; sliceMs: number; slices: number },
+): Promise<Slice[]> {
+  const agents = targets.map(() => new Agent({ keepAlive: true, maxSockets: options.connections }));
+  try {
+    const slices: Slice[] = [];
+    for (let i = 0; i < options.slices; i++) {
+      const side = sideOf(i);
+      slices.push(await slice(side, targets[side], agents[side]!, options.connections, options.sliceMs));
+    }
+    return slices;
+  } finally {
+    for (const agent of agents) agent.destroy();
+  }
+}
