@@ -18,6 +18,8 @@ export const PROFILE_PORT = PORT_BASE + 3;
 export const EMPTY_PROXY_PORT = PORT_BASE + 4;
 export const FRESH_APP_PORT = PORT_BASE + 5;
 export const FRESH_TWIN_PORT = PORT_BASE + 6;
+/** A second server of the app's build on the app's database, for scenario 1's cross-over. */
+export const APP_TWIN_PORT = PORT_BASE + 14;
 /** The peers (bench/peers/): the bare app and its A/A twin, stock Auth.js (JWT, database sessions), Better Auth (cookie cache off, on). */
 export const PEER_PORTS = {
   bare: PORT_BASE + 7,

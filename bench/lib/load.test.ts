@@ -15,4 +15,16 @@ describe("the spread of a paired comparison", () => {
   it("rounds the figures to three digits", () => {
     expect(spread([0.91234, 0.91234]).median).toBe(0.912);
   });
+
+  it("folds each turn of crossed-over servers into one ratio, so what one server costs more than the other cancels", () => {
+    // A on X ÷ B on Y, then A on Y ÷ B on X: server X 10 % dearer than Y pushes the first up and the second down.
+    const got = spread([0.9 * 1.1, 0.9 / 1.1, 0.9 * 1.1, 0.9 / 1.1], 2);
+    expect(got.perTurn).toEqual([0.9, 0.9]);
+    expect(got.median).toBe(0.9);
+    expect(got.perRound).toEqual([0.99, 0.818, 0.99, 0.818]);
+  });
+
+  it("leaves out an unfinished turn", () => {
+    expect(spread([1, 1, 2], 2).perTurn).toEqual([1]);
+  });
 });

@@ -100,18 +100,37 @@ export interface Spread {
   median: number;
   q1: number;
   q3: number;
-  /** The ratio of each round (A and B in alternating slices), the unit the median is taken over. */
+  /** The ratio of each round (A and B in alternating slices). */
   perRound: number[];
+  /** With servers taken in turn: each turn of rounds folded into one (the unit the median is then taken over). */
+  perTurn?: number[];
 }
 
 /**
  * The median and quartiles of the rounds' ratios. Each round already holds A and B in ABBA order
  * (bench/lib/alternate.ts), so a drift within it cancels; the median over many rounds then shrugs
  * off the few that a passing disturbance (a full garbage collection, another process) spoiled.
+ * With servers taken in turn (`turn` rounds, e.g. A on X and B on Y, then A on Y and B on X), each
+ * turn is first folded into the geometric mean of its rounds, in which what one server costs more
+ * than the other cancels.
  */
-export function spread(perRound: number[]): Spread {
-  const [q1, q3] = quartiles(perRound);
-  return { median: round(median(perRound), 3), q1: round(q1, 3), q3: round(q3, 3), perRound: perRound.map((v) => round(v, 3)) };
+export function spread(perRound: number[], turn = 1): Spread {
+  const perTurn: number[] = [];
+  if (turn > 1) {
+    for (let i = 0; i + turn <= perRound.length; i += turn) {
+      const logs = perRound.slice(i, i + turn).map(Math.log);
+      perTurn.push(Math.exp(logs.reduce((sum, v) => sum + v, 0) / turn));
+    }
+  }
+  const values = turn > 1 ? perTurn : perRound;
+  const [q1, q3] = quartiles(values);
+  return {
+    median: round(median(values), 3),
+    q1: round(q1, 3),
+    q3: round(q3, 3),
+    perRound: perRound.map((v) => round(v, 3)),
+    ...(turn > 1 ? { perTurn: perTurn.map((v) => round(v, 3)) } : {}),
+  };
 }
 
 export interface PairedComparison {
@@ -191,20 +210,41 @@ function sideRun(target: Target, side: SideTotals): LoadRun {
 }
 
 /**
+ * One side of a comparison: a target, or the same request on several servers, taken in turn round
+ * by round (see `compare`).
+ */
+export type Side = Target | readonly Target[];
+const targetsOf = (side: Side): readonly Target[] => (Array.isArray(side) ? side : [side as Target]);
+
+/**
  * A against B at the same concurrency: each warmed up until it has settled (once per run), then
  * `rounds` rounds, each `seconds` of A and `seconds` of B in slices of 100 ms in ABBA order
  * (bench/lib/alternate.ts). Measured on an A/A pair of two servers: A and B measured in turns of
  * 2 s gave round ratios with a standard deviation of 0.14 (the machine's speed moved between the
- * turns), slices of 100 ms gave 0.08, and the median of 24 rounds then moves by about 1 %. Every
- * round is kept in the results.
+ * turns), slices of 100 ms gave 0.08. Every round is kept in the results.
+ *
+ * Two routes of one server are best compared on two servers of the same build, crossed over: A on
+ * X against B on Y, then A on Y against B on X (pass both sides as lists). On one server, the
+ * garbage one route leaves is collected while the other is measured: the same A/A comparison
+ * spread 0.07 per round on one server and 0.02 on two; the cross-over cancels what one server
+ * costs more than the other.
  */
 export async function compare(
-  a: Target,
-  b: Target,
+  aSide: Side,
+  bSide: Side,
   options: { connections: number; seconds: number; rounds: number; warmupSeconds: number },
 ): Promise<PairedComparison> {
-  const warmupA = await warmUp(a, options);
-  const warmupB = await warmUp(b, options);
+  const as = targetsOf(aSide);
+  const bs = targetsOf(bSide);
+  const [a, b] = [as[0], bs[0]];
+  if (!a || !b) throw new Error("a comparison needs a target on each side");
+  let warmupA = 0;
+  let warmupB = 0;
+  for (const target of as) warmupA += await warmUp(target, options);
+  for (const target of bs) warmupB += await warmUp(target, options);
+  // Rounds in whole turns, so that every server serves each side equally often.
+  const turn = as.length === bs.length ? as.length : as.length * bs.length;
+  const rounds = Math.ceil(options.rounds / turn) * turn;
   const runsA: LoadRun[] = [];
   const runsB: LoadRun[] = [];
   const rpsRatios: number[] = [];
@@ -212,25 +252,26 @@ export async function compare(
   // A whole number of ABBA groups of slices, `seconds` per side.
   const slices = 4 * Math.max(1, Math.round((options.seconds * 1000) / (2 * SLICE_MS)));
   const sliceTarget = (target: Target) => ({ url: target.url, headers: target.headers ?? {}, serverPid: target.serverPid });
-  for (let round_ = 0; round_ < options.rounds; round_++) {
+  for (let round_ = 0; round_ < rounds; round_++) {
+    const [ta, tb] = [as[round_ % as.length]!, bs[round_ % bs.length]!];
     const answer = await generate({
       kind: "alternate",
-      targets: [sliceTarget(a), sliceTarget(b)],
+      targets: [sliceTarget(ta), sliceTarget(tb)],
       connections: options.connections,
       sliceMs: SLICE_MS,
       slices,
     });
-    if (!answer.ok || !answer.sides) throw new Error(`${a.label} against ${b.label}: the load generator failed: ${answer.error}`);
-    const runA = sideRun(a, answer.sides[0]);
-    const runB = sideRun(b, answer.sides[1]);
+    if (!answer.ok || !answer.sides) throw new Error(`${ta.label} against ${tb.label}: the load generator failed: ${answer.error}`);
+    const runA = sideRun(ta, answer.sides[0]);
+    const runB = sideRun(tb, answer.sides[1]);
     runsA.push(runA);
     runsB.push(runB);
     rpsRatios.push(runA.rps / runB.rps);
     if (runA.serverCpuMsPerRequest && runB.serverCpuMsPerRequest) cpuRatios.push(runB.serverCpuMsPerRequest / runA.serverCpuMsPerRequest);
   }
   return {
-    cpu: cpuRatios.length === rpsRatios.length ? spread(cpuRatios) : undefined,
-    rps: spread(rpsRatios),
+    cpu: cpuRatios.length === rpsRatios.length ? spread(cpuRatios, turn) : undefined,
+    rps: spread(rpsRatios, turn),
     a: { label: a.label, medianRps: round(median(runsA.map((r) => r.rps)), 1), runs: runsA, warmupSeconds: warmupA },
     b: { label: b.label, medianRps: round(median(runsB.map((r) => r.rps)), 1), runs: runsB, warmupSeconds: warmupB },
     connections: options.connections,
