@@ -20,6 +20,13 @@ export const FRESH_APP_PORT = PORT_BASE + 5;
 export const FRESH_TWIN_PORT = PORT_BASE + 6;
 /** A second server of the app's build on the app's database, for scenario 1's cross-over. */
 export const APP_TWIN_PORT = PORT_BASE + 14;
+/** Scenario 2's second server of each of its builds (it runs two of each). */
+export const SECOND_SERVER_PORTS = {
+  app: PORT_BASE + 15,
+  noProxy: PORT_BASE + 16,
+  emptyProxy: PORT_BASE + 17,
+  twin: PORT_BASE + 18,
+} as const;
 /** The peers (bench/peers/): the bare app and its A/A twin, stock Auth.js (JWT, database sessions), Better Auth (cookie cache off, on). */
 export const PEER_PORTS = {
   bare: PORT_BASE + 7,

@@ -17,7 +17,7 @@ const HELP = `npm run bench [-- options]
 
 Ports: BENCH_PORT_BASE (default 6100): app +1, no-proxy copy +2, profiled app +3, empty-proxy copy +4,
 a fresh app for scenarios 2 and p +5 and its A/A twin +6, the peers +7 to +9 and +11 to +13, Dev IdP +10,
-a second app server for scenario 1 +14;
+a second app server for scenario 1 +14, scenario 2's second server of each build +15 to +18;
 PostgreSQL from PG_PORT (default 6150).
 
 Cores: with two or more, the app servers run on the upper half and everything else on the lower
