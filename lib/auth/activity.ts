@@ -2,6 +2,7 @@ import "server-only";
 
 import type { SignInErrorCode } from "@/lib/auth/errors";
 import type { Database } from "@/lib/db";
+import { sweepAtMostEvery } from "@/lib/db/sweep";
 import type { ClientInfo } from "@/lib/auth/request-context";
 
 /**
@@ -16,8 +17,9 @@ import type { ClientInfo } from "@/lib/auth/request-context";
  */
 
 export const ACTIVITY_PAGE_SIZE = 50;
-/** Older events are deleted as new ones are written, so the table does not grow forever. */
+/** Older events are deleted (a sweep every few minutes while sign-ins happen), so the table does not grow forever. */
 export const ACTIVITY_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+const SWEEP_EVERY_MS = 10 * 60_000;
 
 export type SignInResult = "success" | SignInErrorCode;
 
@@ -60,21 +62,27 @@ export function describeSignInResult(result: string): string {
   return Object.hasOwn(RESULT_LABELS, result) ? RESULT_LABELS[result as SignInResult] : "Failed";
 }
 
+/** One INSERT on the sign-in's path; the retention sweep runs beside it, not awaited (lib/db/sweep.ts). */
 export async function recordSignInEvent(db: Database, event: SignInEventInput, now: Date): Promise<void> {
-  await db.$transaction([
-    db.signInEvent.create({
-      data: {
-        userId: event.userId,
-        provider: event.provider.slice(0, 64),
-        result: event.result,
-        ip: event.client.ip,
-        userAgent: event.client.userAgent,
-        sessionId: event.sessionId ?? null,
-        createdAt: now,
-      },
-    }),
-    db.signInEvent.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - ACTIVITY_RETENTION_MS) } } }),
-  ]);
+  await db.signInEvent.create({
+    data: {
+      userId: event.userId,
+      provider: event.provider.slice(0, 64),
+      result: event.result,
+      ip: event.client.ip,
+      userAgent: event.client.userAgent,
+      sessionId: event.sessionId ?? null,
+      createdAt: now,
+    },
+    select: { id: true },
+  });
+  sweepAtMostEvery("sign-in-activity", SWEEP_EVERY_MS, now, () => sweepSignInActivity(db, now));
+}
+
+/** Deletes the events past their retention, through the `createdAt` index. Returns how many. */
+export async function sweepSignInActivity(db: Database, now: Date): Promise<number> {
+  const { count } = await db.signInEvent.deleteMany({ where: { createdAt: { lt: new Date(now.getTime() - ACTIVITY_RETENTION_MS) } } });
+  return count;
 }
 
 /** The person's latest sign-ins and failures, newest first. */

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
 import type { Database } from "@/lib/db";
-import { processSingleton } from "@/lib/process-singleton";
+import { sweepAtMostEvery } from "@/lib/db/sweep";
 
 /**
  * Rate limits kept in the database, so every instance behind the load balancer counts the same
@@ -129,7 +129,7 @@ export async function hitRateLimit(
     RETURNING "count", "resetAt"`;
   const row = rows[0];
   if (!row) throw new Error("rate limit upsert returned no row");
-  scheduleSweep(db, now);
+  sweepAtMostEvery("rate-limit", SWEEP_EVERY_MS, now, () => sweepRateLimits(db, now));
   return decision(rule, Number(row.count), new Date(row.resetAt), now);
 }
 
@@ -139,15 +139,6 @@ export async function sweepRateLimits(db: Database, now: Date = new Date()): Pro
 }
 
 const SWEEP_EVERY_MS = 5 * 60_000;
-/** At most one sweep per process every few minutes, off the request's path; a failure only logs. */
-function scheduleSweep(db: Database, now: Date): void {
-  const sweep = processSingleton("rate-limit-sweep", () => ({ last: 0 }));
-  if (now.getTime() - sweep.last < SWEEP_EVERY_MS && now.getTime() >= sweep.last) return;
-  sweep.last = now.getTime();
-  sweepRateLimits(db, now).catch((error: unknown) => {
-    console.warn(`[rate-limit] sweep failed: ${(error as Error)?.name ?? "error"}`);
-  });
-}
 
 /** The first refused decision of several, or null when all are allowed. */
 export function firstRefusal(decisions: readonly (RateLimitDecision | null)[]): RateLimitDecision | null {
