@@ -1,10 +1,10 @@
 /**
  * Fine-grained alternation: the load goes to A, then to B, then B, then A (ABBA) in slices of a
  * fraction of a second, over keep-alive connections, and the server's CPU time is read around each
- * slice. Measured here: what a request costs a server moved by ±10 % from one two-second window to
- * the next, by the same amount on two idle servers at once (the virtual machine's own speed), so
- * A and B measured seconds apart differed by that much. Slices a quarter of a second long put A
- * and B in the same moment of the machine's speed.
+ * slice. Measured here: what a request costs a server moved by up to ±10 % from one two-second
+ * window to the next, on both servers of a pair alike (the virtual machine's own speed), so A and B
+ * measured seconds apart differed by that much. Slices of a tenth of a second put A and B in the
+ * same moment of the machine's speed.
  *
  * Each slice ends by waiting for the requests in flight, so every response a slice counts was
  * served, and only served, inside its CPU window, and the two sides may be routes of one server.

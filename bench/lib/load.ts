@@ -188,8 +188,8 @@ async function warmUp(target: Target, options: { connections: number; seconds: n
 /**
  * A tenth of a second per slice: short enough that both sides of a round see the same moment of
  * the machine's speed, long enough that the wait for the last responses of a slice (a few
- * milliseconds) stays small beside it. An A/A pair of two servers gave the same spread of round
- * ratios with 250 ms slices.
+ * milliseconds) stays small beside it. With 250 ms slices an A/A pair of two servers gave round
+ * ratios of the same order of spread (0.05 against 0.08, one run of each).
  */
 const SLICE_MS = 100;
 
@@ -225,9 +225,9 @@ const targetsOf = (side: Side): readonly Target[] => (Array.isArray(side) ? side
  *
  * Two routes of one server are best compared on two servers of the same build, crossed over: A on
  * X against B on Y, then A on Y against B on X (pass both sides as lists). On one server, the
- * garbage one route leaves is collected while the other is measured: the same A/A comparison
- * spread 0.07 per round on one server and 0.02 on two; the cross-over cancels what one server
- * costs more than the other.
+ * garbage one route leaves is collected while the other is measured: the same code on both sides
+ * spread 0.07 per round on one server (1z) and 0.02 on two (2a); the cross-over cancels what one
+ * server costs more than the other.
  */
 export async function compare(
   aSide: Side,
