@@ -7,7 +7,7 @@
  *        (Better Auth: POST <app>/api/auth/sign-in/social, the IdP's address in JSON)
  *   GET  <idp>/auth?…  → /interaction/<uid>       the IdP's login page
  *   POST <idp>/interaction/<uid>/login            email, password, csrf → 303s back to the app
- *   GET  <app>/api/auth/callback/dev-idp?code…    code exchange, userinfo, user upsert, session cookie
+ *   GET  <app>/api/auth/callback/dev-idp?code…    code exchange, user upsert, session cookie
  *
  * The callback request is timed on its own: from the client, it is the server-side time of the
  * callback handler plus one loopback round trip.

@@ -42,7 +42,7 @@ async function signInLatencyRows(ctx: Context): Promise<Row[]> {
       target: `p95 < ${TARGETS.callbackP95Ms} ms`,
       status: status(details.callbackMs.p95 < TARGETS.callbackP95Ms),
       details,
-      note: "measured from the client as the callback request's duration (code exchange, ID token and userinfo at the IdP, user/account upsert, cookie), on loopback.",
+      note: "measured from the client as the callback request's duration (code exchange at the IdP, ID token check, user and account, tokens, session record, sign-in event, cookie), on loopback.",
     },
   ];
 }

@@ -101,6 +101,43 @@ describe("createAuthAdapter", () => {
     expect(await adapter.getUserByEmail!("raced@example.com")).toMatchObject({ email: "raced@example.com" });
   });
 
+  it("answers Auth.js's second question about the same provider account in one callback without asking the database again", async () => {
+    const user = await firstSignIn("twice@example.com", "twice-sub");
+    let lookUps = 0;
+    // The database, counting every query made through its user and account models.
+    const counting = new Proxy(database.db, {
+      get(target, property, receiver) {
+        const model = Reflect.get(target, property, receiver);
+        if (property !== "account" && property !== "user") return model;
+        return new Proxy(model, {
+          get(delegate, method, r) {
+            const fn = Reflect.get(delegate, method, r);
+            if (typeof fn !== "function") return fn;
+            return (...args: unknown[]) => {
+              lookUps += 1;
+              return fn.apply(delegate, args);
+            };
+          },
+        });
+      },
+    });
+    const adapter = createAuthAdapter(counting);
+    const key = { provider: "dev-idp", providerAccountId: "twice-sub" };
+    const answers = await withAuthContext(async () => {
+      const first = await adapter.getUserByAccount!(key);
+      const second = await adapter.getUserByAccount!(key);
+      const other = await adapter.getUserByAccount!({ provider: "dev-idp", providerAccountId: "someone-else" });
+      return Response.json({ first: first?.id, second: second?.id, other });
+    })(new Request("http://localhost/api/auth/callback/dev-idp"));
+    expect(await answers.json()).toEqual({ first: user.id, second: user.id, other: null });
+    expect(lookUps).toBe(2);
+    // Each request asks afresh: nothing is remembered beyond the callback.
+    await withAuthContext(async () => Response.json(await adapter.getUserByAccount!(key)))(
+      new Request("http://localhost/api/auth/callback/dev-idp"),
+    );
+    expect(lookUps).toBe(3);
+  });
+
   it("a first sign-in losing the race for an address to another provider account still fails (no account is joined by email)", async () => {
     const results = await Promise.allSettled([firstSignIn("taken@example.com", "sub-a"), firstSignIn("taken@example.com", "sub-b")]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);

@@ -49,13 +49,30 @@ export function createAuthAdapter(
   const base = PrismaAdapter(db as unknown as Parameters<typeof PrismaAdapter>[0]);
   const reserved = new Map<string, AdapterUser>();
 
+  /**
+   * The stock adapter's answer in one statement (it reads the account, then its user: two round
+   * trips). The row as stored, as the stock adapter returns it: `email` is null for a person whose
+   * provider verified no address, where Auth.js's type says string.
+   */
+  async function userByAccount(provider: string, providerAccountId: string): Promise<AdapterUser | null> {
+    return (await db.user.findFirst({ where: { accounts: { some: { provider, providerAccountId } } } })) as AdapterUser | null;
+  }
+
   return {
     ...base,
-    async getUserByAccount(providerAccount) {
-      // Remembered for getUserByEmail below, which Auth.js calls next in the same request.
+    getUserByAccount(providerAccount) {
+      const { provider, providerAccountId } = providerAccount;
       const context = authContext();
-      if (context) context.accountAskedFor = { provider: providerAccount.provider, providerAccountId: providerAccount.providerAccountId };
-      return base.getUserByAccount!(providerAccount);
+      if (!context) return userByAccount(provider, providerAccountId);
+      // Auth.js's callback asks twice in a row, before and after the signIn callback (which writes
+      // nothing): the second answer is the first's, a query less per sign-in. A first sign-in of
+      // the same account racing this one is settled by linkAccount below, as it would be had it
+      // committed just before the first question. Also read by getUserByEmail below.
+      const asked = context.accountAskedFor;
+      if (asked?.provider === provider && asked.providerAccountId === providerAccountId) return asked.user;
+      const user = userByAccount(provider, providerAccountId);
+      context.accountAskedFor = { provider, providerAccountId, user };
+      return user;
     },
     async getUserByEmail(email) {
       const user = await base.getUserByEmail!(email);
@@ -65,7 +82,11 @@ export function createAuthAdapter(
       // sign-in goes on to createUser and linkAccount, which continue as that user (below).
       const asked = authContext()?.accountAskedFor;
       if (user && asked) {
-        const owner = await db.account.findUnique({ where: { provider_providerAccountId: asked }, select: { userId: true } });
+        const { provider, providerAccountId } = asked;
+        const owner = await db.account.findUnique({
+          where: { provider_providerAccountId: { provider, providerAccountId } },
+          select: { userId: true },
+        });
         if (owner?.userId === user.id) return null;
       }
       return user;

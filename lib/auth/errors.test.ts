@@ -1,8 +1,16 @@
-import { AccessDenied, CallbackRouteError, InvalidCheck, OAuthAccountNotLinked, OAuthCallbackError } from "@auth/core/errors";
+import {
+  AccessDenied,
+  CallbackRouteError,
+  InvalidCheck,
+  OAuthAccountNotLinked,
+  OAuthCallbackError,
+  OAuthProfileParseError,
+} from "@auth/core/errors";
 import { describe, expect, it } from "vitest";
 
 import { withAuthContext } from "@/lib/auth/request-context";
-import { AccountNotAllowedError } from "@/lib/providers/errors";
+import { AccountNotAllowedError, ProviderUnavailableError } from "@/lib/providers/errors";
+import { ProfileError } from "@/lib/providers/profile";
 import {
   describeAuthError,
   LinkNotRequestedError,
@@ -15,8 +23,9 @@ import {
   withSignInErrorCodes,
 } from "@/lib/auth/errors";
 
-// Auth.js wraps the underlying error this way in its callback route (its public types only admit a string).
+// Auth.js wraps the underlying error this way in its callback route and profile parsing (its public types only admit a string).
 const callbackRouteError = (cause: unknown): Error => new (CallbackRouteError as unknown as new (cause: unknown) => Error)(cause);
+const profileParseError = (cause: unknown): Error => new (OAuthProfileParseError as unknown as new (cause: unknown) => Error)(cause);
 
 function networkFailure(code: string): TypeError {
   return new TypeError("fetch failed", { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:3001`), { code }) });
@@ -156,6 +165,32 @@ describe("withSignInErrorCodes", () => {
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("http://localhost:3000/login?error=state_mismatch");
     expect(response.headers.getSetCookie()).toEqual(["a=1; Path=/", "b=2; Path=/"]);
+  });
+
+  it("sends a callback whose profile Auth.js could not read (its bare redirect to its sign-in page) to /login with our code", async () => {
+    const unread = (logged: unknown, url: string) =>
+      withAuthContext(
+        withSignInErrorCodes(async (_request: Request) => {
+          if (logged !== undefined) recordAuthError(logged);
+          return new Response(null, { status: 302, headers: { location: "http://localhost:3000/api/auth/signin" } });
+        }),
+      )(new Request(url));
+    // What Auth.js logs when the profile callback throws: the provider's userinfo endpoint was down.
+    const down = profileParseError(new ProviderUnavailableError("oidc", "userinfo: HTTP 503"));
+    const failed = await unread(down, "http://localhost:3000/api/auth/callback/oidc?code=x&state=y");
+    expect(failed.headers.get("location")).toBe("http://localhost:3000/login?error=provider_unreachable");
+    const noSubject = await unread(
+      profileParseError(new ProfileError("no subject")),
+      "http://localhost:3000/api/auth/callback/oidc?code=x",
+    );
+    expect(noSubject.headers.get("location")).toBe("http://localhost:3000/login?error=signin_failed");
+    // Auth.js's sign-in page reached any other way, with nothing logged, is left alone.
+    expect((await unread(undefined, "http://localhost:3000/api/auth/callback/oidc?code=x")).headers.get("location")).toBe(
+      "http://localhost:3000/api/auth/signin",
+    );
+    expect((await unread(down, "http://localhost:3000/api/auth/signin/oidc")).headers.get("location")).toBe(
+      "http://localhost:3000/api/auth/signin",
+    );
   });
 
   it("leaves successful responses alone", async () => {

@@ -197,6 +197,8 @@ export function recordAuthError(error: unknown): void {
   if (context && context.error === undefined) context.error = error;
 }
 
+const CALLBACK_PATH = /\/api\/auth\/callback\//;
+
 /**
  * The `error` the provider sent to the callback: in the query, or for `response_mode=form_post`
  * (Apple) in the POSTed form, read from a copy before Auth.js reads the body (its size is already
@@ -204,7 +206,7 @@ export function recordAuthError(error: unknown): void {
  */
 async function callbackErrorParameter(request: Request): Promise<string | null> {
   const fromQuery = new URL(request.url).searchParams.get("error");
-  if (fromQuery !== null || request.method !== "POST" || !/\/api\/auth\/callback\//.test(new URL(request.url).pathname)) return fromQuery;
+  if (fromQuery !== null || request.method !== "POST" || !CALLBACK_PATH.test(new URL(request.url).pathname)) return fromQuery;
   if (!request.headers.get("content-type")?.startsWith("application/x-www-form-urlencoded")) return null;
   try {
     const value = new URLSearchParams(await request.clone().text()).get("error");
@@ -236,7 +238,12 @@ export function withSignInErrorCodes<R extends Request>(
     if (!location) return response;
     // Auth.js's own error endpoint (/api/auth/error?error=…) answers with a relative Location.
     const url = new URL(location, request.url);
-    if (url.pathname !== "/login" || !url.searchParams.has("error")) return response;
+    // A profile Auth.js could not read (a userinfo request that failed, a profile without a
+    // subject) is logged and answered with a bare redirect to its sign-in page, which would show
+    // the person no reason: it is a failed callback like any other.
+    const unreadProfile = error !== undefined && url.pathname === "/api/auth/signin" && CALLBACK_PATH.test(new URL(request.url).pathname);
+    if (unreadProfile) url.pathname = "/login";
+    else if (url.pathname !== "/login" || !url.searchParams.has("error")) return response;
     const code: SignInErrorCode =
       error === undefined
         ? (signInErrorFromQuery(url.searchParams.get("error") ?? undefined) ?? "signin_failed")

@@ -2,6 +2,8 @@ import "server-only";
 
 import { AsyncLocalStorage } from "node:async_hooks";
 
+import type { AdapterUser } from "next-auth/adapters";
+
 import { processSingleton } from "@/lib/process-singleton";
 import { clientAddress } from "@/lib/security/client-address";
 
@@ -10,7 +12,7 @@ import { clientAddress } from "@/lib/security/client-address";
  * logger and the adapter no request, so the route handler runs inside a context (`withAuthContext`,
  * lib/auth/next-auth.ts) that they read (`authContext`). The one context holds all they share about
  * that request: the request itself (who is signed in, where from), the first error Auth.js logged
- * (lib/auth/errors.ts) and the provider account it looked up first (lib/auth/adapter.ts).
+ * (lib/auth/errors.ts) and the provider account it looked up first, with its user (lib/auth/adapter.ts).
  *
  * Also where a request came from, for the sessions and activity pages: the client's IP address and
  * User-Agent. Shown to the person, never used to decide anything (both are whatever the client and
@@ -34,8 +36,8 @@ export interface AuthRequestContext {
   readonly request: Request;
   /** The first error Auth.js logged while handling the request. */
   error?: unknown;
-  /** The provider account Auth.js looked up first (a first sign-in's race check). */
-  accountAskedFor?: { provider: string; providerAccountId: string };
+  /** The provider account Auth.js looked up first (a first sign-in's race check), and its user. */
+  accountAskedFor?: { provider: string; providerAccountId: string; user: Promise<AdapterUser | null> };
 }
 
 // Shared by every bundle of the process (route handlers, actions).

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { parseEnv, type AppEnv } from "@/lib/config/env";
 import { DISCOVERY_TTL_MS, forgetDiscovery } from "@/lib/providers/discovery";
-import { providerFetch } from "@/lib/providers/authjs";
+import { profileClaims, providerFetch } from "@/lib/providers/authjs";
 import { authjsProviders } from "@/lib/providers/registry";
 
 const SECRET = "test-secret-that-is-long-enough-for-auth";
@@ -205,5 +205,76 @@ describe("the provider's discovery document", () => {
     await expect(providerFetch("https://accounts.google.com", { requireHttps: true })(DISCOVERY)).rejects.toThrow(
       /token_endpoint is plain http/,
     );
+  });
+});
+
+describe("where a person's profile is read from at sign-in", () => {
+  const ID_TOKEN = {
+    iss: "https://sso.acme.example",
+    sub: "acme-ada",
+    aud: "app",
+    email: "ada@acme.example",
+    email_verified: true,
+    name: "Ada",
+  };
+  const noUserinfo = async (): Promise<Record<string, unknown>> => {
+    throw new Error("userinfo must not be called");
+  };
+
+  it("is the ID token when it carries an address and a name: no userinfo request", async () => {
+    expect(await profileClaims(ID_TOKEN, "at", noUserinfo)).toBe(ID_TOKEN);
+    const { name: _name, ...unnamed } = ID_TOKEN;
+    expect(await profileClaims({ ...unnamed, given_name: "Ada" }, "at", noUserinfo)).toMatchObject({ given_name: "Ada" });
+  });
+
+  it("is the userinfo endpoint's answer when the ID token carries no address or no name", async () => {
+    const { email: _email, ...noAddress } = ID_TOKEN;
+    const { name: _name, ...noName } = ID_TOKEN;
+    const asked: string[] = [];
+    const userinfo = async (accessToken: string) => {
+      asked.push(accessToken);
+      return { sub: "acme-ada", email: "ada@acme.example", name: "Ada from userinfo" };
+    };
+    expect(await profileClaims(noAddress, "at-1", userinfo)).toMatchObject({ name: "Ada from userinfo" });
+    expect(await profileClaims(noName, "at-2", userinfo)).toMatchObject({ name: "Ada from userinfo" });
+    expect(asked).toEqual(["at-1", "at-2"]);
+  });
+
+  it("refuses a userinfo answer about another subject than the ID token's (OIDC Core 5.3.2)", async () => {
+    const { email: _email, ...noAddress } = ID_TOKEN;
+    await expect(
+      profileClaims(noAddress, "at", async () => ({ sub: "acme-mallory", email: "mallory@acme.example" })),
+    ).rejects.toMatchObject({
+      name: "ProfileError",
+    });
+    await expect(profileClaims(noAddress, "at", async () => ({ email: "ada@acme.example" }))).rejects.toMatchObject({
+      name: "ProfileError",
+    });
+  });
+
+  it("asks the generic OIDC provider's discovered userinfo endpoint with the access token, and maps its answer", async () => {
+    const env = envWith({ AUTH_OIDC_ISSUER: "https://sso.acme.example", AUTH_OIDC_ID: "app", AUTH_OIDC_SECRET: "secret" });
+    const requests: string[] = [];
+    vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
+      const url = String(input instanceof Request ? input.url : input);
+      requests.push(`${url} ${new Headers(init?.headers).get("authorization")}`);
+      if (url === "https://sso.acme.example/.well-known/openid-configuration")
+        return Response.json({ ...GOOGLE_DISCOVERY, issuer: "https://sso.acme.example", userinfo_endpoint: "https://sso.acme.example/me" });
+      if (url === "https://sso.acme.example/me")
+        return Response.json({ sub: "acme-ada", email: "Ada@Acme.example", email_verified: true, name: "Ada" });
+      throw new TypeError("fetch failed: no network in unit tests");
+    });
+    const provider = authjsProviders(env).find((p) => (p as { id?: string }).id === "oidc") as unknown as {
+      idToken: boolean;
+      profile: (claims: Record<string, unknown>, tokens: { access_token?: string }) => Promise<unknown>;
+    };
+    expect(provider.idToken).toBe(true);
+    expect(await provider.profile({ sub: "acme-ada", name: "Ada" }, { access_token: "at-1" })).toEqual({
+      id: "acme-ada",
+      name: "Ada",
+      email: "ada@acme.example",
+      image: null,
+    });
+    expect(requests).toEqual(["https://sso.acme.example/.well-known/openid-configuration null", "https://sso.acme.example/me Bearer at-1"]);
   });
 });

@@ -6,7 +6,7 @@ import type { OAuthConfig } from "@auth/core/providers";
 import type { AuthjsContext, ProviderConfig } from "@/lib/providers/definition";
 import { discoveryDocument, discoveryUrl, isIssuerTemplate } from "@/lib/providers/discovery";
 import { fetchWithTimeout } from "@/lib/providers/fetch";
-import type { StoredProfile } from "@/lib/providers/profile";
+import { ProfileError, type StoredProfile } from "@/lib/providers/profile";
 
 /**
  * What every provider's Auth.js configuration shares (lib/providers/definitions/ build theirs with
@@ -42,6 +42,32 @@ export const OIDC_SCOPE = "openid email profile";
 
 type Claims = Record<string, unknown> & { sub: string };
 
+/** Whether an ID token carries what the profile stores: an address and a name (OIDC Core §5.1). */
+function carriesProfile(claims: Record<string, unknown>): boolean {
+  const named = ["name", "given_name", "family_name"].some((claim) => typeof claims[claim] === "string");
+  return typeof claims.email === "string" && named;
+}
+
+/**
+ * The claims a person's profile is read from: the ID token's, already checked by Auth.js (issuer,
+ * audience, expiry, nonce; its signature is verified before anything is stored), when it carries
+ * the standard claims, as Google's, Auth0's, Okta's, Keycloak's and the Dev IdP's do; otherwise the
+ * userinfo endpoint's (OIDC Core §5.4 lets a provider release them there only). That saves the
+ * callback a round trip to most providers. A userinfo answer about anyone but the ID token's
+ * subject is refused (OIDC Core §5.3.2: a token substitution).
+ */
+export async function profileClaims(
+  idTokenClaims: Record<string, unknown>,
+  accessToken: string | undefined,
+  userinfo: (accessToken: string) => Promise<Record<string, unknown>>,
+): Promise<Record<string, unknown>> {
+  if (carriesProfile(idTokenClaims)) return idTokenClaims;
+  if (!accessToken) throw new ProfileError("The provider sent no access token for its userinfo endpoint.");
+  const claims = await userinfo(accessToken);
+  if (claims.sub !== idTokenClaims.sub) throw new ProfileError("The provider's userinfo is about another subject than its ID token.");
+  return claims;
+}
+
 /** An OpenID provider found by discovery from its issuer, as Auth.js runs it. */
 export function oidcAuthjsProvider(
   config: ProviderConfig,
@@ -50,6 +76,17 @@ export function oidcAuthjsProvider(
   profile: (claims: Record<string, unknown>) => StoredProfile,
 ): OAuthConfig<Claims> {
   const issuer = config.issuer!;
+  // Loaded only when an ID token lacks the claims: pages build this configuration too and must not
+  // load the provider client (test/architecture.test.ts).
+  const userinfo = async (accessToken: string) => {
+    const { createProviderClient } = await import("@/lib/providers/client");
+    const { id, name, clientId, clientSecret } = config;
+    const client = createProviderClient(
+      { id, name, clientId, clientSecret, issuer, requireHttps: context.requireHttps, profile },
+      fetchWithTimeout,
+    );
+    return client.userinfo(accessToken);
+  };
   return {
     id: config.id,
     name: config.name,
@@ -59,10 +96,8 @@ export function oidcAuthjsProvider(
     clientSecret: config.clientSecret,
     checks: OIDC_CHECKS,
     authorization: { params },
-    // The ID token is still verified (nonce, iss, aud); the profile is then read from the userinfo
-    // endpoint, which always carries the standard claims, whatever the provider puts in the token.
-    idToken: false,
-    profile: (claims) => profile(claims),
+    idToken: true,
+    profile: async (claims, tokens) => profile(await profileClaims(claims, tokens.access_token, userinfo)),
     [customFetch]: providerFetch(issuer, { requireHttps: context.requireHttps }),
   };
 }

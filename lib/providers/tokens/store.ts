@@ -67,13 +67,14 @@ export async function encryptedTokenColumns(
   key: AccountKey,
   tokens: Partial<Record<TokenField, string | null | undefined>>,
 ): Promise<Partial<Record<TokenField, string | null>>> {
-  const columns: Partial<Record<TokenField, string | null>> = {};
-  for (const field of FIELDS) {
-    const value = tokens[field];
-    if (value === undefined) continue;
-    columns[field] = value === null ? null : await encryptToken(keyring, value, { field, ...key });
-  }
-  return columns;
+  // Encrypted side by side: each is a trip through Node's crypto thread pool (WebCrypto).
+  const entries = await Promise.all(
+    FIELDS.filter((field) => tokens[field] !== undefined).map(async (field) => {
+      const value = tokens[field]!;
+      return [field, value === null ? null : await encryptToken(keyring, value, { field, ...key })] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }
 
 export async function readAccountTokens(
