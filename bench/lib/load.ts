@@ -158,27 +158,43 @@ const warmed = new Set<string>();
 
 /** How far the last three warm-up windows may spread around their median for a server to count as settled. */
 const SETTLED = 0.03;
+/** The most a warm-up goes on after its first `warmupSeconds`. */
+const WARMUP_MAX_EXTRA_SECONDS = 90;
+
+export interface WarmUpOptions {
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+  /** The least number of requests a target serves while warming up (0: none). */
+  warmupRequests?: number;
+}
 
 /**
- * Loads a target until it has settled: at least `warmupSeconds`, then until three windows in a row
- * cost the server the same CPU per request within ±3 % (requests/s when there is no server
- * process), at most 60 s more. Measured on the pages: a server still cost 5.7 ms a request after a
- * 10 s warm-up and 3.2 ms two minutes later, so a fixed warm-up left a newer server behind an older
- * one and an A/A pair of two servers 7 % apart. Once per target and run.
+ * Loads a target until it has settled: at least `warmupSeconds` and `warmupRequests` requests,
+ * then until three windows in a row cost the server the same CPU per request within ±3 %
+ * (requests/s when there is no server process), at most 90 s more. Measured on the pages: a server
+ * still cost 5.7 ms a request after a 10 s warm-up and 3.2 ms two minutes later, so a fixed
+ * warm-up left a newer server behind an older one and an A/A pair of two servers 7 % apart. With
+ * the settling windows alone, two servers of `/` fresh from their warm-up (10–16 s, a few thousand
+ * requests) still cost more than two that had served the scenario's earlier comparisons: the
+ * median of the first 8 rounds 1.09, of the last 8 1.00 (2z of
+ * history/d8cd8bc-precision-two-servers-1.json). Once per target and run.
  */
-async function warmUp(target: Target, options: { connections: number; seconds: number; warmupSeconds: number }): Promise<number> {
+async function warmUp(target: Target, options: WarmUpOptions): Promise<number> {
   const key = `${target.url} ${JSON.stringify(target.headers ?? {})}`;
   if (warmed.has(key)) return 0;
   const started = Date.now();
-  await load(target, { connections: options.connections, seconds: options.warmupSeconds });
+  let served = (await load(target, { connections: options.connections, seconds: options.warmupSeconds })).requests;
   const window = Math.max(options.seconds, 1);
   const recent: number[] = [];
-  for (let elapsed = 0; elapsed < 60; elapsed += window) {
+  for (let elapsed = 0; elapsed < WARMUP_MAX_EXTRA_SECONDS; elapsed += window) {
     const run = await load(target, { connections: options.connections, seconds: window });
+    served += run.requests;
     recent.push(run.serverCpuMsPerRequest ?? 1 / run.rps);
     if (recent.length > 3) recent.shift();
     const middle = median(recent);
-    if (recent.length === 3 && recent.every((value) => Math.abs(value / middle - 1) <= SETTLED)) break;
+    const settled = recent.length === 3 && recent.every((value) => Math.abs(value / middle - 1) <= SETTLED);
+    if (settled && served >= (options.warmupRequests ?? 0)) break;
   }
   const seconds = round((Date.now() - started) / 1000, 1);
   warmed.add(key);
@@ -229,11 +245,7 @@ const targetsOf = (side: Side): readonly Target[] => (Array.isArray(side) ? side
  * spread 0.07 per round on one server (1z) and 0.02 on two (2a); the cross-over cancels what one
  * server costs more than the other.
  */
-export async function compare(
-  aSide: Side,
-  bSide: Side,
-  options: { connections: number; seconds: number; rounds: number; warmupSeconds: number },
-): Promise<PairedComparison> {
+export async function compare(aSide: Side, bSide: Side, options: WarmUpOptions & { rounds: number }): Promise<PairedComparison> {
   const as = targetsOf(aSide);
   const bs = targetsOf(bSide);
   const [a, b] = [as[0], bs[0]];
