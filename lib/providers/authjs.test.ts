@@ -227,17 +227,19 @@ describe("where a person's profile is read from at sign-in", () => {
     expect(await profileClaims({ ...unnamed, given_name: "Ada" }, "at", noUserinfo)).toMatchObject({ given_name: "Ada" });
   });
 
-  it("is the userinfo endpoint's answer when the ID token carries no address or no name", async () => {
+  it("is the userinfo endpoint's answer when the ID token carries no address, no email_verified or no name", async () => {
     const { email: _email, ...noAddress } = ID_TOKEN;
+    const { email_verified: _verified, ...unverified } = ID_TOKEN;
     const { name: _name, ...noName } = ID_TOKEN;
     const asked: string[] = [];
     const userinfo = async (accessToken: string) => {
       asked.push(accessToken);
-      return { sub: "acme-ada", email: "ada@acme.example", name: "Ada from userinfo" };
+      return { sub: "acme-ada", email: "ada@acme.example", email_verified: true, name: "Ada from userinfo" };
     };
     expect(await profileClaims(noAddress, "at-1", userinfo)).toMatchObject({ name: "Ada from userinfo" });
-    expect(await profileClaims(noName, "at-2", userinfo)).toMatchObject({ name: "Ada from userinfo" });
-    expect(asked).toEqual(["at-1", "at-2"]);
+    expect(await profileClaims(unverified, "at-2", userinfo)).toMatchObject({ email_verified: true });
+    expect(await profileClaims(noName, "at-3", userinfo)).toMatchObject({ name: "Ada from userinfo" });
+    expect(asked).toEqual(["at-1", "at-2", "at-3"]);
   });
 
   it("refuses a userinfo answer about another subject than the ID token's (OIDC Core 5.3.2)", async () => {

@@ -42,10 +42,14 @@ export const OIDC_SCOPE = "openid email profile";
 
 type Claims = Record<string, unknown> & { sub: string };
 
-/** Whether an ID token carries what the profile stores: an address and a name (OIDC Core §5.1). */
+/**
+ * Whether an ID token carries what the profile stores (OIDC Core §5.1): an address with its
+ * `email_verified` (without it the address is not kept, lib/providers/profile.ts, and userinfo may
+ * say more) and a name.
+ */
 function carriesProfile(claims: Record<string, unknown>): boolean {
   const named = ["name", "given_name", "family_name"].some((claim) => typeof claims[claim] === "string");
-  return typeof claims.email === "string" && named;
+  return typeof claims.email === "string" && claims.email_verified !== undefined && named;
 }
 
 /**
