@@ -55,9 +55,9 @@ function carriesProfile(claims: Record<string, unknown>): boolean {
 /**
  * The claims a person's profile is read from: the ID token's, already checked by Auth.js (issuer,
  * audience, expiry, nonce; its signature is verified before anything is stored), when it carries
- * the standard claims, as Google's, Auth0's, Okta's, Keycloak's and the Dev IdP's do; otherwise the
- * userinfo endpoint's (OIDC Core §5.4 lets a provider release them there only). That saves the
- * callback a round trip to most providers. A userinfo answer about anyone but the ID token's
+ * the standard claims, as Auth0's and Keycloak's do by default and the Dev IdP's (like Google's);
+ * otherwise the userinfo endpoint's (OIDC Core §5.4 lets a provider release them there only). That
+ * saves the callback a round trip to those providers. A userinfo answer about anyone but the ID token's
  * subject is refused (OIDC Core §5.3.2: a token substitution).
  */
 export async function profileClaims(
