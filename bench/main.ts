@@ -121,6 +121,7 @@ async function main(options: Options): Promise<number> {
     databaseUrl,
     aliceCookie: alice.cookieHeader,
     rebuild: options.rebuild,
+    baseline: options.baseline,
   };
   const { rows, loads } = await runScenarios(ctx, only);
   await app.stop();

@@ -27,6 +27,11 @@ export const SECOND_SERVER_PORTS = {
   emptyProxy: PORT_BASE + 17,
   twin: PORT_BASE + 18,
 } as const;
+/**
+ * Scenario r (`--baseline`): two servers of the earlier commit's build sharing its database, and two
+ * more of the app's build (beside +5 and +15) for its A/A control.
+ */
+export const BASELINE_PORTS = { baseline: [PORT_BASE + 19, PORT_BASE + 20], twin: [PORT_BASE + 21, PORT_BASE + 22] } as const;
 /** The peers (bench/peers/): the bare app and its A/A twin, stock Auth.js (JWT, database sessions), Better Auth (cookie cache off, on). */
 export const PEER_PORTS = {
   bare: PORT_BASE + 7,
@@ -65,6 +70,8 @@ export const TARGETS = {
   floor: 0.95,
   /** This app ÷ each peer: ahead of every one. */
   peer: 1,
+  /** An earlier commit ÷ this app (scenario r): within 2 % of it, or better. */
+  baseline: 0.98,
 };
 
 export const RATE_LIMIT_VARIABLES = [

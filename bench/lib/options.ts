@@ -6,7 +6,9 @@ import { RESULTS } from "./config";
 const HELP = `npm run bench [-- options]
 
   --quick            short runs (for trying the harness; figures are rough)
-  --only=1,3,7       run only these scenarios (1-7, and p: the peers)
+  --only=1,3,7       run only these scenarios (1-7, and p: the peers; r: against --baseline)
+  --baseline=COMMIT  also scenario r: this tree's app against the app at COMMIT, built beside it
+                     (e.g. --only=r --baseline=f3ea039)
   --rebuild          build even when the existing bench build is current
   --profile          CPU-profile the throughput scenarios even when they meet their targets
   --no-profile       no profiling pass, even for missed targets
@@ -17,7 +19,8 @@ const HELP = `npm run bench [-- options]
 
 Ports: BENCH_PORT_BASE (default 6100): app +1, no-proxy copy +2, profiled app +3, empty-proxy copy +4,
 a fresh app for scenarios 2 and p +5 and its A/A twin +6, the peers +7 to +9 and +11 to +13, Dev IdP +10,
-a second app server for scenario 1 +14, scenario 2's second server of each build +15 to +18;
+a second app server for scenario 1 +14, scenario 2's second server of each build +15 to +18,
+scenario r's baseline servers +19 and +20 and its control's +21 and +22;
 PostgreSQL from PG_PORT (default 6150).
 
 Cores: with two or more, the app servers run on the upper half and everything else on the lower
@@ -33,6 +36,8 @@ export interface Options {
   /** --profile: profile every throughput scenario; --no-profile: none. */
   profile: "missed" | "all" | "none";
   resultsFile: string;
+  /** --baseline: the commit scenario r compares this tree's app with. */
+  baseline: string | undefined;
   settings: Settings;
 }
 
@@ -73,10 +78,12 @@ export function parseOptions(argv: string[]): Options {
   return {
     help,
     quick,
-    only: new Set((option("only") ?? "1,2,3,4,5,6,7,p").split(",").map((s) => s.trim())),
+    // Scenario r runs only against a commit named with --baseline.
+    only: new Set((option("only") ?? `1,2,3,4,5,6,7,p${option("baseline") ? ",r" : ""}`).split(",").map((s) => s.trim())),
     rebuild: flag("rebuild"),
     profile: flag("no-profile") ? "none" : flag("profile") ? "all" : "missed",
     resultsFile: path.resolve(option("results") ?? RESULTS),
+    baseline: option("baseline"),
     settings: help ? settingsFor(quick, (_name, fallback) => fallback) : settingsFor(quick, numberOption),
   };
 }

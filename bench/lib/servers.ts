@@ -7,12 +7,14 @@ import path from "node:path";
 
 import pg from "pg";
 
+import { baselineNextBin, type BaselineBuild } from "./baseline";
 import { DIST_DIR, NEXT_BIN, type BuildInfo } from "./build";
 import {
   ACCESS_TOKEN_TTL_SECONDS,
   APP_PORT,
   appUrl,
   AUTH_SECRET,
+  BASELINE_PORTS,
   BENCH_DIR,
   FRESH_APP_PORT,
   HEAP_PROBE,
@@ -58,8 +60,8 @@ export async function emptyDatabase(name: string): Promise<string> {
   return url.toString();
 }
 
-/** A new, migrated database on the bench's server (migrated by the snapshot's own migrations). */
-export async function freshDatabase(name: string, build: BuildInfo): Promise<string> {
+/** A new, migrated database on the bench's server (migrated by the snapshot's own migrations: the app's or a baseline's). */
+export async function freshDatabase(name: string, build: { dir: string }): Promise<string> {
   const url = await emptyDatabase(name);
   await run(`db:migrate (${name})`, process.execPath, ["--import", "tsx", "scripts/db-migrate.ts"], {
     cwd: build.dir,
@@ -136,6 +138,8 @@ export async function startIdp(sourceRoot: string, extraUsers: number): Promise<
     NO_PROXY_PORT,
     PROFILE_PORT,
     FRESH_APP_PORT,
+    BASELINE_PORTS.baseline[0],
+    BASELINE_PORTS.twin[0],
     PEER_PORTS.authjsJwt,
     PEER_PORTS.authjsDatabase,
     PEER_PORTS.betterAuth,
@@ -234,6 +238,19 @@ export async function startApp(build: BuildInfo, port: number, databaseUrl: stri
     nextBin: NEXT_BIN,
     env: appEnv(port, databaseUrl, { NODE_OPTIONS: `--require ${HEAP_PROBE}`, BENCH_HEAP_PROBE_FILE: heapProbeFile }),
     nodeFlags,
+    heapProbeFile,
+    readyPath: "/api/health",
+  });
+}
+
+/** An earlier commit's build (bench/lib/baseline.ts), served exactly as the app's builds are. */
+export async function startBaseline(build: BaselineBuild, port: number, databaseUrl: string): Promise<App> {
+  const label = `baseline ${build.commit.slice(0, 12)}`;
+  const heapProbeFile = path.join(OUT, "logs", `heap-baseline-${port}.json`);
+  return startNext(label, build.dir, port, {
+    nextBin: baselineNextBin(build.dir),
+    env: appEnv(port, databaseUrl, { NODE_OPTIONS: `--require ${HEAP_PROBE}`, BENCH_HEAP_PROBE_FILE: heapProbeFile }),
+    nodeFlags: [],
     heapProbeFile,
     readyPath: "/api/health",
   });

@@ -16,8 +16,10 @@ export interface Context {
   idp: Idp;
   databaseUrl: string;
   aliceCookie: string;
-  /** --rebuild: build the peers (bench/peers/) even when their builds are current. */
+  /** --rebuild: build the peers (bench/peers/) and the baseline even when their builds are current. */
   rebuild: boolean;
+  /** --baseline: the commit scenario r compares the app with. */
+  baseline: string | undefined;
 }
 
 /** A scenario: its id (--only), its name, and what it measures. */

@@ -1,5 +1,6 @@
 /** Every scenario, in the order a run measures them. */
 import { authOverhead } from "./auth-overhead";
+import { baseline } from "./baseline";
 import { clientWeightScenario } from "./client-weight";
 import { firstLogins } from "./first-logins";
 import type { Scenario } from "./helpers";
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   refreshCoalescing,
   firstLogins,
   peers,
+  baseline,
 ];
 
 export type { Context, Scenario } from "./helpers";

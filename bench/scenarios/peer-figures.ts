@@ -12,7 +12,7 @@ import type { PeerBuild, PeerName } from "../lib/peers";
 import { readRss } from "../lib/proc";
 import { kB, ms, type Row } from "../lib/report";
 import type { App } from "../lib/servers";
-import { signIn, type Flavour } from "../lib/signin";
+import { signIn, type Flavour, type SignIn } from "../lib/signin";
 import { percentile, round } from "../lib/stats";
 
 import { raw, status, type Context } from "./helpers";
@@ -63,13 +63,22 @@ export async function pageItems(side: Side, appBytes: number): Promise<{ path: s
 
 const p = (values: number[], q: number) => round(percentile(values, q), 1);
 
-/** p1c…: complete sign-ins through the Dev IdP, ours (the first side) and the peer's alternating (ABBA), and their callbacks alone. */
-export async function signInRow(ctx: Context, peer: Peer, app: App, server: App): Promise<Row> {
+export interface SignInTimes {
+  totalMs: { p50: number; p95: number };
+  callbackMs: { p50: number; p95: number };
+}
+
+/**
+ * Sequential complete sign-ins on two sides, alternating (ABBA) after a warm-up of each: the p50
+ * and p95 of each side's whole flow and of its callback alone.
+ */
+export async function alternateSignIns(
+  ctx: Context,
+  runA: () => Promise<SignIn>,
+  runB: () => Promise<SignIn>,
+): Promise<{ a: SignInTimes; b: SignInTimes; signInsEach: number }> {
   const { signInWarmup, signIns } = ctx.settings;
-  const sides = [
-    { run: () => signIn(app.url, ctx.idp.issuer, ALICE), totals: [] as number[], callbacks: [] as number[] },
-    { run: () => signIn(server.url, ctx.idp.issuer, ALICE, peer.flavour), totals: [] as number[], callbacks: [] as number[] },
-  ];
+  const sides = [runA, runB].map((run) => ({ run, totals: [] as number[], callbacks: [] as number[] }));
   for (let i = 0; i < signInWarmup; i++) for (const side of sides) await side.run();
   const pairs = Math.max(2, Math.round(signIns / 2));
   for (let i = 0; i < pairs; i++) {
@@ -79,12 +88,24 @@ export async function signInRow(ctx: Context, peer: Peer, app: App, server: App)
       side.callbacks.push(result.callbackMs);
     }
   }
-  const summary = (side: (typeof sides)[number]) => ({
+  const summary = (side: (typeof sides)[number]): SignInTimes => ({
     totalMs: { p50: p(side.totals, 50), p95: p(side.totals, 95) },
     callbackMs: { p50: p(side.callbacks, 50), p95: p(side.callbacks, 95) },
   });
-  const ours = summary(sides[0]!);
-  const theirs = summary(sides[1]!);
+  return { a: summary(sides[0]!), b: summary(sides[1]!), signInsEach: pairs };
+}
+
+/** p1c…: complete sign-ins through the Dev IdP, ours (the first side) and the peer's alternating (ABBA), and their callbacks alone. */
+export async function signInRow(ctx: Context, peer: Peer, app: App, server: App): Promise<Row> {
+  const {
+    a: ours,
+    b: theirs,
+    signInsEach,
+  } = await alternateSignIns(
+    ctx,
+    () => signIn(app.url, ctx.idp.issuer, ALICE),
+    () => signIn(server.url, ctx.idp.issuer, ALICE, peer.flavour),
+  );
   const ratio = theirs.totalMs.p50 / ours.totalMs.p50;
   return {
     id: `${peer.id}c`,
@@ -94,7 +115,7 @@ export async function signInRow(ctx: Context, peer: Peer, app: App, server: App)
       `callback p50 ${ms(ours.callbackMs.p50)} vs ${ms(theirs.callbackMs.p50)}`,
     target: `≥ ${TARGETS.peer.toFixed(2)}`,
     status: status(ratio >= TARGETS.peer),
-    details: { ratio: round(ratio, 3), app: ours, peer: theirs, signInsEach: pairs, warmupEach: signInWarmup, order: "ABBA" },
+    details: { ratio: round(ratio, 3), app: ours, peer: theirs, signInsEach, warmupEach: ctx.settings.signInWarmup, order: "ABBA" },
     note: "Sequential sign-ins as Alice, the app's and the peer's alternating; the callback is timed from the client (code exchange, user, session).",
   };
 }
