@@ -92,15 +92,8 @@ async function routeRows(ctx: Context, now: Side, then: Side, commit: string): P
 
 /** r3b: complete sign-ins on both builds, alternating: the earlier commit's callback p50 over this tree's. */
 async function signInRow(ctx: Context, now: Side, then: Side, commit: string): Promise<Row> {
-  const {
-    a: ours,
-    b: theirs,
-    signInsEach,
-  } = await alternateSignIns(
-    ctx,
-    () => signIn(now.servers[0]!.url, ctx.idp.issuer, ALICE),
-    () => signIn(then.servers[0]!.url, ctx.idp.issuer, ALICE),
-  );
+  const timed = await alternateSignIns(ctx, { url: now.servers[0]!.url }, { url: then.servers[0]!.url });
+  const [ours, theirs] = [timed.a, timed.b];
   const ratio = theirs.callbackMs.p50 / ours.callbackMs.p50;
   return {
     id: "r3b",
@@ -114,7 +107,7 @@ async function signInRow(ctx: Context, now: Side, then: Side, commit: string): P
       ratio: round(ratio, 3),
       thisTree: ours,
       baseline: theirs,
-      signInsEach,
+      signInsEach: timed.signInsEach,
       warmupEach: ctx.settings.signInWarmup,
       order: "ABBA",
     },

@@ -12,7 +12,7 @@ import type { PeerBuild, PeerName } from "../lib/peers";
 import { readRss } from "../lib/proc";
 import { kB, ms, type Row } from "../lib/report";
 import type { App } from "../lib/servers";
-import { signIn, type Flavour, type SignIn } from "../lib/signin";
+import { signIn, type Flavour } from "../lib/signin";
 import { percentile, round } from "../lib/stats";
 
 import { raw, status, type Context } from "./helpers";
@@ -63,6 +63,12 @@ export async function pageItems(side: Side, appBytes: number): Promise<{ path: s
 
 const p = (values: number[], q: number) => round(percentile(values, q), 1);
 
+/** Where a side signs Alice in, and whose sign-in it speaks (Auth.js's unless said). */
+export interface SignInTarget {
+  url: string;
+  flavour?: Flavour;
+}
+
 export interface SignInTimes {
   totalMs: { p50: number; p95: number };
   callbackMs: { p50: number; p95: number };
@@ -74,11 +80,14 @@ export interface SignInTimes {
  */
 export async function alternateSignIns(
   ctx: Context,
-  runA: () => Promise<SignIn>,
-  runB: () => Promise<SignIn>,
+  ...targets: [SignInTarget, SignInTarget]
 ): Promise<{ a: SignInTimes; b: SignInTimes; signInsEach: number }> {
   const { signInWarmup, signIns } = ctx.settings;
-  const sides = [runA, runB].map((run) => ({ run, totals: [] as number[], callbacks: [] as number[] }));
+  const sides = targets.map(({ url, flavour }) => ({
+    run: () => signIn(url, ctx.idp.issuer, ALICE, flavour),
+    totals: [] as number[],
+    callbacks: [] as number[],
+  }));
   for (let i = 0; i < signInWarmup; i++) for (const side of sides) await side.run();
   const pairs = Math.max(2, Math.round(signIns / 2));
   for (let i = 0; i < pairs; i++) {
@@ -97,15 +106,8 @@ export async function alternateSignIns(
 
 /** p1c…: complete sign-ins through the Dev IdP, ours (the first side) and the peer's alternating (ABBA), and their callbacks alone. */
 export async function signInRow(ctx: Context, peer: Peer, app: App, server: App): Promise<Row> {
-  const {
-    a: ours,
-    b: theirs,
-    signInsEach,
-  } = await alternateSignIns(
-    ctx,
-    () => signIn(app.url, ctx.idp.issuer, ALICE),
-    () => signIn(server.url, ctx.idp.issuer, ALICE, peer.flavour),
-  );
+  const timed = await alternateSignIns(ctx, { url: app.url }, { url: server.url, flavour: peer.flavour });
+  const [ours, theirs] = [timed.a, timed.b];
   const ratio = theirs.totalMs.p50 / ours.totalMs.p50;
   return {
     id: `${peer.id}c`,
@@ -115,7 +117,14 @@ export async function signInRow(ctx: Context, peer: Peer, app: App, server: App)
       `callback p50 ${ms(ours.callbackMs.p50)} vs ${ms(theirs.callbackMs.p50)}`,
     target: `≥ ${TARGETS.peer.toFixed(2)}`,
     status: status(ratio >= TARGETS.peer),
-    details: { ratio: round(ratio, 3), app: ours, peer: theirs, signInsEach, warmupEach: ctx.settings.signInWarmup, order: "ABBA" },
+    details: {
+      ratio: round(ratio, 3),
+      app: ours,
+      peer: theirs,
+      signInsEach: timed.signInsEach,
+      warmupEach: ctx.settings.signInWarmup,
+      order: "ABBA",
+    },
     note: "Sequential sign-ins as Alice, the app's and the peer's alternating; the callback is timed from the client (code exchange, user, session).",
   };
 }
