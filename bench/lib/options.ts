@@ -6,7 +6,8 @@ import { RESULTS } from "./config";
 const HELP = `npm run bench [-- options]
 
   --quick            short runs (for trying the harness; figures are rough)
-  --only=1,3,7       run only these scenarios (1-7, and p: the peers; r: against --baseline)
+  --only=1,3,7       run only these scenarios (1-7; p: the peers; f: what the floor p0 is made of,
+                     not in a default run; r: against --baseline)
   --baseline=COMMIT  also scenario r: this tree's app against the app at COMMIT, built beside it
                      (e.g. --only=r --baseline=f3ea039)
   --rebuild          build even when the existing bench build is current
@@ -20,7 +21,7 @@ const HELP = `npm run bench [-- options]
 Ports: BENCH_PORT_BASE (default 6100): app +1, no-proxy copy +2, profiled app +3, empty-proxy copy +4,
 a fresh app for scenarios 2 and p +5 and its A/A twin +6, the peers +7 to +9 and +11 to +13, Dev IdP +10,
 a second app server for scenario 1 +14, scenario 2's second server of each build +15 to +18,
-scenario r's baseline servers +19 and +20 and its control's +21 and +22;
+scenario r's baseline servers +19 and +20 and its control's +21 and +22, scenario f's +23 to +32;
 PostgreSQL from PG_PORT (default 6150).
 
 Cores: with two or more, the app servers run on the upper half and everything else on the lower

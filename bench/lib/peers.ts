@@ -16,7 +16,9 @@ import { CPU_PLAN, pinned } from "./cpus";
 import { BENCH_DEV_IDP_CLIENT_ID, BENCH_DEV_IDP_CLIENT_SECRET } from "./idp-users";
 import { run } from "./proc";
 
-export type PeerName = "bare" | "authjs-jwt" | "authjs-database" | "better-auth";
+export type PeerName = "bare" | "authjs-jwt" | "authjs-database" | "better-auth" | FloorStep;
+/** The bare app with one thing of this app's added (scenario f). */
+export type FloorStep = "floor-headers" | "floor-channel" | "floor-handler";
 
 /** The folders of bench/peers/ each peer is made of: `base` is the bare app every peer starts from. */
 const LAYERS: Record<PeerName, readonly string[]> = {
@@ -24,7 +26,13 @@ const LAYERS: Record<PeerName, readonly string[]> = {
   "authjs-jwt": ["base", "authjs"],
   "authjs-database": ["base", "authjs", "authjs-database"],
   "better-auth": ["base", "better-auth"],
+  "floor-headers": ["base", "floor-headers"],
+  "floor-channel": ["base", "floor-channel"],
+  "floor-handler": ["base", "floor-handler"],
 };
+
+/** Files of the project a peer's build reads (floor-headers imports the app's next.config.mjs): hashed with its own. */
+const PROJECT_FILES_READ: Partial<Record<PeerName, readonly string[]>> = { "floor-headers": ["next.config.mjs"] };
 
 export interface PeerBuild {
   name: PeerName;
@@ -65,6 +73,7 @@ export async function ensurePeerBuild(name: PeerName, options: { force: boolean;
   const hash = createHash("sha256").update(`peer build v${PEER_BUILD_VERSION}\nnext ${NEXT_VERSION}\n`);
   hash.update(readFileSync(path.join(ROOT, "package-lock.json")));
   for (const [file, from] of [...files].sort(([a], [b]) => a.localeCompare(b))) hash.update(`${file}\0`).update(readFileSync(from));
+  for (const file of PROJECT_FILES_READ[name] ?? []) hash.update(`project:${file}\0`).update(readFileSync(path.join(ROOT, file)));
   const fingerprint = hash.digest("hex");
   const stampFile = path.join(dir, STAMP);
   const stamp = existsSync(stampFile) ? (JSON.parse(readFileSync(stampFile, "utf8")) as { fingerprint?: string }) : {};

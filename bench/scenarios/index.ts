@@ -3,6 +3,7 @@ import { authOverhead } from "./auth-overhead";
 import { baseline } from "./baseline";
 import { clientWeightScenario } from "./client-weight";
 import { firstLogins } from "./first-logins";
+import { floor } from "./floor";
 import type { Scenario } from "./helpers";
 import { memory } from "./memory";
 import { peers } from "./peers";
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   refreshCoalescing,
   firstLogins,
   peers,
+  floor,
   baseline,
 ];
 
