@@ -120,6 +120,8 @@ export async function ensureBaselineBuild(name: string, options: { force: boolea
   execFileSync("cp", ["-al", path.join(ROOT, "node_modules"), path.join(dir, "node_modules")]);
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: "production" };
   await run(`prisma generate (baseline)`, process.execPath, ["--import", "tsx", "scripts/db-generate.ts"], { cwd: dir, env, logFile });
+  // Turbopack warns that it takes the project's folder as the workspace root (the topmost
+  // lockfile); what it compiles is still the copy's (its chunks are named after this folder).
   // Into the distDir the app's builds use (its next.config.mjs reads NEXT_DIST_DIR), so that both
   // sides are served by the same server settings (bench/lib/servers.ts).
   const [command, args] = pinned(CPU_PLAN.all, process.execPath, [baselineNextBin(dir), "build"]);
