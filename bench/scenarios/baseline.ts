@@ -71,8 +71,8 @@ async function routeRows(ctx: Context, now: Side, then: Side, commit: string): P
     TARGETS.baseline,
   );
   api.note = "The full session check of a signed-in API call (scenario 1a's numerator), on both builds.";
-  const pages = { now: (await raw(`${now.servers[0]!.url}/dashboard`, { cookie: now.cookie })).bodyBytes, then: 0 };
-  pages.then = (await raw(`${then.servers[0]!.url}/dashboard`, { cookie: then.cookie })).bodyBytes;
+  const pageBytes = async (side: Side) => (await raw(`${side.servers[0]!.url}/dashboard`, { cookie: side.cookie })).bodyBytes;
+  const pages = { now: await pageBytes(now), then: await pageBytes(then) };
   const page = ratioRow(
     "r1b",
     `/dashboard: ${commit} ÷ this tree`,
