@@ -18,7 +18,7 @@ import { freshDatabase, startApp, startBaseline, type App } from "../lib/servers
 import { signIn } from "../lib/signin";
 import { round } from "../lib/stats";
 
-import { controlRow, ratioRow, raw, reportedRatioRow, status, type Context, type Scenario } from "./helpers";
+import { controlRow, on, ratioRow, raw, reportedRatioRow, status, withServers, type Context, type Scenario } from "./helpers";
 import { alternateSignIns } from "./peer-figures";
 
 const HEALTH = "/api/health?live=1";
@@ -30,13 +30,8 @@ interface Side {
   label: string;
 }
 
-const on = (side: Side, route: string): Target[] =>
-  side.servers.map((server) => ({
-    label: `${side.label}: GET ${route}`,
-    url: `${server.url}${route}`,
-    headers: { cookie: side.cookie },
-    serverPid: server.serverPid,
-  }));
+/** The route on both servers of the side, with Alice's cookie. */
+const at = (side: Side, route: string): Target[] => on(side.servers, side.label, route, { cookie: side.cookie });
 
 /** Alice signed in on the side's first server; her route and page answer her there and on the second. */
 async function signedIn(ctx: Context, servers: readonly App[], label: string): Promise<Side> {
@@ -52,14 +47,14 @@ async function signedIn(ctx: Context, servers: readonly App[], label: string): P
 }
 
 /** Two servers of a build on one new database of its own. */
-async function serversOf(
+function serversOf(
   name: string,
   build: { dir: string },
   start: (port: number, url: string) => Promise<App>,
   ports: readonly number[],
-) {
-  const url = await freshDatabase(name, build);
-  return Promise.all(ports.map((port) => start(port, url)));
+): Promise<App>[] {
+  const url = freshDatabase(name, build);
+  return ports.map((port) => url.then((databaseUrl) => start(port, databaseUrl)));
 }
 
 /** r1a, r1b, rf: one route on both builds, the earlier commit's CPU per request over this tree's. */
@@ -67,7 +62,7 @@ async function routeRows(ctx: Context, now: Side, then: Side, commit: string): P
   const api = ratioRow(
     "r1a",
     `/api/me: ${commit} ÷ this tree`,
-    await compare(on(now, "/api/me"), on(then, "/api/me"), ctx.settings),
+    await compare(at(now, "/api/me"), at(then, "/api/me"), ctx.settings),
     TARGETS.baseline,
   );
   api.note = "The full session check of a signed-in API call (scenario 1a's numerator), on both builds.";
@@ -76,7 +71,7 @@ async function routeRows(ctx: Context, now: Side, then: Side, commit: string): P
   const page = ratioRow(
     "r1b",
     `/dashboard: ${commit} ÷ this tree`,
-    await compare(on(now, "/dashboard"), on(then, "/dashboard"), ctx.settings),
+    await compare(at(now, "/dashboard"), at(then, "/dashboard"), ctx.settings),
     TARGETS.baseline,
     { htmlBytes: pages },
   );
@@ -84,7 +79,7 @@ async function routeRows(ctx: Context, now: Side, then: Side, commit: string): P
   const floor = reportedRatioRow(
     "rf",
     `${HEALTH}: ${commit} ÷ this tree`,
-    await compare(on(now, HEALTH), on(then, HEALTH), ctx.settings),
+    await compare(at(now, HEALTH), at(then, HEALTH), ctx.settings),
     "A route that authenticates nothing: what changed outside authentication (headers, instrumentation, the route table).",
   );
   return [api, page, floor];
@@ -121,16 +116,12 @@ async function baselineRows(ctx: Context): Promise<Row[]> {
   const commit = build.commit.slice(0, 7);
   const startNow = (port: number, url: string) => startApp(ctx.appBuild, port, url);
   const startThen = (port: number, url: string) => startBaseline(build, port, url);
-  const settled = await Promise.allSettled([
+  const groups = [
     serversOf("bench_now", ctx.appBuild, startNow, [FRESH_APP_PORT, SECOND_SERVER_PORTS.app]),
     serversOf("bench_baseline", build, startThen, BASELINE_PORTS.baseline),
     serversOf("bench_now_twin", ctx.appBuild, startNow, BASELINE_PORTS.twin),
-  ]);
-  const started = settled.flatMap((result) => (result.status === "fulfilled" ? result.value : []));
-  try {
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-    const [nowServers, thenServers, twinServers] = settled.map((result) => (result as PromiseFulfilledResult<App[]>).value);
+  ];
+  return withServers(groups, async ([nowServers, thenServers, twinServers]) => {
     const now = await signedIn(ctx, nowServers!, "this tree");
     const then = await signedIn(ctx, thenServers!, commit);
     const twin = await signedIn(ctx, twinServers!, "this tree, other servers");
@@ -139,15 +130,13 @@ async function baselineRows(ctx: Context): Promise<Row[]> {
       controlRow(
         "rz",
         "A/A control: /api/me on this tree's build against the same build on other servers",
-        await compare(on(now, "/api/me"), on(twin, "/api/me"), ctx.settings),
+        await compare(at(now, "/api/me"), at(twin, "/api/me"), ctx.settings),
         "Servers of one build, started with the others and measured the same way: the bench's own noise between servers.",
       ),
     );
     for (const row of rows) row.details.baseline = { commit: build.commit, reused: build.reused, fixes: build.fixes };
     return rows;
-  } finally {
-    await Promise.all(started.map((server) => server.stop()));
-  }
+  });
 }
 
 export const baseline: Scenario = { id: "r", name: "against an earlier commit (--baseline)", run: baselineRows };

@@ -8,12 +8,12 @@
  * step's, so 0.97 means the step costs 3 % of the floor's throughput.
  */
 import { floorPorts, log } from "../lib/config";
-import { compare, type Target } from "../lib/load";
+import { compare } from "../lib/load";
 import { ensurePeerBuild, type FloorStep, type PeerBuild } from "../lib/peers";
 import type { Row } from "../lib/report";
-import { startPeer, type App } from "../lib/servers";
+import { startPeer } from "../lib/servers";
 
-import { controlRow, reportedRatioRow, type Context, type Scenario } from "./helpers";
+import { controlRow, on, reportedRatioRow, withServers, type Context, type Scenario } from "./helpers";
 
 const HEALTH = "/api/health?live=1";
 
@@ -31,29 +31,22 @@ const STEPS: readonly { id: string; step: FloorStep; what: string }[] = [
   { id: "f3", step: "floor-handler", what: "the probe's handler shape (the request's URL parsed for ?live=1, an async handler made once)" },
 ];
 
-const on = (servers: readonly App[], label: string): Target[] =>
-  servers.map((server) => ({ label: `${label}: GET ${HEALTH}`, url: `${server.url}${HEALTH}`, serverPid: server.serverPid }));
-
 async function floorRows(ctx: Context): Promise<Row[]> {
   const options = { force: ctx.rebuild, log };
   const bareBuild = await ensurePeerBuild("bare", options);
   const stepBuilds: PeerBuild[] = [];
   for (const { step } of STEPS) stepBuilds.push(await ensurePeerBuild(step, options));
   const builds = [bareBuild, bareBuild, ...stepBuilds];
-  const settled = await Promise.allSettled(builds.flatMap((build, i) => floorPorts(i).map((port) => startPeer(build, port))));
-  const started = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
-  try {
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-    const serversOf = (i: number) => started.slice(2 * i, 2 * i + 2);
-    const bare = on(serversOf(0), "bare Next.js");
+  const groups = builds.map((build, i) => floorPorts(i).map((port) => startPeer(build, port)));
+  return withServers(groups, async ([bareServers, bareTwins, ...stepServers]) => {
+    const bare = on(bareServers!, "bare Next.js", HEALTH);
     const rows: Row[] = [];
     for (const [i, { id, step, what }] of STEPS.entries()) {
       rows.push(
         reportedRatioRow(
           id,
           `Floor step: ${HEALTH}, the bare app with ${step.slice("floor-".length)} ÷ without`,
-          await compare(on(serversOf(i + 2), step), bare, ctx.settings),
+          await compare(on(stepServers[i]!, step, HEALTH), bare, ctx.settings),
           `The bare app plus ${what}.`,
         ),
       );
@@ -62,14 +55,12 @@ async function floorRows(ctx: Context): Promise<Row[]> {
       controlRow(
         "fz",
         `A/A control: ${HEALTH} on the bare app's build against the same build on other servers`,
-        await compare(bare, on(serversOf(1), "bare Next.js, other servers"), ctx.settings),
+        await compare(bare, on(bareTwins!, "bare Next.js, other servers", HEALTH), ctx.settings),
         "Servers of one build, started with the others and measured the same way: the bench's own noise between servers.",
       ),
     );
     return rows;
-  } finally {
-    await Promise.all(started.map((server) => server.stop()));
-  }
+  });
 }
 
 export const floor: Scenario = { id: "f", name: "what the floor is made of", run: floorRows };

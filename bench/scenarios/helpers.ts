@@ -2,7 +2,7 @@
 import { request as httpRequest } from "node:http";
 
 import type { BuildInfo } from "../lib/build";
-import { primaryRatio, type PairedComparison } from "../lib/load";
+import { primaryRatio, type PairedComparison, type Target } from "../lib/load";
 import type { Settings } from "../lib/options";
 import type { Row, Status } from "../lib/report";
 import type { App, Idp } from "../lib/servers";
@@ -67,6 +67,32 @@ export function raw(url: string, headers: Record<string, string> = {}): Promise<
 }
 
 export const status = (pass: boolean): Status => (pass ? "pass" : "miss");
+
+/** One side of a ratio: the same request to each server of a build, labelled "<label>: GET <route>". */
+export const on = (servers: readonly App[], label: string, route: string, headers?: Record<string, string>): Target[] =>
+  servers.map((server) => ({
+    label: `${label}: GET ${route}`,
+    url: `${server.url}${route}`,
+    ...(headers && { headers }),
+    serverPid: server.serverPid,
+  }));
+
+/**
+ * Starts groups of servers together (one group per build), hands them to `run` and stops every
+ * one afterwards. A server that fails to start fails the scenario, and the ones that did start are
+ * stopped too rather than left holding their ports for the next scenario.
+ */
+export async function withServers<T>(groups: readonly (readonly Promise<App>[])[], run: (groups: App[][]) => Promise<T>): Promise<T> {
+  const settled = await Promise.all(groups.map((group) => Promise.allSettled(group)));
+  const started = settled.flat().flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  try {
+    const failed = settled.flat().find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    return await run(settled.map((group) => group.map((result) => (result as PromiseFulfilledResult<App>).value)));
+  } finally {
+    await Promise.all(started.map((server) => server.stop()));
+  }
+}
 
 /** "CPU 0.904 (IQR 0.897–0.911); rps 0.910": the primary figure first, requests/s beside it. */
 function figureOf(comparison: PairedComparison): string {

@@ -11,7 +11,7 @@ import type { Row } from "../lib/report";
 import { freshDatabase, peerDatabase, startApp, startPeer, type App } from "../lib/servers";
 import { signIn } from "../lib/signin";
 
-import { controlRow, ratioRow, raw, type Context, type Scenario } from "./helpers";
+import { controlRow, on, ratioRow, raw, withServers, type Context, type Scenario } from "./helpers";
 import { clientJsRow, memoryOf, memoryRow, pageItems, signInRow, type Peer, type Side } from "./peer-figures";
 
 const HEALTH = "/api/health?live=1";
@@ -61,11 +61,7 @@ async function floor(ctx: Context, app: App, bare: App): Promise<Row> {
   const row = ratioRow(
     "p0",
     `Floor: ${HEALTH}, this app ÷ a bare Next.js app`,
-    await compare(
-      { label: `app: GET ${HEALTH}`, url: `${app.url}${HEALTH}`, serverPid: app.serverPid },
-      { label: `bare Next.js: GET ${HEALTH}`, url: `${bare.url}${HEALTH}`, serverPid: bare.serverPid },
-      ctx.settings,
-    ),
+    await compare(on([app], "app", HEALTH), on([bare], "bare Next.js", HEALTH), ctx.settings),
     TARGETS.floor,
   );
   row.note = "Neither side authenticates: what the app's headers, instrumentation and configuration cost every request.";
@@ -86,12 +82,7 @@ async function checkPeer(peer: Peer, side: Side, pagePath: string): Promise<void
 
 /** The same kind of request to this app and to the peer, each with Alice's own cookie. */
 function sideBySide(ctx: Context, ours: Side, ourPath: string, peer: Peer, theirs: Side, theirPath: string) {
-  const target = (side: Side, label: string, path: string) => ({
-    label: `${label}: GET ${path}`,
-    url: `${side.server.url}${path}`,
-    headers: { cookie: side.cookie },
-    serverPid: side.server.serverPid,
-  });
+  const target = (side: Side, label: string, path: string) => on([side.server], label, path, { cookie: side.cookie });
   return compare(target(ours, "app", ourPath), target(theirs, peer.name, theirPath), ctx.settings);
 }
 
@@ -121,11 +112,7 @@ async function control(ctx: Context, bare: App, twin: App): Promise<Row> {
   return controlRow(
     "pz",
     `A/A control: ${HEALTH} on two servers of the bare app`,
-    await compare(
-      { label: `bare: GET ${HEALTH}`, url: `${bare.url}${HEALTH}`, serverPid: bare.serverPid },
-      { label: `bare, another server: GET ${HEALTH}`, url: `${twin.url}${HEALTH}`, serverPid: twin.serverPid },
-      ctx.settings,
-    ),
+    await compare(on([bare], "bare", HEALTH), on([twin], "bare, another server", HEALTH), ctx.settings),
     "Two servers of one build, started together: whatever this differs from 1 is the bench's own noise between servers.",
   );
 }
@@ -147,36 +134,34 @@ async function rowsFor(
   return rows;
 }
 
-interface Started {
-  app: App;
-  bare: App;
-  twin: App;
-  peers: { peer: Peer; build: PeerBuild; server: App }[];
-}
-
-async function startAll(ctx: Context): Promise<Started> {
+/** Every build the scenario compares, built (or found current) one after another. */
+async function peerBuilds(ctx: Context): Promise<(name: PeerName) => PeerBuild> {
   const options = { force: ctx.rebuild, log };
   const builds = new Map<PeerName, PeerBuild>();
   for (const name of ["bare", ...new Set(PEERS.map((peer) => peer.build))] as PeerName[])
     builds.set(name, await ensurePeerBuild(name, options));
-  const build = (name: PeerName) => builds.get(name)!;
-  const [app, bare, twin, ...servers] = await Promise.all([
-    freshDatabase("bench_app_peers", ctx.appBuild).then((url) => startApp(ctx.appBuild, FRESH_APP_PORT, url)),
-    startPeer(build("bare"), PEER_PORTS.bare),
-    startPeer(build("bare"), PEER_PORTS.bareTwin),
-    ...PEERS.map(async (peer) => {
-      const databaseUrl = await peerDatabase(build(peer.build), `bench_peer_${peer.id}`);
-      return startPeer(build(peer.build), peer.port, { ...peer.env, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
-    }),
-  ]);
-  return { app: app!, bare: bare!, twin: twin!, peers: PEERS.map((peer, i) => ({ peer, build: build(peer.build), server: servers[i]! })) };
+  return (name) => builds.get(name)!;
+}
+
+/** A peer's server, on a new database of its own when it keeps one. */
+async function startPeerOn(build: PeerBuild, peer: Peer): Promise<App> {
+  const databaseUrl = await peerDatabase(build, `bench_peer_${peer.id}`);
+  return startPeer(build, peer.port, { ...peer.env, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) });
 }
 
 const rank = (id: string) => (id === "p0" ? 0 : id === "pz" ? 2 : 1);
 
 async function peerRows(ctx: Context): Promise<Row[]> {
-  const { app, bare, twin, peers } = await startAll(ctx);
-  try {
+  const build = await peerBuilds(ctx);
+  const groups = [
+    [freshDatabase("bench_app_peers", ctx.appBuild).then((url) => startApp(ctx.appBuild, FRESH_APP_PORT, url))],
+    [startPeer(build("bare"), PEER_PORTS.bare)],
+    [startPeer(build("bare"), PEER_PORTS.bareTwin)],
+    ...PEERS.map((peer) => [startPeerOn(build(peer.build), peer)]),
+  ];
+  return withServers(groups, async (started) => {
+    const [app, bare, twin, ...peerServers] = started.map((group) => group[0]!) as [App, App, App, ...App[]];
+    const peers = PEERS.map((peer, i) => ({ peer, build: build(peer.build), server: peerServers[i]! }));
     const ours: Side = { server: app, cookie: (await signIn(app.url, ctx.idp.issuer, ALICE)).cookieHeader };
     const ourPage = await raw(`${app.url}/dashboard`, { cookie: ours.cookie });
     if (ourPage.status !== 200) throw new Error(`the app's /dashboard answered ${ourPage.status}`);
@@ -195,9 +180,7 @@ async function peerRows(ctx: Context): Promise<Row[]> {
     rows.push(await control(ctx, bare, twin));
     // Each peer's rows together (p1a…p1e), the floor first and the control last.
     return rows.sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id));
-  } finally {
-    await Promise.all([app, bare, twin, ...peers.map(({ server }) => server)].map((server) => server.stop()));
-  }
+  });
 }
 
 export const peers: Scenario = { id: "p", name: "peers", run: peerRows };

@@ -6,24 +6,20 @@
  * so where one process's JIT and heap happened to settle decided it as much as the code did.
  */
 import { EMPTY_PROXY_PORT, FRESH_APP_PORT, FRESH_TWIN_PORT, NO_PROXY_PORT, SECOND_SERVER_PORTS, TARGETS } from "../lib/config";
-import { compare, type Target } from "../lib/load";
+import { compare } from "../lib/load";
 import type { Row } from "../lib/report";
 import { freshDatabase, startApp, type App } from "../lib/servers";
 
-import { controlRow, ratioRow, reportedRatioRow, type Context, type Scenario } from "./helpers";
+import { controlRow, on, ratioRow, reportedRatioRow, withServers, type Context, type Scenario } from "./helpers";
 
 /** The servers of one build. */
 type Servers = readonly App[];
 
-/** One side of a ratio: the same request to each server of a build. */
-const on = (servers: Servers, label: string, route: string): Target[] =>
-  servers.map((server) => ({ label, url: `${server.url}${route}`, serverPid: server.serverPid }));
-
 /** 2a: a public API route. The matcher leaves /api/ to the route handlers, so the proxy costs it nothing. */
 async function apiRoute(ctx: Context, fresh: Servers, noProxy: Servers): Promise<Row> {
   const health = "/api/health?live=1";
-  const apiOn = on(fresh, `proxy on: GET ${health}`, health);
-  const apiOff = on(noProxy, `proxy off: GET ${health}`, health);
+  const apiOn = on(fresh, "proxy on", health);
+  const apiOff = on(noProxy, "proxy off", health);
   const api = ratioRow(
     "2a",
     `Proxy overhead: ${health} (matcher on ÷ off)`,
@@ -38,9 +34,9 @@ async function apiRoute(ctx: Context, fresh: Servers, noProxy: Servers): Promise
 /** 2b, 2c, 2d: a public page, where the proxy runs (the page's nonce CSP and the cross-site write check). */
 async function publicPage(ctx: Context, fresh: Servers, noProxy: Servers, emptyProxy: Servers): Promise<Row[]> {
   const route = "/";
-  const off = on(noProxy, `proxy off: GET ${route}`, route);
-  const empty = on(emptyProxy, `empty proxy: GET ${route}`, route);
-  const ours = on(fresh, `proxy on: GET ${route}`, route);
+  const off = on(noProxy, "proxy off", route);
+  const empty = on(emptyProxy, "empty proxy", route);
+  const ours = on(fresh, "proxy on", route);
   const rows = [
     ratioRow("2b", `Proxy overhead: ${route} (matcher on ÷ off)`, await compare(ours, off, ctx.settings), TARGETS.proxyOverhead),
   ];
@@ -74,7 +70,7 @@ async function control(ctx: Context, fresh: Servers, twin: Servers): Promise<Row
   return controlRow(
     "2z",
     `A/A control: ${route} on the app's build against the same build on other servers`,
-    await compare(on(fresh, `app: GET ${route}`, route), on(twin, `the same build, other servers: GET ${route}`, route), ctx.settings),
+    await compare(on(fresh, "app", route), on(twin, "the same build, other servers", route), ctx.settings),
     "Servers of one build, started together, measured exactly as the other rows: whatever this differs from 1 is the bench's own noise between servers.",
   );
 }
@@ -92,21 +88,14 @@ async function proxyOverheadRows(ctx: Context): Promise<Row[]> {
     { build: ctx.appBuild, name: "bench_app_twin", ports: [FRESH_TWIN_PORT, SECOND_SERVER_PORTS.twin] },
   ];
   // Each server on a fresh database of its own.
-  const settled = await Promise.allSettled(
-    builds.flatMap(({ build, name, ports }) =>
-      ports.map((port, i) => freshDatabase(`${name}_${i + 1}`, build).then((url) => startApp(build, port, url))),
-    ),
+  const groups = builds.map(({ build, name, ports }) =>
+    ports.map((port, i) => freshDatabase(`${name}_${i + 1}`, build).then((url) => startApp(build, port, url))),
   );
-  const started = settled.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
-  try {
-    const failed = settled.find((result) => result.status === "rejected");
-    if (failed) throw failed.reason;
-    const serversOf = (i: number): Servers => started.slice(2 * i, 2 * i + 2);
-    const [fresh, noProxy, emptyProxy, twin] = [serversOf(0), serversOf(1), serversOf(2), serversOf(3)];
-    return [await apiRoute(ctx, fresh, noProxy), ...(await publicPage(ctx, fresh, noProxy, emptyProxy)), await control(ctx, fresh, twin)];
-  } finally {
-    await Promise.all(started.map((server) => server.stop()));
-  }
+  return withServers(groups, async ([fresh, noProxy, emptyProxy, twin]) => [
+    await apiRoute(ctx, fresh!, noProxy!),
+    ...(await publicPage(ctx, fresh!, noProxy!, emptyProxy!)),
+    await control(ctx, fresh!, twin!),
+  ]);
 }
 
 export const proxyOverhead: Scenario = { id: "2", name: "proxy overhead", run: proxyOverheadRows };
