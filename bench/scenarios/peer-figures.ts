@@ -7,7 +7,8 @@ import path from "node:path";
 
 import { clientWeight } from "../lib/client-weight";
 import { ALICE, TARGETS } from "../lib/config";
-import { heapAfterGc, mib } from "../lib/memory";
+import { readHeapSnapshot, type HeapComposition } from "../lib/heap-snapshot";
+import { heapAfterGc, heapSnapshotFile, mib } from "../lib/memory";
 import type { PeerBuild, PeerName } from "../lib/peers";
 import { readRss } from "../lib/proc";
 import { kB, ms, type Row } from "../lib/report";
@@ -154,12 +155,30 @@ export async function clientJsRow(ctx: Context, peer: Peer, app: App, build: Pee
 export interface Memory {
   rssBytes: number;
   heapUsedAfterGc: number;
+  /** What that heap is made of, from a snapshot taken after the collections. */
+  heap: HeapComposition;
 }
 
-/** RSS as the server stands, then its heap after full collections (which changes RSS: read first). */
+/** RSS as the server stands, then its heap after full collections (which changes RSS: read first) and what it holds. */
 export async function memoryOf(server: App): Promise<Memory> {
   const rssBytes = readRss(server.serverPid);
-  return { rssBytes, heapUsedAfterGc: (await heapAfterGc(server)).heapUsed };
+  const { heapUsed } = await heapAfterGc(server, { snapshot: true });
+  return { rssBytes, heapUsedAfterGc: heapUsed, heap: readHeapSnapshot(heapSnapshotFile(server)) };
+}
+
+const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+
+/** "code 9.1 vs 6.0 MiB, script source 12.3 vs 8.0, strings …": where two heaps differ. */
+function heapDifference(ours: HeapComposition, theirs: HeapComposition): string {
+  const part = (label: string, key: keyof Omit<HeapComposition, "scriptSourceByOrigin" | "topObjects">) =>
+    `${label} ${mb(ours[key])} vs ${mb(theirs[key])}`;
+  return [
+    part("code", "codeBytes"),
+    part("script source", "scriptSourceBytes"),
+    part("other strings", "stringBytes"),
+    part("objects", "objectBytes"),
+    part("the rest", "otherBytes"),
+  ].join(", ");
 }
 
 /** p1d…: resident memory, the peer's over ours, after both have served the comparisons above. */
@@ -172,6 +191,8 @@ export function memoryRow(peer: Peer, ours: Memory, theirs: Memory): Row {
     target: `≥ ${TARGETS.peer.toFixed(2)}`,
     status: status(ratio >= TARGETS.peer),
     details: { ratio: round(ratio, 3), app: ours, peer: theirs },
-    note: "Both servers warmed up and loaded by the same comparisons (the app by every peer's: it served more requests).",
+    note:
+      "Both servers warmed up and loaded by the same comparisons (the app by every peer's: it served more requests). " +
+      `Heap after GC, app vs peer (MiB, from snapshots in bench/out/logs/): ${heapDifference(ours.heap, theirs.heap)}.`,
   };
 }
