@@ -10,6 +10,7 @@ import { CPU_PLAN } from "./cpus";
 import type { Options } from "./options";
 import { printProfiles, type RowProfile } from "./profiling";
 import { table, type Row } from "./report";
+import { SERVER_NODE_FLAGS } from "./servers";
 import { round } from "./stats";
 
 export type Machine = ReturnType<typeof machine>;
@@ -84,6 +85,8 @@ export function writeResults(run: Run): { loadAverageAtEnd: number[] } {
       "PostgreSQL (throw-away server from scripts/test-postgres.sh: fsync, synchronous_commit and full_page_writes off), DATABASE_POOL_MAX default",
     targets: TARGETS,
     cpus: CPU_PLAN,
+    // The V8 flags every server ran with (BENCH_SERVER_NODE_FLAGS overrides them).
+    serverNodeFlags: SERVER_NODE_FLAGS,
     // Rows whose scenario's A/A control strayed beyond tolerance: their figures are noise.
     tooNoisy: run.rows.filter((row) => row.noisy).map((row) => row.id),
     rows: run.rows.map(({ id, scenario, figure, target, status: s, note, noisy, details }) => ({

@@ -285,7 +285,7 @@ export async function startPeer(peer: PeerBuild, port: number, extraEnv: Record<
  * With the young generation held at 16 MB and no memory reducer, the same A/A pair came out 0.986
  * (bench/README.md, "Precision").
  */
-const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? "--no-memory-reducer --min-semi-space-size=16")
+export const SERVER_NODE_FLAGS = (process.env.BENCH_SERVER_NODE_FLAGS ?? "--no-memory-reducer --min-semi-space-size=16")
   .split(" ")
   .filter(Boolean);
 
