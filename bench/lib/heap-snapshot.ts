@@ -56,23 +56,28 @@ export function summarizeHeapSnapshot(raw: RawSnapshot, topCount = 12): HeapComp
   const [types, edgeTypes] = [meta.node_types[0], meta.edge_types[0]];
   const nodeFieldCount = meta.node_fields.length;
   const edgeFieldCount = meta.edge_fields.length;
-  const field = (name: string, fields: string[]) => {
+  const field = (name: string, fields: string[]): number => {
     const index = fields.indexOf(name);
     if (index < 0) throw new Error(`heap snapshot without the ${name} field`);
     return index;
   };
-  const [TYPE, NAME, SIZE, EDGES] = ["type", "name", "self_size", "edge_count"].map((name) => field(name, meta.node_fields));
-  const [EDGE_TYPE, EDGE_NAME, EDGE_TO] = ["type", "name_or_index", "to_node"].map((name) => field(name, meta.edge_fields));
+  const TYPE = field("type", meta.node_fields);
+  const NAME = field("name", meta.node_fields);
+  const SIZE = field("self_size", meta.node_fields);
+  const EDGES = field("edge_count", meta.node_fields);
+  const EDGE_TYPE = field("type", meta.edge_fields);
+  const EDGE_NAME = field("name_or_index", meta.edge_fields);
+  const EDGE_TO = field("to_node", meta.edge_fields);
   const { nodes, edges, strings } = raw;
 
   // Scripts are "code" nodes with an internal "source" edge to their text: find those strings first.
   const sourceOf = new Map<number, string>();
   for (let node = 0, edge = 0; node < nodes.length; node += nodeFieldCount) {
-    const edgeCount = nodes[node + EDGES!]!;
-    if (types[nodes[node + TYPE!]!] === "code") {
+    const edgeCount = nodes[node + EDGES]!;
+    if (types[nodes[node + TYPE]!] === "code") {
       for (let e = edge; e < edge + edgeCount * edgeFieldCount; e += edgeFieldCount) {
-        if (edgeTypes[edges[e + EDGE_TYPE!]!] === "internal" && strings[edges[e + EDGE_NAME!]!] === "source")
-          sourceOf.set(edges[e + EDGE_TO!]!, strings[nodes[node + NAME!]!]!);
+        if (edgeTypes[edges[e + EDGE_TYPE]!] === "internal" && strings[edges[e + EDGE_NAME]!] === "source")
+          sourceOf.set(edges[e + EDGE_TO]!, strings[nodes[node + NAME]!]!);
       }
     }
     edge += edgeCount * edgeFieldCount;
@@ -90,8 +95,8 @@ export function summarizeHeapSnapshot(raw: RawSnapshot, topCount = 12): HeapComp
   };
   const objects = new Map<string, { bytes: number; count: number }>();
   for (let node = 0; node < nodes.length; node += nodeFieldCount) {
-    const type = types[nodes[node + TYPE!]!]!;
-    const size = nodes[node + SIZE!]!;
+    const type = types[nodes[node + TYPE]!]!;
+    const size = nodes[node + SIZE]!;
     composition.totalBytes += size;
     const script = sourceOf.get(node);
     if (script !== undefined) {
@@ -102,7 +107,7 @@ export function summarizeHeapSnapshot(raw: RawSnapshot, topCount = 12): HeapComp
     else if (STRING_TYPES.has(type)) composition.stringBytes += size;
     else if (OBJECT_TYPES.has(type)) {
       composition.objectBytes += size;
-      const name = type === "object" ? strings[nodes[node + NAME!]!]! : `(${type})`;
+      const name = type === "object" ? strings[nodes[node + NAME]!]! : `(${type})`;
       const entry = objects.get(name) ?? { bytes: 0, count: 0 };
       entry.bytes += size;
       entry.count += 1;
