@@ -8,6 +8,12 @@
  *
  * Each slice ends by waiting for the requests in flight, so every response a slice counts was
  * served, and only served, inside its CPU window, and the two sides may be routes of one server.
+ *
+ * When the two sides are two server processes, each one's CPU is also read over the whole round:
+ * what a server does after its last response of a slice (collecting and sweeping the garbage its
+ * requests left, on V8's background threads as well) falls in the other side's slice, outside its
+ * own windows, and would be lost at random; over the round, a server that serves only one side is
+ * charged with all of it.
  */
 import { Agent, request as httpRequest } from "node:http";
 
@@ -83,19 +89,30 @@ async function slice(side: 0 | 1, target: SliceTarget, agent: Agent, connections
 /** The side of slice `i` in ABBA order: A B B A A B B A … */
 export const sideOf = (i: number): 0 | 1 => (((i + 1) >> 1) % 2 === 0 ? 0 : 1);
 
+export interface Round {
+  slices: Slice[];
+  /** Each side's server CPU over the whole round; undefined when the sides share a process or name none. */
+  roundCpuNs: [number, number] | undefined;
+}
+
 /** `slices` slices of `sliceMs`, alternating between A and B in ABBA order, each side on its own connections. */
 export async function alternate(
   targets: readonly [SliceTarget, SliceTarget],
   options: { connections: number; sliceMs: number; slices: number },
-): Promise<Slice[]> {
+): Promise<Round> {
   const agents = targets.map(() => new Agent({ keepAlive: true, maxSockets: options.connections }));
+  const [pidA, pidB] = targets.map((target) => target.serverPid);
+  const ownProcesses = pidA !== undefined && pidB !== undefined && pidA !== pidB;
+  const roundCpu = () => (ownProcesses ? [cpuNs(pidA), cpuNs(pidB)] : undefined);
   try {
+    const before = roundCpu();
     const slices: Slice[] = [];
     for (let i = 0; i < options.slices; i++) {
       const side = sideOf(i);
       slices.push(await slice(side, targets[side], agents[side]!, options.connections, options.sliceMs));
     }
-    return slices;
+    const after = roundCpu();
+    return { slices, roundCpuNs: before && after ? [after[0]! - before[0]!, after[1]! - before[1]!] : undefined };
   } finally {
     for (const agent of agents) agent.destroy();
   }

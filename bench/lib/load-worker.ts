@@ -33,7 +33,10 @@ export interface SideTotals {
   failures: number;
   failure?: string;
   ms: number;
+  /** Server CPU inside the side's own slices. */
   cpuNs?: number;
+  /** Server CPU over the whole round, when each side has a process of its own (bench/lib/alternate.ts). */
+  roundCpuNs?: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
 }
@@ -81,7 +84,7 @@ async function run(request: LoadRequest): Promise<LoadAnswer> {
 }
 
 async function alternateRound(request: AlternateRequest): Promise<AlternateAnswer> {
-  const slices = await alternate(request.targets, request);
+  const { slices, roundCpuNs } = await alternate(request.targets, request);
   const totals = (side: 0 | 1): SideTotals => {
     const own = slices.filter((slice) => slice.side === side);
     const latencies = own.flatMap((slice) => slice.latenciesMs);
@@ -93,6 +96,7 @@ async function alternateRound(request: AlternateRequest): Promise<AlternateAnswe
       ...(failure ? { failure } : {}),
       ms: own.reduce((sum, slice) => sum + slice.ms, 0),
       ...(cpu === undefined ? {} : { cpuNs: cpu }),
+      ...(roundCpuNs ? { roundCpuNs: roundCpuNs[side] } : {}),
       latencyP50Ms: percentile(latencies, 50),
       latencyP99Ms: percentile(latencies, 99),
     };

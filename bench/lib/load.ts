@@ -26,8 +26,13 @@ export interface LoadRun {
   rps: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
-  /** CPU time (all threads, user + system) the server process spent per request during the run. */
+  /**
+   * CPU time (all threads, user + system) the server process spent per request during the run; for
+   * a side of an alternating round, over the whole round where the sides have processes of their own.
+   */
   serverCpuMsPerRequest?: number;
+  /** For a side of an alternating round: the same inside the side's own slices only. */
+  serverCpuMsPerRequestInSlices?: number;
 }
 
 type Answer = LoadAnswer | AlternateAnswer;
@@ -140,6 +145,11 @@ export interface PairedComparison {
    * it far less than requests/s. Undefined when the targets name no server process.
    */
   cpu: Spread | undefined;
+  /**
+   * The CPU ratio from each server's CPU inside its own slices only, where `cpu` reads it over the
+   * whole round (bench/lib/alternate.ts): the primary figure until the whole round was measured.
+   */
+  cpuInSlices?: Spread;
   /** Per round, (requests/s of A) / (of B). */
   rps: Spread;
   a: { label: string; medianRps: number; runs: LoadRun[]; warmupSeconds: number };
@@ -215,13 +225,16 @@ function sideRun(target: Target, side: SideTotals): LoadRun {
     throw new Error(`${target.label}: ${side.failures} requests failed or answered outside 2xx (the first: ${side.failure})`);
   }
   const seconds = side.ms / 1000;
+  const perRequest = (ns: number | undefined) => (ns !== undefined && side.requests > 0 ? round(ns / 1e6 / side.requests, 4) : undefined);
+  const [whole, inSlices] = [perRequest(side.roundCpuNs), perRequest(side.cpuNs)];
   return {
     requests: side.requests,
     seconds: round(seconds, 2),
     rps: round(side.requests / seconds, 1),
     latencyP50Ms: round(side.latencyP50Ms, 2),
     latencyP99Ms: round(side.latencyP99Ms, 2),
-    ...(side.cpuNs !== undefined && side.requests > 0 ? { serverCpuMsPerRequest: round(side.cpuNs / 1e6 / side.requests, 4) } : {}),
+    ...(whole !== undefined ? { serverCpuMsPerRequest: whole, serverCpuMsPerRequestInSlices: inSlices } : {}),
+    ...(whole === undefined && inSlices !== undefined ? { serverCpuMsPerRequest: inSlices } : {}),
   };
 }
 
@@ -261,6 +274,7 @@ export async function compare(aSide: Side, bSide: Side, options: WarmUpOptions &
   const runsB: LoadRun[] = [];
   const rpsRatios: number[] = [];
   const cpuRatios: number[] = [];
+  const sliceCpuRatios: number[] = [];
   // A whole number of ABBA groups of slices, `seconds` per side.
   const slices = 4 * Math.max(1, Math.round((options.seconds * 1000) / (2 * SLICE_MS)));
   const sliceTarget = (target: Target) => ({ url: target.url, headers: target.headers ?? {}, serverPid: target.serverPid });
@@ -280,9 +294,13 @@ export async function compare(aSide: Side, bSide: Side, options: WarmUpOptions &
     runsB.push(runB);
     rpsRatios.push(runA.rps / runB.rps);
     if (runA.serverCpuMsPerRequest && runB.serverCpuMsPerRequest) cpuRatios.push(runB.serverCpuMsPerRequest / runA.serverCpuMsPerRequest);
+    if (runA.serverCpuMsPerRequestInSlices && runB.serverCpuMsPerRequestInSlices) {
+      sliceCpuRatios.push(runB.serverCpuMsPerRequestInSlices / runA.serverCpuMsPerRequestInSlices);
+    }
   }
   return {
     cpu: cpuRatios.length === rpsRatios.length ? spread(cpuRatios, turn) : undefined,
+    ...(sliceCpuRatios.length === rpsRatios.length ? { cpuInSlices: spread(sliceCpuRatios, turn) } : {}),
     rps: spread(rpsRatios, turn),
     a: { label: a.label, medianRps: round(median(runsA.map((r) => r.rps)), 1), runs: runsA, warmupSeconds: warmupA },
     b: { label: b.label, medianRps: round(median(runsB.map((r) => r.rps)), 1), runs: runsB, warmupSeconds: warmupB },

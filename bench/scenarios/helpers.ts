@@ -118,6 +118,7 @@ export function ratioRow(
     details: {
       ...extra,
       cpuRatio: comparison.cpu,
+      ...(comparison.cpuInSlices ? { cpuRatioInSlices: comparison.cpuInSlices } : {}),
       rpsRatio: comparison.rps,
       [`${comparison.a.label} rps (median)`]: comparison.a.medianRps,
       [`${comparison.b.label} rps (median)`]: comparison.b.medianRps,
