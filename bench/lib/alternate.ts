@@ -34,6 +34,8 @@ export interface Slice {
   failures: number;
   /** The first failure, for the error message. */
   failure?: string;
+  /** When the slice began, in ms since the epoch. */
+  at: number;
   /** Wall time of the slice, from its first request to the end of its last response. */
   ms: number;
   /** CPU time of the server during the slice (all its threads), when it has a process. */
@@ -58,9 +60,9 @@ function get(agent: Agent, url: URL, headers: Record<string, string>): Promise<n
 /** `connections` loops sending requests to one target until `ms` has passed, then the last responses. */
 async function slice(side: 0 | 1, target: SliceTarget, agent: Agent, connections: number, ms: number): Promise<Slice> {
   const url = new URL(target.url);
-  const result: Slice = { side, requests: 0, failures: 0, ms: 0, latenciesMs: [] };
   const cpuBefore = target.serverPid ? cpuNs(target.serverPid) : undefined;
   const started = performance.now();
+  const result: Slice = { side, requests: 0, failures: 0, at: performance.timeOrigin + started, ms: 0, latenciesMs: [] };
   const deadline = started + ms;
   await Promise.all(
     Array.from({ length: connections }, async () => {

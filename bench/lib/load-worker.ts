@@ -4,9 +4,12 @@
  * here, so their work never shares a core with the server they measure, nor with the bench's own
  * bookkeeping. One request per message over IPC; the answer is the summary, or the error.
  */
+import { appendFileSync } from "node:fs";
+import path from "node:path";
+
 import autocannon from "autocannon";
 
-import { alternate, type SliceTarget } from "./alternate";
+import { alternate, type Round, type SliceTarget } from "./alternate";
 import { percentile } from "./stats";
 
 export interface LoadRequest {
@@ -83,8 +86,23 @@ async function run(request: LoadRequest): Promise<LoadAnswer> {
   };
 }
 
+/** BENCH_TRACE_DIR: each round's slices, one line a round, to lay against the servers' collections (bench/lib/heap-probe.cjs). */
+function trace(request: AlternateRequest, round: Round): void {
+  const dir = process.env.BENCH_TRACE_DIR;
+  if (!dir) return;
+  const line = {
+    targets: request.targets.map((target) => ({ url: target.url, pid: target.serverPid })),
+    roundCpuNs: round.roundCpuNs,
+    slices: round.slices.map((slice) => [slice.side, round2(slice.at), round2(slice.ms), slice.requests, slice.cpuNs]),
+  };
+  appendFileSync(path.join(dir, "slices.jsonl"), `${JSON.stringify(line)}\n`);
+}
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
 async function alternateRound(request: AlternateRequest): Promise<AlternateAnswer> {
-  const { slices, roundCpuNs } = await alternate(request.targets, request);
+  const round = await alternate(request.targets, request);
+  trace(request, round);
+  const { slices, roundCpuNs } = round;
   const totals = (side: 0 | 1): SideTotals => {
     const own = slices.filter((slice) => slice.side === side);
     const latencies = own.flatMap((slice) => slice.latenciesMs);

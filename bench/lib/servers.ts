@@ -308,7 +308,8 @@ async function startNext(
   ]);
   const child = start(`${label} :${port}`, command, args, {
     cwd: dir,
-    env: options.env,
+    // BENCH_TRACE_DIR: bench/lib/heap-probe.cjs records the server's collections there.
+    env: process.env.BENCH_TRACE_DIR ? { ...options.env, BENCH_TRACE_DIR: process.env.BENCH_TRACE_DIR } : options.env,
     logFile: path.join(OUT, "logs", `${label.replace(/\s+/g, "-")}-${port}.log`),
   });
   const deadline = Date.now() + 60_000;
