@@ -100,26 +100,59 @@ export async function load(target: Target, options: { connections: number; secon
   return run;
 }
 
-/** The middle of a set of ratios: the median and the interquartile range around it. */
+/** A comparison's figure and how its rounds spread around it. */
 export interface Spread {
+  /** The figure: B's cost per request over A's, from each side's totals (`ratioOfTotals`). */
+  ratio: number;
+  /** The median of the rounds' ratios (of the turns', with servers taken in turn), and its quartiles. */
   median: number;
   q1: number;
   q3: number;
   /** The ratio of each round (A and B in alternating slices). */
   perRound: number[];
-  /** With servers taken in turn: each turn of rounds folded into one (the unit the median is then taken over). */
+  /** With servers taken in turn: each turn of rounds folded into one (the geometric mean of its rounds). */
   perTurn?: number[];
 }
 
+/** What one side of a round served and what it cost (server CPU, or wall time). */
+export interface Cost {
+  requests: number;
+  cost: number;
+}
+
 /**
- * The median and quartiles of the rounds' ratios. Each round already holds A and B in ABBA order
- * (bench/lib/alternate.ts), so a drift within it cancels; the median over many rounds then shrugs
- * off the few that a passing disturbance (a full garbage collection, another process) spoiled.
- * With servers taken in turn (`turn` rounds, e.g. A on X and B on Y, then A on Y and B on X), each
- * turn is first folded into the geometric mean of its rounds, in which what one server costs more
- * than the other cancels.
+ * B's cost per request over A's from each side's totals over every round: with servers taken in
+ * turn (`turn` rounds, e.g. A on X and B on Y, then A on Y and B on X), one ratio of totals per
+ * position in the turn (the same pair of servers), then their geometric mean, in which what one
+ * server costs more than the other cancels. Each round already holds A and B in ABBA order
+ * (bench/lib/alternate.ts), so a drift of the machine's speed cancels within it.
+ *
+ * Totals, not the median of the rounds: a server's full garbage collection (~7 % of a side's CPU
+ * in a round of /api/me, its marking threads included) falls in about every other round of a side,
+ * so the rounds' ratios split into those with one and those without, and their median moved with
+ * how many of each a run happened to get (BENCH_TRACE_DIR, bench/README.md "Precision"). Totals
+ * count each collection by what it cost, as often as the requests caused it.
  */
-export function spread(perRound: number[], turn = 1): Spread {
+export function ratioOfTotals(a: readonly Cost[], b: readonly Cost[], turn = 1): number {
+  const perRequest = (side: readonly Cost[], position: number) => {
+    let requests = 0;
+    let cost = 0;
+    for (let i = position; i < side.length; i += turn) {
+      requests += side[i]!.requests;
+      cost += side[i]!.cost;
+    }
+    return cost / requests;
+  };
+  let logs = 0;
+  for (let position = 0; position < turn; position++) logs += Math.log(perRequest(b, position) / perRequest(a, position));
+  return Math.exp(logs / turn);
+}
+
+/**
+ * The figure (`ratio`, from `ratioOfTotals`) and how the rounds spread: the median and quartiles of
+ * the rounds' ratios, or of the turns' (each turn folded into the geometric mean of its rounds).
+ */
+export function spread(perRound: number[], ratio: number, turn = 1): Spread {
   const perTurn: number[] = [];
   if (turn > 1) {
     for (let i = 0; i + turn <= perRound.length; i += turn) {
@@ -130,6 +163,7 @@ export function spread(perRound: number[], turn = 1): Spread {
   const values = turn > 1 ? perTurn : perRound;
   const [q1, q3] = quartiles(values);
   return {
+    ratio: round(ratio, 3),
     median: round(median(values), 3),
     q1: round(q1, 3),
     q3: round(q3, 3),
@@ -140,9 +174,9 @@ export function spread(perRound: number[], turn = 1): Spread {
 
 export interface PairedComparison {
   /**
-   * The primary figure: per round, (server CPU per request of B) / (of A), what the ratio of
-   * requests/s would be if the server alone limited both; other processes on the machine disturb
-   * it far less than requests/s. Undefined when the targets name no server process.
+   * The primary figure: (server CPU per request of B) / (of A), what the ratio of requests/s
+   * would be if the server alone limited both; other processes on the machine disturb it far less
+   * than requests/s. Undefined when the targets name no server process.
    */
   cpu: Spread | undefined;
   /**
@@ -150,7 +184,7 @@ export interface PairedComparison {
    * whole round (bench/lib/alternate.ts): the primary figure until the whole round was measured.
    */
   cpuInSlices?: Spread;
-  /** Per round, (requests/s of A) / (of B). */
+  /** (requests/s of A) / (of B). */
   rps: Spread;
   a: { label: string; medianRps: number; runs: LoadRun[]; warmupSeconds: number };
   b: { label: string; medianRps: number; runs: LoadRun[]; warmupSeconds: number };
@@ -161,7 +195,7 @@ export interface PairedComparison {
 }
 
 /** The figure a comparison is judged by: the CPU ratio where there is one. */
-export const primaryRatio = (comparison: PairedComparison): number => (comparison.cpu ?? comparison.rps).median;
+export const primaryRatio = (comparison: PairedComparison): number => (comparison.cpu ?? comparison.rps).ratio;
 
 /** Targets already warmed up in this run. */
 const warmed = new Set<string>();
@@ -298,10 +332,34 @@ export async function compare(aSide: Side, bSide: Side, options: WarmUpOptions &
       sliceCpuRatios.push(runB.serverCpuMsPerRequestInSlices / runA.serverCpuMsPerRequestInSlices);
     }
   }
+  const costs = (runs: LoadRun[], perRequest: (run: LoadRun) => number | undefined) =>
+    runs.map((run) => ({ requests: run.requests, cost: (perRequest(run) ?? Number.NaN) * run.requests }));
+  const totals = (perRequest: (run: LoadRun) => number | undefined) =>
+    ratioOfTotals(costs(runsA, perRequest), costs(runsB, perRequest), turn);
   return {
-    cpu: cpuRatios.length === rpsRatios.length ? spread(cpuRatios, turn) : undefined,
-    ...(sliceCpuRatios.length === rpsRatios.length ? { cpuInSlices: spread(sliceCpuRatios, turn) } : {}),
-    rps: spread(rpsRatios, turn),
+    cpu:
+      cpuRatios.length === rpsRatios.length
+        ? spread(
+            cpuRatios,
+            totals((run) => run.serverCpuMsPerRequest),
+            turn,
+          )
+        : undefined,
+    ...(sliceCpuRatios.length === rpsRatios.length
+      ? {
+          cpuInSlices: spread(
+            sliceCpuRatios,
+            totals((run) => run.serverCpuMsPerRequestInSlices),
+            turn,
+          ),
+        }
+      : {}),
+    // (requests/s of A) / (of B) is B's seconds per request over A's.
+    rps: spread(
+      rpsRatios,
+      totals((run) => run.seconds / run.requests),
+      turn,
+    ),
     a: { label: a.label, medianRps: round(median(runsA.map((r) => r.rps)), 1), runs: runsA, warmupSeconds: warmupA },
     b: { label: b.label, medianRps: round(median(runsB.map((r) => r.rps)), 1), runs: runsB, warmupSeconds: warmupB },
     connections: options.connections,

@@ -94,11 +94,11 @@ export async function withServers<T>(groups: readonly (readonly Promise<App>[])[
   }
 }
 
-/** "CPU 0.904 (IQR 0.897–0.911); rps 0.910": the primary figure first, requests/s beside it. */
+/** "CPU 0.904 (rounds' IQR 0.897–0.911); rps 0.910": the primary figure first, requests/s beside it. */
 function figureOf(comparison: PairedComparison): string {
   const { cpu, rps } = comparison;
-  const cpuText = cpu ? `CPU ${cpu.median.toFixed(3)} (IQR ${cpu.q1.toFixed(3)}–${cpu.q3.toFixed(3)}); ` : "";
-  return `${cpuText}rps ${rps.median.toFixed(3)}`;
+  const cpuText = cpu ? `CPU ${cpu.ratio.toFixed(3)} (rounds' IQR ${cpu.q1.toFixed(3)}–${cpu.q3.toFixed(3)}); ` : "";
+  return `${cpuText}rps ${rps.ratio.toFixed(3)}`;
 }
 
 export function ratioRow(

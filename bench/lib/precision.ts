@@ -1,0 +1,62 @@
+/**
+ * Do runs of the same scenarios agree? The bench's precision criterion: every ratio within ±2 % of
+ * its median over the runs, and every A/A control within 0.98–1.02. Each figure is derived again
+ * from the rounds its results file keeps, with today's estimator (`ratioOfTotals`), so runs kept
+ * before the estimator changed are judged the same way as new ones.
+ */
+import { ratioOfTotals, type LoadRun } from "./load";
+import { median } from "./stats";
+
+/** A row of results.json, as far as the check reads it. */
+export interface KeptRow {
+  id: string;
+  details?: {
+    control?: string;
+    cpuRatio?: { perRound: number[]; perTurn?: number[] };
+    runs?: Record<string, LoadRun[]>;
+  };
+}
+
+export interface Agreement {
+  id: string;
+  control: boolean;
+  /** The row's figure in each run (undefined where the run has no such row). */
+  figures: (number | undefined)[];
+  median: number;
+  /** The largest |figure ÷ median − 1| over the runs. */
+  largestDeviation: number;
+  holds: boolean;
+}
+
+/** The row's CPU ratio from its kept rounds: B's total CPU per request over A's, servers taken in turn. */
+export function keptFigure(row: KeptRow): number | undefined {
+  const sides = Object.values(row.details?.runs ?? {});
+  const cpu = row.details?.cpuRatio;
+  if (sides.length !== 2 || !cpu) return undefined;
+  const turn = cpu.perTurn?.length ? Math.round(cpu.perRound.length / cpu.perTurn.length) : 1;
+  const costs = (runs: LoadRun[]) =>
+    runs.map((run) => ({ requests: run.requests, cost: (run.serverCpuMsPerRequest ?? Number.NaN) * run.requests }));
+  const ratio = ratioOfTotals(costs(sides[0]!), costs(sides[1]!), turn);
+  return Number.isFinite(ratio) ? ratio : undefined;
+}
+
+export function agreement(runs: readonly (readonly KeptRow[])[], tolerance = 0.02): Agreement[] {
+  const ids = [...new Set(runs.flatMap((rows) => rows.filter((row) => keptFigure(row) !== undefined).map((row) => row.id)))];
+  return ids.map((id) => {
+    const rows = runs.map((kept) => kept.find((row) => row.id === id));
+    const figures = rows.map((row) => (row ? keptFigure(row) : undefined));
+    const present = figures.filter((figure): figure is number => figure !== undefined);
+    const middle = median(present);
+    const largestDeviation = Math.max(...present.map((figure) => Math.abs(figure / middle - 1)));
+    const control = rows.some((row) => row?.details?.control === "A/A");
+    const inBand = present.every((figure) => !control || Math.abs(figure - 1) <= tolerance);
+    return {
+      id,
+      control,
+      figures,
+      median: middle,
+      largestDeviation,
+      holds: present.length === runs.length && largestDeviation <= tolerance && inBand,
+    };
+  });
+}
