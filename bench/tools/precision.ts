@@ -1,5 +1,5 @@
 /**
- * node --import tsx bench/precision.ts RUN.json RUN.json RUN.json
+ * node --import tsx bench/tools/precision.ts RUN.json RUN.json RUN.json
  *
  * Whether kept runs agree (bench/lib/precision.ts): each row's CPU figure in every run, their
  * median, the largest deviation from it, and whether the row holds ±2 % (A/A rows also 0.98–1.02).
@@ -7,11 +7,11 @@
  */
 import { readFileSync } from "node:fs";
 
-import { agreement, type KeptRow } from "./lib/precision";
+import { agreement, type KeptRow } from "../lib/precision";
 
 const files = process.argv.slice(2);
 if (files.length < 2) {
-  console.error("usage: node --import tsx bench/precision.ts RUN.json RUN.json [RUN.json …]");
+  console.error("usage: node --import tsx bench/tools/precision.ts RUN.json RUN.json [RUN.json …]");
   process.exit(2);
 }
 const runs = files.map((file) => (JSON.parse(readFileSync(file, "utf8")) as { rows: KeptRow[] }).rows);
