@@ -336,30 +336,15 @@ export async function compare(aSide: Side, bSide: Side, options: WarmUpOptions &
     runs.map((run) => ({ requests: run.requests, cost: (perRequest(run) ?? Number.NaN) * run.requests }));
   const totals = (perRequest: (run: LoadRun) => number | undefined) =>
     ratioOfTotals(costs(runsA, perRequest), costs(runsB, perRequest), turn);
+  const cpuWhole = (run: LoadRun) => run.serverCpuMsPerRequest;
+  const cpuInSlices = (run: LoadRun) => run.serverCpuMsPerRequestInSlices;
+  // (requests/s of A) / (of B) is B's seconds per request over A's.
+  const secondsPerRequest = (run: LoadRun) => 1 / run.rps;
+  const complete = (ratios: number[]) => ratios.length === rpsRatios.length;
   return {
-    cpu:
-      cpuRatios.length === rpsRatios.length
-        ? spread(
-            cpuRatios,
-            totals((run) => run.serverCpuMsPerRequest),
-            turn,
-          )
-        : undefined,
-    ...(sliceCpuRatios.length === rpsRatios.length
-      ? {
-          cpuInSlices: spread(
-            sliceCpuRatios,
-            totals((run) => run.serverCpuMsPerRequestInSlices),
-            turn,
-          ),
-        }
-      : {}),
-    // (requests/s of A) / (of B) is B's seconds per request over A's.
-    rps: spread(
-      rpsRatios,
-      totals((run) => run.seconds / run.requests),
-      turn,
-    ),
+    cpu: complete(cpuRatios) ? spread(cpuRatios, totals(cpuWhole), turn) : undefined,
+    ...(complete(sliceCpuRatios) ? { cpuInSlices: spread(sliceCpuRatios, totals(cpuInSlices), turn) } : {}),
+    rps: spread(rpsRatios, totals(secondsPerRequest), turn),
     a: { label: a.label, medianRps: round(median(runsA.map((r) => r.rps)), 1), runs: runsA, warmupSeconds: warmupA },
     b: { label: b.label, medianRps: round(median(runsB.map((r) => r.rps)), 1), runs: runsB, warmupSeconds: warmupB },
     connections: options.connections,
