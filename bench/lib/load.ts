@@ -120,6 +120,10 @@ export interface Cost {
   cost: number;
 }
 
+/** A side's rounds as costs: what each served, and `perRequest` (CPU ms, or seconds) times that. */
+export const costsOf = (runs: readonly LoadRun[], perRequest: (run: LoadRun) => number | undefined): Cost[] =>
+  runs.map((run) => ({ requests: run.requests, cost: (perRequest(run) ?? Number.NaN) * run.requests }));
+
 /**
  * B's cost per request over A's from each side's totals over every round: with servers taken in
  * turn (`turn` rounds, e.g. A on X and B on Y, then A on Y and B on X), one ratio of totals per
@@ -332,10 +336,8 @@ export async function compare(aSide: Side, bSide: Side, options: WarmUpOptions &
       sliceCpuRatios.push(runB.serverCpuMsPerRequestInSlices / runA.serverCpuMsPerRequestInSlices);
     }
   }
-  const costs = (runs: LoadRun[], perRequest: (run: LoadRun) => number | undefined) =>
-    runs.map((run) => ({ requests: run.requests, cost: (perRequest(run) ?? Number.NaN) * run.requests }));
   const totals = (perRequest: (run: LoadRun) => number | undefined) =>
-    ratioOfTotals(costs(runsA, perRequest), costs(runsB, perRequest), turn);
+    ratioOfTotals(costsOf(runsA, perRequest), costsOf(runsB, perRequest), turn);
   const cpuWhole = (run: LoadRun) => run.serverCpuMsPerRequest;
   const cpuInSlices = (run: LoadRun) => run.serverCpuMsPerRequestInSlices;
   // (requests/s of A) / (of B) is B's seconds per request over A's.

@@ -4,7 +4,7 @@
  * from the rounds its results file keeps, with today's estimator (`ratioOfTotals`), so runs kept
  * before the estimator changed are judged the same way as new ones.
  */
-import { ratioOfTotals, type LoadRun } from "./load";
+import { costsOf, ratioOfTotals, type LoadRun } from "./load";
 import { median } from "./stats";
 
 /** A row of results.json, as far as the check reads it. */
@@ -34,9 +34,8 @@ export function keptFigure(row: KeptRow): number | undefined {
   const cpu = row.details?.cpuRatio;
   if (sides.length !== 2 || !cpu) return undefined;
   const turn = cpu.perTurn?.length ? Math.round(cpu.perRound.length / cpu.perTurn.length) : 1;
-  const costs = (runs: LoadRun[]) =>
-    runs.map((run) => ({ requests: run.requests, cost: (run.serverCpuMsPerRequest ?? Number.NaN) * run.requests }));
-  const ratio = ratioOfTotals(costs(sides[0]!), costs(sides[1]!), turn);
+  const cpuPerRequest = (run: LoadRun) => run.serverCpuMsPerRequest;
+  const ratio = ratioOfTotals(costsOf(sides[0]!, cpuPerRequest), costsOf(sides[1]!, cpuPerRequest), turn);
   return Number.isFinite(ratio) ? ratio : undefined;
 }
 
