@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { LoadRun } from "./load";
-import { agreement, keptFigure, type KeptRow } from "./precision";
+import { agreement, keptCost, keptFigure, SAME_SPEED, type KeptRow } from "./precision";
 
 const run = (requests: number, cpuMsPerRequest: number): LoadRun => ({
   requests,
@@ -48,6 +48,19 @@ describe("the precision check over kept runs", () => {
     const [result] = agreement(runs);
     expect(result!.control).toBe(true);
     expect(result!.holds).toBe(false);
+  });
+
+  it("gives each run's CPU per request of a row, both sides over every round, and how far the runs' costs spread", () => {
+    const fast = row("2d", 0.9);
+    const slow = row("2d", 0.9);
+    for (const side of Object.values(slow.details!.runs!)) for (const round of side) round.serverCpuMsPerRequest! *= 1.4;
+    // A: 1000 requests at 0.5 ms and 1000 at 0.6 (1100 ms); B: the same at 0.9 times (990 ms).
+    expect(keptCost(fast)).toBeCloseTo(2090 / 4000, 6);
+    const [result] = agreement([[fast], [slow], [fast]]);
+    expect(result!.holds).toBe(true);
+    expect(result!.costs[1]).toBeCloseTo((1.4 * 2090) / 4000, 6);
+    expect(result!.costSpread).toBeCloseTo(0.4, 6);
+    expect(result!.costSpread).toBeGreaterThan(SAME_SPEED);
   });
 
   it("fails a row missing from a run", () => {

@@ -3,6 +3,11 @@
  * its median over the runs, and every A/A control within 0.98–1.02. Each figure is derived again
  * from the rounds its results file keeps, with today's estimator (`ratioOfTotals`), so runs kept
  * before the estimator changed are judged the same way as new ones.
+ *
+ * Beside each figure, what the row cost per request: on the bench's virtual machine the same
+ * build's CPU per request rose by 14–67 % from a morning to an evening, the bench alone on it, and
+ * the ratios between different code moved with it while the A/A controls did not (bench/README.md
+ * "Precision"). Runs whose costs differ that much measured two different machines.
  */
 import { costsOf, ratioOfTotals, type LoadRun } from "./load";
 import { median } from "./stats";
@@ -26,7 +31,17 @@ export interface Agreement {
   /** The largest |figure ÷ median − 1| over the runs. */
   largestDeviation: number;
   holds: boolean;
+  /** The row's CPU per request in each run, both sides together (ms): how fast the machine was then. */
+  costs: (number | undefined)[];
+  /** The largest cost over the smallest, less 1 (0.4: the slowest run's machine cost 40 % more a request). */
+  costSpread: number;
 }
+
+/**
+ * Above this `costSpread`, a row's runs were made at different machine speeds. A rough line: three
+ * runs of one morning spread 3–15 % between them, and that evening's runs cost 14–67 % more.
+ */
+export const SAME_SPEED = 0.2;
 
 /** The row's CPU ratio from its kept rounds: B's total CPU per request over A's, servers taken in turn. */
 export function keptFigure(row: KeptRow): number | undefined {
@@ -39,6 +54,17 @@ export function keptFigure(row: KeptRow): number | undefined {
   return Number.isFinite(ratio) ? ratio : undefined;
 }
 
+/** The row's CPU per request over every round of both sides (ms). */
+export function keptCost(row: KeptRow): number | undefined {
+  const runs = Object.values(row.details?.runs ?? {}).flat();
+  let [requests, cost] = [0, 0];
+  for (const { requests: served, cost: spent } of costsOf(runs, (run) => run.serverCpuMsPerRequest)) {
+    requests += served;
+    cost += spent;
+  }
+  return requests > 0 && Number.isFinite(cost) ? cost / requests : undefined;
+}
+
 export function agreement(runs: readonly (readonly KeptRow[])[], tolerance = 0.02): Agreement[] {
   const ids = [...new Set(runs.flatMap((rows) => rows.filter((row) => keptFigure(row) !== undefined).map((row) => row.id)))];
   return ids.map((id) => {
@@ -49,6 +75,8 @@ export function agreement(runs: readonly (readonly KeptRow[])[], tolerance = 0.0
     const largestDeviation = Math.max(...present.map((figure) => Math.abs(figure / middle - 1)));
     const control = rows.some((row) => row?.details?.control === "A/A");
     const inBand = present.every((figure) => !control || Math.abs(figure - 1) <= tolerance);
+    const costs = rows.map((row) => (row ? keptCost(row) : undefined));
+    const knownCosts = costs.filter((cost): cost is number => cost !== undefined);
     return {
       id,
       control,
@@ -56,6 +84,8 @@ export function agreement(runs: readonly (readonly KeptRow[])[], tolerance = 0.0
       median: middle,
       largestDeviation,
       holds: present.length === runs.length && largestDeviation <= tolerance && inBand,
+      costs,
+      costSpread: knownCosts.length ? Math.max(...knownCosts) / Math.min(...knownCosts) - 1 : 0,
     };
   });
 }
