@@ -26,7 +26,8 @@ const PAGE = "/";
  * had served only that route (2a 0.924, the same code on both sides;
  * history/813e65b-scenario-2-control-first.json). So the rows began with servers of different
  * pasts (the twins of 2z and the empty proxy's servers had never served the API route), where a
- * production server has served every route.
+ * production server has served every route. It does not make them the same age: a server keeps
+ * getting cheaper with what it serves, and 2z still came out 1.033 (bench/history/README.md).
  */
 async function exposeEveryServer(ctx: Context, groups: readonly Servers[]): Promise<void> {
   // A third of the least warm-up (none with --quick).

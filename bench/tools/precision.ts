@@ -3,8 +3,8 @@
  *
  * Whether kept runs agree (bench/lib/precision.ts): each row's CPU figure in every run, their
  * median, the largest deviation from it, and whether the row holds ±2 % (A/A rows also 0.98–1.02);
- * then what each row cost per request in each run, which says how fast the machine was. Exits 1
- * when a row does not hold.
+ * then what each row cost per request in each run, which, for runs of one build, says how fast the
+ * machine was. Exits 1 when a row does not hold.
  */
 import { readFileSync } from "node:fs";
 
