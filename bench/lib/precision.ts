@@ -43,13 +43,15 @@ export interface Agreement {
  */
 export const SAME_SPEED = 0.2;
 
+/** A kept round's server CPU per request (ms). */
+const cpuPerRequest = (run: LoadRun) => run.serverCpuMsPerRequest;
+
 /** The row's CPU ratio from its kept rounds: B's total CPU per request over A's, servers taken in turn. */
 export function keptFigure(row: KeptRow): number | undefined {
   const sides = Object.values(row.details?.runs ?? {});
   const cpu = row.details?.cpuRatio;
   if (sides.length !== 2 || !cpu) return undefined;
   const turn = cpu.perTurn?.length ? Math.round(cpu.perRound.length / cpu.perTurn.length) : 1;
-  const cpuPerRequest = (run: LoadRun) => run.serverCpuMsPerRequest;
   const ratio = ratioOfTotals(costsOf(sides[0]!, cpuPerRequest), costsOf(sides[1]!, cpuPerRequest), turn);
   return Number.isFinite(ratio) ? ratio : undefined;
 }
@@ -58,7 +60,7 @@ export function keptFigure(row: KeptRow): number | undefined {
 export function keptCost(row: KeptRow): number | undefined {
   const runs = Object.values(row.details?.runs ?? {}).flat();
   let [requests, cost] = [0, 0];
-  for (const { requests: served, cost: spent } of costsOf(runs, (run) => run.serverCpuMsPerRequest)) {
+  for (const { requests: served, cost: spent } of costsOf(runs, cpuPerRequest)) {
     requests += served;
     cost += spent;
   }
