@@ -1,6 +1,6 @@
 /**
- * Fine-grained alternation: the load goes to A, then to B, then B, then A (ABBA) in slices of a
- * fraction of a second, over keep-alive connections, and the server's CPU time is read around each
+ * Fine-grained alternation: the load goes to A, then to B, then B, then A (ABBA; with more sides,
+ * ABCD DCBA) in slices of a fraction of a second, over keep-alive connections, and the server's CPU time is read around each
  * slice. Measured here: what a request costs a server moved by up to ±10 % from one two-second
  * window to the next, on both servers of a pair alike (the virtual machine's own speed), so A and B
  * measured seconds apart differed by that much. Slices of a tenth of a second put A and B in the
@@ -27,8 +27,8 @@ export interface SliceTarget {
 }
 
 export interface Slice {
-  /** 0 for A, 1 for B. */
-  side: 0 | 1;
+  /** 0 for A, 1 for B, and so on. */
+  side: number;
   requests: number;
   /** Responses outside 2xx, and requests that failed. */
   failures: number;
@@ -58,7 +58,7 @@ function get(agent: Agent, url: URL, headers: Record<string, string>): Promise<n
 }
 
 /** `connections` loops sending requests to one target until `ms` has passed, then the last responses. */
-async function slice(side: 0 | 1, target: SliceTarget, agent: Agent, connections: number, ms: number): Promise<Slice> {
+async function slice(side: number, target: SliceTarget, agent: Agent, connections: number, ms: number): Promise<Slice> {
   const url = new URL(target.url);
   const cpuBefore = target.serverPid ? cpuNs(target.serverPid) : undefined;
   const started = performance.now();
@@ -88,33 +88,43 @@ async function slice(side: 0 | 1, target: SliceTarget, agent: Agent, connections
   return result;
 }
 
-/** The side of slice `i` in ABBA order: A B B A A B B A … */
-export const sideOf = (i: number): 0 | 1 => (((i + 1) >> 1) % 2 === 0 ? 0 : 1);
+/**
+ * The side of slice `i` of `sides`, forward then backward: A B B A … for two, A B C D D C B A … for
+ * four. Over each pair of passes every side's slices sit on average at the same moment, so a drift
+ * of the machine's speed that is steady over it charges every side alike.
+ */
+export function sideOf(i: number, sides = 2): number {
+  const position = i % sides;
+  return Math.floor(i / sides) % 2 === 0 ? position : sides - 1 - position;
+}
 
 export interface Round {
   slices: Slice[];
-  /** Each side's server CPU over the whole round; undefined when the sides share a process or name none. */
-  roundCpuNs: [number, number] | undefined;
+  /** Each side's server CPU over the whole round; undefined when sides share a process or name none. */
+  roundCpuNs: number[] | undefined;
 }
 
-/** `slices` slices of `sliceMs`, alternating between A and B in ABBA order, each side on its own connections. */
+/**
+ * `slices` slices of `sliceMs`, going round the sides forward then backward (`sideOf`), each side on
+ * its own connections.
+ */
 export async function alternate(
-  targets: readonly [SliceTarget, SliceTarget],
+  targets: readonly SliceTarget[],
   options: { connections: number; sliceMs: number; slices: number },
 ): Promise<Round> {
   const agents = targets.map(() => new Agent({ keepAlive: true, maxSockets: options.connections }));
-  const [pidA, pidB] = targets.map((target) => target.serverPid);
-  const ownProcesses = pidA !== undefined && pidB !== undefined && pidA !== pidB;
-  const roundCpu = () => (ownProcesses ? [cpuNs(pidA), cpuNs(pidB)] : undefined);
+  const pids = targets.map((target) => target.serverPid);
+  const ownProcesses = pids.every((pid) => pid !== undefined) && new Set(pids).size === pids.length;
+  const roundCpu = () => (ownProcesses ? pids.map((pid) => cpuNs(pid!)) : undefined);
   try {
     const before = roundCpu();
     const slices: Slice[] = [];
     for (let i = 0; i < options.slices; i++) {
-      const side = sideOf(i);
-      slices.push(await slice(side, targets[side], agents[side]!, options.connections, options.sliceMs));
+      const side = sideOf(i, targets.length);
+      slices.push(await slice(side, targets[side]!, agents[side]!, options.connections, options.sliceMs));
     }
     const after = roundCpu();
-    return { slices, roundCpuNs: before && after ? [after[0]! - before[0]!, after[1]! - before[1]!] : undefined };
+    return { slices, roundCpuNs: before && after ? after.map((ns, side) => ns - before[side]!) : undefined };
   } finally {
     for (const agent of agents) agent.destroy();
   }

@@ -21,10 +21,10 @@ export interface LoadRequest {
   amount?: number;
 }
 
-/** One round of a paired comparison: A and B in alternating slices (bench/lib/alternate.ts). */
+/** One round of a comparison: its sides in alternating slices (bench/lib/alternate.ts). */
 export interface AlternateRequest {
   kind: "alternate";
-  targets: [SliceTarget, SliceTarget];
+  targets: SliceTarget[];
   connections: number;
   sliceMs: number;
   slices: number;
@@ -47,7 +47,7 @@ export interface SideTotals {
 export interface AlternateAnswer {
   ok: boolean;
   error?: string;
-  sides?: [SideTotals, SideTotals];
+  sides?: SideTotals[];
 }
 
 export interface LoadAnswer {
@@ -103,7 +103,7 @@ async function alternateRound(request: AlternateRequest): Promise<AlternateAnswe
   const round = await alternate(request.targets, request);
   trace(request, round);
   const { slices, roundCpuNs } = round;
-  const totals = (side: 0 | 1): SideTotals => {
+  const totals = (side: number): SideTotals => {
     const own = slices.filter((slice) => slice.side === side);
     const latencies = own.flatMap((slice) => slice.latenciesMs);
     const failure = own.find((slice) => slice.failure)?.failure;
@@ -119,7 +119,7 @@ async function alternateRound(request: AlternateRequest): Promise<AlternateAnswe
       latencyP99Ms: percentile(latencies, 99),
     };
   };
-  return { ok: true, sides: [totals(0), totals(1)] };
+  return { ok: true, sides: request.targets.map((_, side) => totals(side)) };
 }
 
 process.on("message", (request: LoadRequest | AlternateRequest) => {

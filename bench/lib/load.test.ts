@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { ratioOfTotals, spread, type Cost } from "./load";
+import { pairOf, ratioOfTotals, spread, type Cost, type LoadRun, type Measured } from "./load";
 
 describe("the spread of a paired comparison", () => {
   it("takes the median and the quartiles over the rounds, so a few spoiled rounds move neither much", () => {
@@ -73,5 +73,47 @@ describe("the ratio of a comparison's totals", () => {
       { requests: 1000, cost: 1320 },
     ];
     expect(ratioOfTotals(a, b, 2)).toBeCloseTo(1.1, 6);
+  });
+});
+
+describe("the pairs of one measurement", () => {
+  // Three sides over two rounds on servers taken in turn; each run's CPU per request as given.
+  const run = (requests: number, cpu: number): LoadRun => ({
+    requests,
+    seconds: 2,
+    rps: requests / 2,
+    latencyP50Ms: 1,
+    latencyP99Ms: 2,
+    serverCpuMsPerRequest: cpu,
+  });
+  const measured: Measured = {
+    sides: [
+      { label: "a", runs: [run(1000, 1), run(1100, 1.2)], warmupSeconds: 10 },
+      { label: "b", runs: [run(900, 1.3), run(950, 1.1)], warmupSeconds: 10 },
+      { label: "c", runs: [run(800, 1.5), run(700, 1.7)], warmupSeconds: 10 },
+    ],
+    turn: 2,
+    connections: 10,
+    secondsPerRun: 2,
+    sliceMs: 100,
+  };
+
+  it("gives B's cost per request over A's for any two sides, from the same rounds", () => {
+    const ba = pairOf(measured, 0, 1);
+    expect(ba.a.label).toBe("a");
+    expect(ba.b.label).toBe("b");
+    expect(ba.cpu?.perRound).toEqual([1.3, 0.917]);
+    expect(ba.cpu?.ratio).toBeCloseTo(Math.sqrt(1.3 * (1.1 / 1.2)), 3);
+  });
+
+  it("multiplies out: C over B times B over A is C over A, as rows measured in the same rounds should", () => {
+    const [ba, cb, ca] = [pairOf(measured, 0, 1), pairOf(measured, 1, 2), pairOf(measured, 0, 2)];
+    // Each figure is rounded to three digits.
+    expect(ca.cpu!.ratio).toBeCloseTo(ba.cpu!.ratio * cb.cpu!.ratio, 2);
+    expect(ca.cpu!.ratio).not.toBeCloseTo(ba.cpu!.ratio, 2);
+  });
+
+  it("refuses a side the measurement does not have", () => {
+    expect(() => pairOf(measured, 0, 3)).toThrow("no side 3");
   });
 });

@@ -283,74 +283,115 @@ function sideRun(target: Target, side: SideTotals): LoadRun {
 export type Side = Target | readonly Target[];
 const targetsOf = (side: Side): readonly Target[] => (Array.isArray(side) ? side : [side as Target]);
 
+/** Every side's rounds of one measurement (`measure`), from which `pairOf` makes any two sides' comparison. */
+export interface Measured {
+  sides: { label: string; runs: LoadRun[]; warmupSeconds: number }[];
+  /** Rounds per turn: after one turn, every side has been on each of its servers equally often. */
+  turn: number;
+  connections: number;
+  secondsPerRun: number;
+  sliceMs: number;
+}
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 /**
- * A against B at the same concurrency: each warmed up until it has settled (once per run), then
- * `rounds` rounds, each `seconds` of A and `seconds` of B in slices of 100 ms in ABBA order
- * (bench/lib/alternate.ts). Measured on an A/A pair of two servers: A and B measured in turns of
+ * Sides at the same concurrency: each warmed up until it has settled (once per run), then `rounds`
+ * rounds, each `seconds` of every side in slices of 100 ms, forward then backward (ABBA for two;
+ * bench/lib/alternate.ts). Measured on an A/A pair of two servers: A and B measured in turns of
  * 2 s gave round ratios with a standard deviation of 0.14 (the machine's speed moved between the
  * turns), slices of 100 ms gave 0.08. Every round is kept in the results.
  *
- * Two routes of one server are best compared on two servers of the same build, crossed over: A on
- * X against B on Y, then A on Y against B on X (pass both sides as lists). On one server, the
- * garbage one route leaves is collected while the other is measured: the same code on both sides
- * spread 0.07 per round on one server (1z) and 0.02 on two (2a); the cross-over cancels what one
- * server costs more than the other.
+ * More than two sides in one round keep their servers the same age: a server keeps getting cheaper
+ * with what it has served long after its warm-up has settled, so where the rows of a scenario were
+ * measured one after another, a server in every row had served three rows more than its A/A twin
+ * and the control came out 1.033 (bench/history/README.md, "A server's past").
  */
-export async function compare(aSide: Side, bSide: Side, options: WarmUpOptions & { rounds: number }): Promise<PairedComparison> {
-  const as = targetsOf(aSide);
-  const bs = targetsOf(bSide);
-  const [a, b] = [as[0], bs[0]];
-  if (!a || !b) throw new Error("a comparison needs a target on each side");
-  let warmupA = 0;
-  let warmupB = 0;
-  for (const target of as) warmupA += await warmUp(target, options);
-  for (const target of bs) warmupB += await warmUp(target, options);
-  // Rounds in whole turns, so that every server serves each side equally often.
-  const turn = as.length === bs.length ? as.length : as.length * bs.length;
+export async function measure(sides: readonly Side[], options: WarmUpOptions & { rounds: number }): Promise<Measured> {
+  const targets = sides.map(targetsOf);
+  if (targets.length < 2 || targets.some((side) => side.length === 0))
+    throw new Error("a comparison needs a target on each of two sides or more");
+  const warmups: number[] = [];
+  for (const side of targets) {
+    let seconds = 0;
+    for (const target of side) seconds += await warmUp(target, options);
+    warmups.push(seconds);
+  }
+  // Rounds in whole turns, so that every server serves its side equally often.
+  const turn = targets.reduce((lcm, side) => (lcm * side.length) / gcd(lcm, side.length), 1);
   const rounds = Math.ceil(options.rounds / turn) * turn;
-  const runsA: LoadRun[] = [];
-  const runsB: LoadRun[] = [];
-  const rpsRatios: number[] = [];
-  const cpuRatios: number[] = [];
-  const sliceCpuRatios: number[] = [];
-  // A whole number of ABBA groups of slices, `seconds` per side.
-  const slices = 4 * Math.max(1, Math.round((options.seconds * 1000) / (2 * SLICE_MS)));
+  const runs: LoadRun[][] = targets.map(() => []);
+  // A whole number of passes forward and back, `seconds` per side.
+  const slices = 2 * targets.length * Math.max(1, Math.round((options.seconds * 1000) / (2 * SLICE_MS)));
   const sliceTarget = (target: Target) => ({ url: target.url, headers: target.headers ?? {}, serverPid: target.serverPid });
   for (let round_ = 0; round_ < rounds; round_++) {
-    const [ta, tb] = [as[round_ % as.length]!, bs[round_ % bs.length]!];
+    const these = targets.map((side) => side[round_ % side.length]!);
     const answer = await generate({
       kind: "alternate",
-      targets: [sliceTarget(ta), sliceTarget(tb)],
+      targets: these.map(sliceTarget),
       connections: options.connections,
       sliceMs: SLICE_MS,
       slices,
     });
-    if (!answer.ok || !answer.sides) throw new Error(`${ta.label} against ${tb.label}: the load generator failed: ${answer.error}`);
-    const runA = sideRun(ta, answer.sides[0]);
-    const runB = sideRun(tb, answer.sides[1]);
-    runsA.push(runA);
-    runsB.push(runB);
-    rpsRatios.push(runA.rps / runB.rps);
-    if (runA.serverCpuMsPerRequest && runB.serverCpuMsPerRequest) cpuRatios.push(runB.serverCpuMsPerRequest / runA.serverCpuMsPerRequest);
-    if (runA.serverCpuMsPerRequestInSlices && runB.serverCpuMsPerRequestInSlices) {
-      sliceCpuRatios.push(runB.serverCpuMsPerRequestInSlices / runA.serverCpuMsPerRequestInSlices);
-    }
+    const labels = these.map((target) => target.label).join(" against ");
+    if (!answer.ok || !answer.sides) throw new Error(`${labels}: the load generator failed: ${answer.error}`);
+    these.forEach((target, side) => runs[side]!.push(sideRun(target, answer.sides![side]!)));
   }
-  const totals = (perRequest: (run: LoadRun) => number | undefined) =>
-    ratioOfTotals(costsOf(runsA, perRequest), costsOf(runsB, perRequest), turn);
-  const cpuWhole = (run: LoadRun) => run.serverCpuMsPerRequest;
-  const cpuInSlices = (run: LoadRun) => run.serverCpuMsPerRequestInSlices;
-  // (requests/s of A) / (of B) is B's seconds per request over A's.
-  const secondsPerRequest = (run: LoadRun) => 1 / run.rps;
-  const complete = (ratios: number[]) => ratios.length === rpsRatios.length;
   return {
-    cpu: complete(cpuRatios) ? spread(cpuRatios, totals(cpuWhole), turn) : undefined,
-    ...(complete(sliceCpuRatios) ? { cpuInSlices: spread(sliceCpuRatios, totals(cpuInSlices), turn) } : {}),
-    rps: spread(rpsRatios, totals(secondsPerRequest), turn),
-    a: { label: a.label, medianRps: round(median(runsA.map((r) => r.rps)), 1), runs: runsA, warmupSeconds: warmupA },
-    b: { label: b.label, medianRps: round(median(runsB.map((r) => r.rps)), 1), runs: runsB, warmupSeconds: warmupB },
+    sides: targets.map((side, i) => ({ label: side[0]!.label, runs: runs[i]!, warmupSeconds: warmups[i]! })),
+    turn,
     connections: options.connections,
     secondsPerRun: options.seconds,
     sliceMs: SLICE_MS,
   };
+}
+
+/** Side `b` against side `a` of one measurement: B's cost per request over A's, round by round and from the totals. */
+export function pairOf(measured: Measured, a: number, b: number): PairedComparison {
+  const [sideA, sideB] = [measured.sides[a], measured.sides[b]];
+  if (!sideA || !sideB) throw new Error(`no side ${sideA ? b : a} in this measurement`);
+  const { turn } = measured;
+  const [runsA, runsB] = [sideA.runs, sideB.runs];
+  const ratios = (perRequest: (run: LoadRun) => number | undefined): number[] | undefined => {
+    const values = runsA.map((runA, i) => {
+      const [costA, costB] = [perRequest(runA), perRequest(runsB[i]!)];
+      return costA && costB ? costB / costA : undefined;
+    });
+    return values.every((value) => value !== undefined) ? (values as number[]) : undefined;
+  };
+  const figure = (perRequest: (run: LoadRun) => number | undefined) => {
+    const perRound = ratios(perRequest);
+    return perRound && spread(perRound, ratioOfTotals(costsOf(runsA, perRequest), costsOf(runsB, perRequest), turn), turn);
+  };
+  // (requests/s of A) / (of B) is B's seconds per request over A's.
+  const rps = figure((run) => 1 / run.rps);
+  if (!rps) throw new Error("a side served no requests in a round");
+  const cpuInSlices = figure((run) => run.serverCpuMsPerRequestInSlices);
+  const side = ({ label, runs, warmupSeconds }: Measured["sides"][number]) => ({
+    label,
+    medianRps: round(median(runs.map((r) => r.rps)), 1),
+    runs,
+    warmupSeconds,
+  });
+  return {
+    cpu: figure((run) => run.serverCpuMsPerRequest),
+    ...(cpuInSlices ? { cpuInSlices } : {}),
+    rps,
+    a: side(sideA),
+    b: side(sideB),
+    connections: measured.connections,
+    secondsPerRun: measured.secondsPerRun,
+    sliceMs: measured.sliceMs,
+  };
+}
+
+/**
+ * A against B (`measure` with two sides). Two routes of one server are best compared on two
+ * servers of the same build, crossed over: A on X against B on Y, then A on Y against B on X (pass
+ * both sides as lists). On one server, the garbage one route leaves is collected while the other is
+ * measured: the same code on both sides spread 0.07 per round on one server (1z) and 0.02 on two
+ * (2a); the cross-over cancels what one server costs more than the other.
+ */
+export async function compare(aSide: Side, bSide: Side, options: WarmUpOptions & { rounds: number }): Promise<PairedComparison> {
+  return pairOf(await measure([aSide, bSide], options), 0, 1);
 }
