@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import type { LoadRun } from "./load";
+import type { LoadRun } from "./comparison";
 import { agreement, keptCost, keptFigure, SAME_SPEED, type KeptRow } from "./precision";
 
 const run = (requests: number, cpuMsPerRequest: number): LoadRun => ({

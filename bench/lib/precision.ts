@@ -9,7 +9,7 @@
  * the ratios between different code moved with it while the A/A controls did not (bench/README.md
  * "Precision"). Runs whose costs differ that much measured two different machines.
  */
-import { costsOf, ratioOfTotals, type LoadRun } from "./load";
+import { costsOf, ratioOfTotals, type LoadRun } from "./comparison";
 import { median } from "./stats";
 
 /** A row of results.json, as far as the check reads it. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import type { PairedComparison, Spread } from "../lib/load";
+import type { PairedComparison, Spread } from "../lib/comparison";
 
 import { controlRow, ratioRow } from "./helpers";
 

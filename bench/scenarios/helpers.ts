@@ -2,7 +2,8 @@
 import { request as httpRequest } from "node:http";
 
 import type { BuildInfo } from "../lib/build";
-import { primaryRatio, type PairedComparison, type Target } from "../lib/load";
+import { primaryRatio, type PairedComparison } from "../lib/comparison";
+import type { Target } from "../lib/load";
 import type { Settings } from "../lib/options";
 import type { Row, Status } from "../lib/report";
 import type { App, Idp } from "../lib/servers";

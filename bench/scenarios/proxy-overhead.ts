@@ -12,7 +12,8 @@
  * servers having served three rows more than their twins (bench/history/README.md).
  */
 import { EMPTY_PROXY_PORT, FRESH_APP_PORT, FRESH_TWIN_PORT, NO_PROXY_PORT, SECOND_SERVER_PORTS, TARGETS } from "../lib/config";
-import { measure, pairOf } from "../lib/load";
+import { pairOf } from "../lib/comparison";
+import { measure } from "../lib/load";
 import type { Row } from "../lib/report";
 import { freshDatabase, startApp, type App } from "../lib/servers";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { pairOf, ratioOfTotals, spread, type Cost, type LoadRun, type Measured } from "./load";
+import { pairOf, ratioOfTotals, spread, type Cost, type LoadRun, type Measured } from "./comparison";
 
 describe("the spread of a paired comparison", () => {
   it("takes the median and the quartiles over the rounds, so a few spoiled rounds move neither much", () => {
