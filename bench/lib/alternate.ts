@@ -1,17 +1,17 @@
 /**
  * Fine-grained alternation: the load goes to A, then to B, then B, then A (ABBA; with more sides,
- * ABCD DCBA) in slices of a fraction of a second, over keep-alive connections, and the server's CPU time is read around each
- * slice. Measured here: what a request costs a server moved by up to ±10 % from one two-second
- * window to the next, on both servers of a pair alike (the virtual machine's own speed), so A and B
- * measured seconds apart differed by that much. Slices of a tenth of a second put A and B in the
- * same moment of the machine's speed.
+ * A B C D D C B A) in slices of a fraction of a second, over keep-alive connections, and the
+ * server's CPU time is read around each slice. Measured here: what a request costs a server moved
+ * by up to ±10 % from one two-second window to the next, on both servers of a pair alike (the
+ * virtual machine's own speed), so A and B measured seconds apart differed by that much. Slices of
+ * a tenth of a second put A and B in the same moment of the machine's speed.
  *
  * Each slice ends by waiting for the requests in flight, so every response a slice counts was
- * served, and only served, inside its CPU window, and the two sides may be routes of one server.
+ * served, and only served, inside its CPU window, and the sides may be routes of one server.
  *
- * When the two sides are two server processes, each one's CPU is also read over the whole round:
+ * When every side is a server process of its own, each one's CPU is also read over the whole round:
  * what a server does after its last response of a slice (collecting and sweeping the garbage its
- * requests left, on V8's background threads as well) falls in the other side's slice, outside its
+ * requests left, on V8's background threads as well) falls in another side's slice, outside its
  * own windows, and would be lost at random; over the round, a server that serves only one side is
  * charged with all of it.
  */
