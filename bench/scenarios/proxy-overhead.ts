@@ -12,7 +12,7 @@
  * servers having served three rows more than their twins (bench/history/README.md).
  */
 import { EMPTY_PROXY_PORT, FRESH_APP_PORT, FRESH_TWIN_PORT, NO_PROXY_PORT, SECOND_SERVER_PORTS, TARGETS } from "../lib/config";
-import { pairOf } from "../lib/comparison";
+import { pairOf, type Measured } from "../lib/comparison";
 import { measure } from "../lib/load";
 import type { Row } from "../lib/report";
 import { freshDatabase, startApp, type App } from "../lib/servers";
@@ -25,29 +25,38 @@ type Servers = readonly App[];
 const HEALTH = "/api/health?live=1";
 const PAGE = "/";
 
-/** The four builds' servers, in the order `measure` takes them as sides. */
-interface Builds {
-  fresh: Servers;
-  noProxy: Servers;
-  emptyProxy: Servers;
-  twin: Servers;
-}
+/** The four builds, in the order `measure` takes them as sides; every row names its two by build. */
+const SIDES = [
+  { build: "fresh", label: "proxy on" },
+  { build: "noProxy", label: "proxy off" },
+  { build: "emptyProxy", label: "empty proxy" },
+  { build: "twin", label: "the same build, other servers" },
+] as const;
+
+type Build = (typeof SIDES)[number]["build"];
+type Builds = Record<Build, Servers>;
 
 /**
  * One route on every server of the four builds, in the same rounds (bench/lib/load.ts, `measure`):
  * every server serves as long as every other, so all the rows compare servers of one age.
  */
-function onEveryBuild(ctx: Context, builds: Builds, route: string) {
-  const labels = ["proxy on", "proxy off", "empty proxy", "the same build, other servers"];
-  const sides = [builds.fresh, builds.noProxy, builds.emptyProxy, builds.twin].map((servers, i) => on(servers, labels[i]!, route));
-  return measure(sides, ctx.settings);
+function onEveryBuild(ctx: Context, builds: Builds, route: string): Promise<Measured> {
+  return measure(
+    SIDES.map(({ build, label }) => on(builds[build], label, route)),
+    ctx.settings,
+  );
 }
-const [FRESH, NO_PROXY, EMPTY_PROXY, TWIN] = [0, 1, 2, 3];
+
+/** The row "`a` ÷ `b`" as requests per second read it: `b`'s cost per request over `a`'s (`pairOf`). */
+function pair(measured: Measured, a: Build, b: Build) {
+  const side = (build: Build) => SIDES.findIndex((s) => s.build === build);
+  return pairOf(measured, side(a), side(b));
+}
 
 /** 2a: a public API route. The matcher leaves /api/ to the route handlers, so the proxy costs it nothing. */
 async function apiRoute(ctx: Context, builds: Builds): Promise<Row> {
   const measured = await onEveryBuild(ctx, builds, HEALTH);
-  const api = ratioRow("2a", `Proxy overhead: ${HEALTH} (matcher on ÷ off)`, pairOf(measured, FRESH, NO_PROXY), TARGETS.proxyOverhead);
+  const api = ratioRow("2a", `Proxy overhead: ${HEALTH} (matcher on ÷ off)`, pair(measured, "fresh", "noProxy"), TARGETS.proxyOverhead);
   api.note =
     "proxy.ts's matcher leaves /api/ to the route handlers (each is its own gate, e2e/security/api-routes.spec.ts): the same code on both sides.";
   return api;
@@ -61,26 +70,26 @@ async function apiRoute(ctx: Context, builds: Builds): Promise<Row> {
 async function publicPage(ctx: Context, builds: Builds): Promise<Row[]> {
   const route = PAGE;
   const measured = await onEveryBuild(ctx, builds, route);
-  const overhead = ratioRow("2b", `Proxy overhead: ${route} (matcher on ÷ off)`, pairOf(measured, FRESH, NO_PROXY), TARGETS.proxyOverhead);
+  const overhead = ratioRow("2b", `Proxy overhead: ${route} (matcher on ÷ off)`, pair(measured, "fresh", "noProxy"), TARGETS.proxyOverhead);
   // What Next.js charges for running any proxy; reported, since nothing in this app can change it.
   const floor = reportedRatioRow(
     "2c",
     `Proxy floor: ${route} with a proxy that does nothing ÷ off`,
-    pairOf(measured, EMPTY_PROXY, NO_PROXY),
+    pair(measured, "emptyProxy", "noProxy"),
     "The bench's empty-proxy build: proxy.ts replaced by one that returns NextResponse.next() on the same matcher. " +
       "No proxy in this framework can do better than this ratio.",
   );
   const own = ratioRow(
     "2d",
     `Proxy's own work: ${route} (our proxy ÷ an empty one)`,
-    pairOf(measured, FRESH, EMPTY_PROXY),
+    pair(measured, "fresh", "emptyProxy"),
     TARGETS.proxyOverhead,
   );
   own.note = "Our proxy's own work (the session gate, the nonce, the page's CSP), with the framework's cost on both sides.";
   const control = controlRow(
     "2z",
     `A/A control: ${route} on the app's build against the same build on other servers`,
-    pairOf(measured, FRESH, TWIN),
+    pair(measured, "fresh", "twin"),
     "Servers of one build, started together, measured exactly as the other rows: whatever this differs from 1 is the bench's own noise between servers.",
   );
   return [overhead, floor, own, control];
