@@ -16,4 +16,23 @@ describe("the order of a round's slices", () => {
     };
     expect([0, 1, 2, 3].map(meanPosition)).toEqual([3.5, 3.5, 3.5, 3.5]);
   });
+
+  it("starts from the side it is given and keeps every side's mean moment the same", () => {
+    const order = Array.from({ length: 8 }, (_, i) => sideOf(i, 4, 1));
+    expect(order).toEqual([1, 2, 3, 0, 0, 3, 2, 1]);
+  });
+
+  it("gives each side the turns (two slices in a row) in as many rounds as the others when the first side moves round by round", () => {
+    const sides = 4;
+    const atTurns = Array.from({ length: sides }, () => 0);
+    for (let first = 0; first < sides; first++) {
+      // A round of four passes, as in the bench (20 slices a side: 2 s of 100 ms slices).
+      const order = Array.from({ length: 4 * sides }, (_, i) => sideOf(i, sides, first));
+      for (let i = 1; i < order.length; i++) if (order[i] === order[i - 1]) atTurns[order[i]!]!++;
+    }
+    expect(atTurns).toEqual([3, 3, 3, 3]);
+    // Without the moving first side, the sides at the turns would take them all.
+    const fixed = Array.from({ length: 4 * sides }, (_, i) => sideOf(i, sides));
+    expect(new Set(fixed.filter((side, i) => i > 0 && side === fixed[i - 1]))).toEqual(new Set([0, 3]));
+  });
 });

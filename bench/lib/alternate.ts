@@ -89,14 +89,23 @@ async function slice(side: number, target: SliceTarget, agent: Agent, connection
 }
 
 /**
- * The side of slice `i` of `sides`, forward then backward: A B B A … for two, A B C D D C B A … for
- * four. Over each pair of passes every side's slices sit on average at the same moment, so a drift
- * of the machine's speed that is steady over it charges every side alike.
+ * The side of slice `i` of `sides`, forward then backward from side `first`: A B B A … for two,
+ * A B C D D C B A … for four (B C D A A D C B … from B). Over each pair of passes every side's
+ * slices sit on average at the same moment, so a drift of the machine's speed that is steady over
+ * it charges every side alike. Places still differ: the first side opens the round and closes it,
+ * the two at the turns serve two slices in a row, the others one at a time; `measure` in
+ * bench/lib/load.ts starts each round at the next side, so that every side takes every place
+ * equally often (with the order fixed, the first and last of six servers of one build came out
+ * among the cheapest: bench/history/README.md).
  */
-export function sideOf(i: number, sides = 2): number {
+export function sideOf(i: number, sides = 2, first = 0): number {
   const position = i % sides;
-  return Math.floor(i / sides) % 2 === 0 ? position : sides - 1 - position;
+  const place = Math.floor(i / sides) % 2 === 0 ? position : sides - 1 - position;
+  return (place + first) % sides;
 }
+
+/** How long after a round's last slice its CPU is read (see `alternate`). */
+const TAIL_MS = 100;
 
 export interface Round {
   slices: Slice[];
@@ -105,12 +114,12 @@ export interface Round {
 }
 
 /**
- * `slices` slices of `sliceMs`, going round the sides forward then backward (`sideOf`), each side on
- * its own connections.
+ * `slices` slices of `sliceMs`, going round the sides forward then backward from side `first`
+ * (`sideOf`), each side on its own connections.
  */
 export async function alternate(
   targets: readonly SliceTarget[],
-  options: { connections: number; sliceMs: number; slices: number },
+  options: { connections: number; sliceMs: number; slices: number; first?: number },
 ): Promise<Round> {
   const agents = targets.map(() => new Agent({ keepAlive: true, maxSockets: options.connections }));
   const pids = targets.map((target) => target.serverPid);
@@ -120,9 +129,13 @@ export async function alternate(
     const before = roundCpu();
     const slices: Slice[] = [];
     for (let i = 0; i < options.slices; i++) {
-      const side = sideOf(i, targets.length);
+      const side = sideOf(i, targets.length, options.first);
       slices.push(await slice(side, targets[side]!, agents[side]!, options.connections, options.sliceMs));
     }
+    // Read the round's CPU once what the servers do after their last response (collecting and
+    // sweeping on V8's background threads) is done: read at once, the side that served the round's
+    // last slice would lose its share to the gap before the next round.
+    if (before) await new Promise((resolve) => setTimeout(resolve, TAIL_MS));
     const after = roundCpu();
     return { slices, roundCpuNs: before && after ? after.map((ns, side) => ns - before[side]!) : undefined };
   } finally {

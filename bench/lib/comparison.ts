@@ -125,7 +125,10 @@ export const primaryRatio = (comparison: PairedComparison): number => (compariso
 /** Every side's rounds of one measurement (`measure`), from which `pairOf` makes any two sides' comparison. */
 export interface Measured {
   sides: { label: string; runs: LoadRun[]; warmupSeconds: number }[];
-  /** Rounds per turn: after one turn, every side has been on each of its servers equally often. */
+  /**
+   * Rounds per turn: after one turn, every side has been on each of its servers equally often and
+   * has started as many rounds as every other (bench/lib/load.ts, `firstSideOf`).
+   */
   turn: number;
   connections: number;
   secondsPerRun: number;

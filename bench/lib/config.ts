@@ -43,6 +43,8 @@ export const PEER_PORTS = {
 } as const;
 /** Scenario f's two servers of each build: the bare app, its A/A twin, then each floor step (bench/lib/peers.ts). */
 export const floorPorts = (build: number): readonly [number, number] => [PORT_BASE + 23 + 2 * build, PORT_BASE + 24 + 2 * build];
+/** Scenario n's servers, on scenario f's ports (the two never run at once). */
+export const noisePorts = (count: number): number[] => Array.from({ length: count }, (_, i) => PORT_BASE + 23 + i);
 export const IDP_PORT = PORT_BASE + 10;
 export const IDP_ISSUER = `http://127.0.0.1:${IDP_PORT}`;
 export const appUrl = (port: number) => `http://localhost:${port}`;

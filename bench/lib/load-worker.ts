@@ -28,6 +28,8 @@ export interface AlternateRequest {
   connections: number;
   sliceMs: number;
   slices: number;
+  /** The side the round starts with (bench/lib/alternate.ts, `sideOf`). */
+  first: number;
 }
 
 /** One side of an alternating round, its slices added up. */

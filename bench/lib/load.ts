@@ -172,10 +172,17 @@ const targetsOf = (side: Side): readonly Target[] => (Array.isArray(side) ? side
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /**
+ * The side whose slice starts round `round_` of `measure` (the lead-in's rounds and the counted
+ * ones, each from 0): the next side each round, so every side takes every place in the order of
+ * the slices equally often over a turn (bench/lib/alternate.ts, `sideOf`).
+ */
+export const firstSideOf = (round_: number, sides: number): number => round_ % sides;
+
+/**
  * One round: `seconds` of every target in slices of 100 ms, going round them forward then backward
  * (a whole number of passes each way), and what each side served and cost.
  */
-async function oneRound(targets: readonly Target[], options: { connections: number; seconds: number }): Promise<LoadRun[]> {
+async function oneRound(targets: readonly Target[], options: { connections: number; seconds: number; first: number }): Promise<LoadRun[]> {
   const slices = 2 * targets.length * Math.max(1, Math.round((options.seconds * 1000) / (2 * SLICE_MS)));
   const sliceTarget = (target: Target) => ({ url: target.url, headers: target.headers ?? {}, serverPid: target.serverPid });
   const answer = await generate({
@@ -184,6 +191,7 @@ async function oneRound(targets: readonly Target[], options: { connections: numb
     connections: options.connections,
     sliceMs: SLICE_MS,
     slices,
+    first: options.first,
   });
   if (!answer.ok || !answer.sides) {
     throw new Error(`${targets.map((target) => target.label).join(" against ")}: the load generator failed: ${answer.error}`);
@@ -213,19 +221,23 @@ export async function measure(sides: readonly Side[], options: WarmUpOptions & {
     for (const target of side) seconds += await warmUp(target, options);
     warmups.push(seconds);
   }
-  // Rounds in whole turns, so that every server serves its side equally often.
-  const turn = targets.reduce((lcm, side) => (lcm * side.length) / gcd(lcm, side.length), 1);
+  // Rounds in whole turns, so that every server serves its side equally often, and every side
+  // starts as many rounds (bench/lib/alternate.ts, `sideOf`: the sides at the turns of a round's
+  // slices serve two in a row and cost less, so a side always there came out cheaper).
+  const lcm = (a: number, b: number) => (a * b) / gcd(a, b);
+  const turn = targets.reduce((length, side) => lcm(length, side.length), targets.length);
   const rounds = Math.ceil(options.rounds / turn) * turn;
   const runs: LoadRun[][] = targets.map(() => []);
-  const inRound = (round_: number) => targets.map((side) => side[round_ % side.length]!);
+  const play = (round_: number) =>
+    oneRound(
+      targets.map((side) => side[round_ % side.length]!),
+      { ...options, first: firstSideOf(round_, targets.length) },
+    );
   // A lead-in turn, not counted: the servers warmed up first have waited idle since, for minutes
   // in scenario 2, and their first round cost them more (2z's first turn 0.811, its others
   // 0.90–1.06; history/93ed526-scenario-2-one-rounds.json).
-  for (let round_ = 0; round_ < turn; round_++) await oneRound(inRound(round_), options);
-  for (let round_ = 0; round_ < rounds; round_++) {
-    const these = inRound(round_);
-    (await oneRound(these, options)).forEach((run, side) => runs[side]!.push(run));
-  }
+  for (let round_ = 0; round_ < turn; round_++) await play(round_);
+  for (let round_ = 0; round_ < rounds; round_++) (await play(round_)).forEach((run, side) => runs[side]!.push(run));
   return {
     sides: targets.map((side, i) => ({ label: side[0]!.label, runs: runs[i]!, warmupSeconds: warmups[i]! })),
     turn,

@@ -7,7 +7,8 @@ const HELP = `npm run bench [-- options]
 
   --quick            short runs (for trying the harness; figures are rough)
   --only=1,3,7       run only these scenarios (1-7; p: the peers; f: what the floor p0 is made of,
-                     not in a default run; r: against --baseline)
+                     and n: the bench's noise between servers, neither in a default run;
+                     r: against --baseline)
   --baseline=COMMIT  also scenario r: this tree's app against the app at COMMIT, built beside it
                      (e.g. --only=r --baseline=f3ea039)
   --rebuild          build even when the existing bench build is current

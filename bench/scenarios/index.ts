@@ -9,6 +9,7 @@ import { memory } from "./memory";
 import { peers } from "./peers";
 import { proxyOverhead } from "./proxy-overhead";
 import { refreshCoalescing } from "./refresh-coalescing";
+import { serverNoise } from "./server-noise";
 import { signInLatency } from "./sign-in-latency";
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -22,6 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   peers,
   floor,
   baseline,
+  serverNoise,
 ];
 
 export type { Context, Scenario } from "./helpers";

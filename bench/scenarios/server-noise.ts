@@ -1,0 +1,77 @@
+/**
+ * Scenario n: the bench's own noise between servers (`--only=n`, not in a default run). Six servers
+ * of the app's build, each on a new database, serve `/` as six sides of the same rounds
+ * (bench/lib/load.ts, `measure`), so whatever sets them apart is not their code: a process's own
+ * luck (where its JIT and heap settled), and the place a side takes in the order of the slices.
+ * Scenario 2's ratios compare servers of different builds, which no cross-over can share, so this
+ * spread is the floor of their precision: with two servers a side, a ratio moves by about the
+ * spread of one server.
+ */
+import { log, noisePorts } from "../lib/config";
+import { firstSideOf, measure } from "../lib/load";
+import type { LoadRun } from "../lib/comparison";
+import type { Row } from "../lib/report";
+import { freshDatabase, startApp } from "../lib/servers";
+import { round } from "../lib/stats";
+
+import { on, withServers, type Context, type Scenario } from "./helpers";
+
+const SERVERS = 6;
+const ROUTE = "/";
+
+/** CPU per request over some of a server's rounds (ms). */
+function costOf(runs: readonly LoadRun[]): number {
+  const cpu = runs.reduce((sum, run) => sum + (run.serverCpuMsPerRequest ?? Number.NaN) * run.requests, 0);
+  return cpu / runs.reduce((sum, run) => sum + run.requests, 0);
+}
+
+const sd = (values: readonly number[]): number => {
+  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+  return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
+};
+
+async function serverNoiseRows(ctx: Context): Promise<Row[]> {
+  const groups = noisePorts(SERVERS).map((port, i) => [
+    freshDatabase(`bench_noise_${i + 1}`, ctx.appBuild).then((url) => startApp(ctx.appBuild, port, url)),
+  ]);
+  return withServers(groups, async (servers) => {
+    const measured = await measure(
+      servers.map((group, i) => on(group, `server ${i + 1}`, ROUTE)),
+      ctx.settings,
+    );
+    const costs = measured.sides.map((side) => costOf(side.runs));
+    const mean = costs.reduce((sum, cost) => sum + cost, 0) / costs.length;
+    // A side at the turns of a round (the first and the last of its forward pass) serves two slices
+    // in a row; each server's cost in those rounds over its cost in the others.
+    const atTurns = measured.sides.map((side, s) => {
+      const place = (r: number) => (s - firstSideOf(r, SERVERS) + SERVERS) % SERVERS;
+      const turns = side.runs.filter((_, r) => place(r) === 0 || place(r) === SERVERS - 1);
+      return costOf(turns) / costOf(side.runs.filter((run) => !turns.includes(run)));
+    });
+    const turnsRatio = Math.exp(atTurns.reduce((sum, ratio) => sum + Math.log(ratio), 0) / atTurns.length);
+    log(`  CPU per request of ${ROUTE}, server by server: ${costs.map((cost) => `${cost.toFixed(3)} ms`).join(", ")}`);
+    const details = { route: ROUTE, rounds: measured.sides[0]!.runs.length, costsMsPerRequest: costs.map((cost) => round(cost, 4)) };
+    return [
+      {
+        id: "n1",
+        scenario: `Servers of one build: ${ROUTE} on ${SERVERS} servers, how far one server's CPU per request strays`,
+        figure: `sd ${((100 * sd(costs)) / mean).toFixed(1)} % of the mean; highest ÷ lowest ${(Math.max(...costs) / Math.min(...costs)).toFixed(3)}`,
+        target: "(reported)",
+        status: "reported",
+        details: { ...details, runs: Object.fromEntries(measured.sides.map((side) => [side.label, side.runs])) },
+        note: "What sets servers of one build apart: the floor under the precision of scenario 2, whose sides are different builds.",
+      },
+      {
+        id: "n2",
+        scenario: `Servers of one build: ${ROUTE}, a server at the turns of a round's slices ÷ elsewhere`,
+        figure: `CPU ${turnsRatio.toFixed(3)}`,
+        target: "(reported)",
+        status: "reported",
+        details: { ...details, perServer: atTurns.map((ratio) => round(ratio, 4)) },
+        note: "Serving two slices in a row against one at a time; every side takes every place equally often (bench/lib/load.ts, firstSideOf).",
+      },
+    ];
+  });
+}
+
+export const serverNoise: Scenario = { id: "n", name: "the bench's noise between servers", run: serverNoiseRows };
