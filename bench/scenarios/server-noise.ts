@@ -9,7 +9,7 @@
  */
 import { log, noisePorts } from "../lib/config";
 import { firstSideOf, measure } from "../lib/load";
-import type { LoadRun } from "../lib/comparison";
+import type { LoadRun, Measured } from "../lib/comparison";
 import type { Row } from "../lib/report";
 import { freshDatabase, startApp } from "../lib/servers";
 import { round } from "../lib/stats";
@@ -30,6 +30,24 @@ const sd = (values: readonly number[]): number => {
   return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
 };
 
+/**
+ * The sides at the turns of a round (the first and the last of its forward pass) serve two slices
+ * in a row: their cost over the others', round by round (so the machine's speed, which moves from
+ * round to round, is the same on both), folded by the geometric mean.
+ */
+export function atTheTurns(measured: Measured): { turnsRatio: number; perRound: number[] } {
+  const count = measured.sides.length;
+  const place = (side: number, r: number) => (side - firstSideOf(r, count) + count) % count;
+  const perRound = measured.sides[0]!.runs.map((_, r) => {
+    const atTurns = (side: number) => place(side, r) === 0 || place(side, r) === count - 1;
+    const meanOf = (sides: number[]) =>
+      sides.reduce((sum, side) => sum + measured.sides[side]!.runs[r]!.serverCpuMsPerRequest!, 0) / sides.length;
+    const sides = measured.sides.map((_, side) => side);
+    return meanOf(sides.filter(atTurns)) / meanOf(sides.filter((side) => !atTurns(side)));
+  });
+  return { turnsRatio: Math.exp(perRound.reduce((sum, ratio) => sum + Math.log(ratio), 0) / perRound.length), perRound };
+}
+
 async function serverNoiseRows(ctx: Context): Promise<Row[]> {
   const groups = noisePorts(SERVERS).map((port, i) => [
     freshDatabase(`bench_noise_${i + 1}`, ctx.appBuild).then((url) => startApp(ctx.appBuild, port, url)),
@@ -41,16 +59,9 @@ async function serverNoiseRows(ctx: Context): Promise<Row[]> {
     );
     const costs = measured.sides.map((side) => costOf(side.runs));
     const mean = costs.reduce((sum, cost) => sum + cost, 0) / costs.length;
-    // A side at the turns of a round (the first and the last of its forward pass) serves two slices
-    // in a row; each server's cost in those rounds over its cost in the others.
-    const atTurns = measured.sides.map((side, s) => {
-      const place = (r: number) => (s - firstSideOf(r, SERVERS) + SERVERS) % SERVERS;
-      const turns = side.runs.filter((_, r) => place(r) === 0 || place(r) === SERVERS - 1);
-      return costOf(turns) / costOf(side.runs.filter((run) => !turns.includes(run)));
-    });
-    const turnsRatio = Math.exp(atTurns.reduce((sum, ratio) => sum + Math.log(ratio), 0) / atTurns.length);
+    const { turnsRatio, perRound } = atTheTurns(measured);
     log(`  CPU per request of ${ROUTE}, server by server: ${costs.map((cost) => `${cost.toFixed(3)} ms`).join(", ")}`);
-    const details = { route: ROUTE, rounds: measured.sides[0]!.runs.length, costsMsPerRequest: costs.map((cost) => round(cost, 4)) };
+    const details = { route: ROUTE, rounds: perRound.length, costsMsPerRequest: costs.map((cost) => round(cost, 4)) };
     return [
       {
         id: "n1",
@@ -67,7 +78,7 @@ async function serverNoiseRows(ctx: Context): Promise<Row[]> {
         figure: `CPU ${turnsRatio.toFixed(3)}`,
         target: "(reported)",
         status: "reported",
-        details: { ...details, perServer: atTurns.map((ratio) => round(ratio, 4)) },
+        details: { ...details, perRound: perRound.map((ratio) => round(ratio, 4)) },
         note: "Serving two slices in a row against one at a time; every side takes every place equally often (bench/lib/load.ts, firstSideOf).",
       },
     ];
