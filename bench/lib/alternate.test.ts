@@ -17,7 +17,7 @@ describe("the order of a round's slices", () => {
     expect([0, 1, 2, 3].map(meanPosition)).toEqual([3.5, 3.5, 3.5, 3.5]);
   });
 
-  it("starts from the side it is given and keeps every side's mean moment the same", () => {
+  it("starts from the side it is given, forward then backward as from A", () => {
     const order = Array.from({ length: 8 }, (_, i) => sideOf(i, 4, 1));
     expect(order).toEqual([1, 2, 3, 0, 0, 3, 2, 1]);
   });

@@ -222,8 +222,8 @@ export async function measure(sides: readonly Side[], options: WarmUpOptions & {
     warmups.push(seconds);
   }
   // Rounds in whole turns, so that every server serves its side equally often, and every side
-  // starts as many rounds (bench/lib/alternate.ts, `sideOf`: the sides at the turns of a round's
-  // slices serve two in a row and cost less, so a side always there came out cheaper).
+  // starts as many rounds (bench/lib/alternate.ts, `sideOf`: with the order fixed, the first and
+  // last of six servers of one build came out the cheapest; bench/history/README.md).
   const lcm = (a: number, b: number) => (a * b) / gcd(a, b);
   const turn = targets.reduce((length, side) => lcm(length, side.length), targets.length);
   const rounds = Math.ceil(options.rounds / turn) * turn;
