@@ -223,7 +223,7 @@ export async function measure(sides: readonly Side[], options: WarmUpOptions & {
   }
   // Rounds in whole turns, so that every server serves its side equally often, and every side
   // starts as many rounds (bench/lib/alternate.ts, `sideOf`: with the order fixed, the first and
-  // last of six servers of one build came out the cheapest; bench/history/README.md).
+  // last of six servers of one build came out cheaper than the four between them).
   const lcm = (a: number, b: number) => (a * b) / gcd(a, b);
   const turn = targets.reduce((length, side) => lcm(length, side.length), targets.length);
   const rounds = Math.ceil(options.rounds / turn) * turn;
