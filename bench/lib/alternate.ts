@@ -96,7 +96,7 @@ async function slice(side: number, target: SliceTarget, agent: Agent, connection
  * the two at the turns serve two slices in a row, the others one at a time; `measure` in
  * bench/lib/load.ts starts each round at the next side, so that every side takes every place
  * equally often (with the order fixed, the first and last of six servers of one build came out
- * cheaper than the four between them: bench/history/README.md).
+ * cheaper than the four between them: bench/history/passes/six-servers.md).
  */
 export function sideOf(i: number, sides = 2, first = 0): number {
   const position = i % sides;

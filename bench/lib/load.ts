@@ -209,7 +209,7 @@ async function oneRound(targets: readonly Target[], options: { connections: numb
  * More than two sides in one round keep their servers the same age: a server keeps getting cheaper
  * with what it has served long after its warm-up has settled, so where the rows of a scenario were
  * measured one after another, a server in every row had served three rows more than its A/A twin
- * and the control came out 1.033 (bench/history/README.md, "A server's past").
+ * and the control came out 1.033 (bench/history/passes/totals.md, "A server's past").
  */
 export async function measure(sides: readonly Side[], options: WarmUpOptions & { rounds: number }): Promise<Measured> {
   const targets = sides.map(targetsOf);

@@ -9,7 +9,7 @@
  * every moment. Measured one row after another, they had not: with the control first, 2a (the same
  * code on both sides) came out 0.924, the app's servers fresh from serving `/` against no-proxy
  * servers that had served only the API route; in the usual order, 2z came out 1.033, the app's
- * servers having served three rows more than their twins (bench/history/README.md).
+ * servers having served three rows more than their twins (bench/history/passes/totals.md).
  */
 import { EMPTY_PROXY_PORT, FRESH_APP_PORT, FRESH_TWIN_PORT, NO_PROXY_PORT, SECOND_SERVER_PORTS, TARGETS } from "../lib/config";
 import { pairOf, type Measured } from "../lib/comparison";
