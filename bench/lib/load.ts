@@ -7,6 +7,7 @@
  */
 import path from "node:path";
 
+import { sideOf } from "./alternate";
 import { BENCH_DIR, ROOT } from "./config";
 import { pairOf, type LoadRun, type Measured, type PairedComparison } from "./comparison";
 import { CPU_PLAN, cpuNs, pinned } from "./cpus";
@@ -179,6 +180,25 @@ const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 export const firstSideOf = (round_: number, sides: number): number => round_ % sides;
 
 /**
+ * Which of a side's `servers` serves round `round_`: forward then backward, X Y Y X for two, as the
+ * slices go within a round. Scenario 1's two servers serve both sides, crossed over, and each runs a
+ * full collection about every other round; taken X Y X Y, a server met the same side in every other
+ * round, so its collections fell on one side for up to ten rounds in a row
+ * (history/e4c3061-trace-scenario-1/) and the control 1z could come out 0.961
+ * (history/e824e65-precision-1.json). Taken X Y Y X, every other round alternates the sides.
+ */
+export const serverOf = (round_: number, servers: number): number => sideOf(round_, servers);
+
+/**
+ * Rounds per turn: after one, every side has been on each of its servers equally often (2n rounds
+ * for n servers, `serverOf`; one for one) and has started as many rounds as every other.
+ */
+export function turnOf(serversPerSide: readonly number[]): number {
+  const lcm = (a: number, b: number) => (a * b) / gcd(a, b);
+  return serversPerSide.reduce((length, servers) => lcm(length, servers > 1 ? 2 * servers : 1), serversPerSide.length);
+}
+
+/**
  * One round: `seconds` of every target in slices of 100 ms, going round them forward then backward
  * (a whole number of passes each way), and what each side served and cost.
  */
@@ -224,13 +244,12 @@ export async function measure(sides: readonly Side[], options: WarmUpOptions & {
   // Rounds in whole turns, so that every server serves its side equally often, and every side
   // starts as many rounds (bench/lib/alternate.ts, `sideOf`: with the order fixed, the first and
   // last of six servers of one build came out cheaper than the four between them).
-  const lcm = (a: number, b: number) => (a * b) / gcd(a, b);
-  const turn = targets.reduce((length, side) => lcm(length, side.length), targets.length);
+  const turn = turnOf(targets.map((side) => side.length));
   const rounds = Math.ceil(options.rounds / turn) * turn;
   const runs: LoadRun[][] = targets.map(() => []);
   const play = (round_: number) =>
     oneRound(
-      targets.map((side) => side[round_ % side.length]!),
+      targets.map((side) => side[serverOf(round_, side.length)]!),
       { ...options, first: firstSideOf(round_, targets.length) },
     );
   // A lead-in turn, not counted: the servers warmed up first have waited idle since, for minutes

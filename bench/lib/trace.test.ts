@@ -37,6 +37,7 @@ describe("a BENCH_TRACE_DIR recording", () => {
     const [comparison] = analyse(readTrace(dir), { rounds: 24, turn: 1 });
     expect(comparison!.paths).toEqual(["/a", "/b"]);
     expect(comparison!.majorsDifference).toEqual([1, 0, 1, 0, 1, 0, 1, 0]);
+    expect(comparison!.majorsBySide).toEqual([0, 4]);
     expect(comparison!.correlation).toBeCloseTo(1, 6);
     expect(comparison!.slope).toBeCloseTo(0.07, 6);
   });

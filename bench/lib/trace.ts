@@ -27,6 +27,8 @@ export interface TracedComparison {
   rounds: number;
   /** Per round: full collections on B's server minus on A's, during the round. */
   majorsDifference: number[];
+  /** Full collections during the rounds on A's servers and on B's, over the comparison. */
+  majorsBySide: [number, number];
   /** Per round: log(round's CPU ratio), less the mean of its position in the turn. */
   residuals: number[];
   /** Correlation of the two, and the residual's change per extra full collection (as a ratio, e.g. 0.07). */
@@ -69,6 +71,7 @@ export function analyse(trace: ReturnType<typeof readTrace>, options: { rounds: 
   return groups.map((rounds) => {
     const logs: number[] = [];
     const differences: number[] = [];
+    const majorsBySide: [number, number] = [0, 0];
     for (const round of rounds) {
       const first = round.slices[0]!;
       const last = round.slices.at(-1)!;
@@ -77,7 +80,10 @@ export function analyse(trace: ReturnType<typeof readTrace>, options: { rounds: 
       const cpu =
         round.roundCpuNs ?? [0, 1].map((side) => round.slices.filter((s) => s[0] === side).reduce((sum, s) => sum + (s[4] ?? 0), 0));
       logs.push(Math.log(cpu[1]! / requests[1]! / (cpu[0]! / requests[0]!)));
-      differences.push(majors(round.targets[1]!.pid, from, to) - majors(round.targets[0]!.pid, from, to));
+      const [onA, onB] = [majors(round.targets[0]!.pid, from, to), majors(round.targets[1]!.pid, from, to)];
+      majorsBySide[0] += onA;
+      majorsBySide[1] += onB;
+      differences.push(onB - onA);
     }
     // What one server costs more than the other shows as a difference between positions in the turn.
     const residuals = logs.map((value, i) => value - mean(logs.filter((_, j) => j % options.turn === i % options.turn)));
@@ -92,6 +98,7 @@ export function analyse(trace: ReturnType<typeof readTrace>, options: { rounds: 
       paths: rounds[0]!.targets.map((target) => pathOf(target.url)) as [string, string],
       rounds: rounds.length,
       majorsDifference: differences,
+      majorsBySide,
       residuals,
       correlation: sxx && syy ? sxy / Math.sqrt(sxx * syy) : 0,
       slope: sxx ? Math.exp(sxy / sxx) - 1 : 0,
