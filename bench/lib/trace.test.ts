@@ -51,4 +51,18 @@ describe("a BENCH_TRACE_DIR recording", () => {
     expect(comparisons.map((c) => c.rounds)).toEqual([2, 1, 1]);
     expect(comparisons[2]!.paths).toEqual(["/c", "/b"]);
   });
+
+  it("leaves out the lead-in rounds before each comparison's counted ones", () => {
+    dir = mkdtempSync(path.join(tmpdir(), "bench-trace-"));
+    // Two comparisons of the same paths, each a lead-in round (its full collection on B's server) and two counted rounds.
+    const rounds = [0, 1, 2, 3, 4, 5].map((i) => round(i * 1000, 1));
+    writeFileSync(path.join(dir, "slices.jsonl"), rounds.map((r) => JSON.stringify(r)).join("\n"));
+    writeFileSync(path.join(dir, "gc-2.jsonl"), [0, 3].map((i) => JSON.stringify([i * 1000 + 150, 20, MAJOR])).join("\n"));
+    const comparisons = analyse(readTrace(dir), { rounds: 2, turn: 1, leadIn: 1 });
+    expect(comparisons.map((c) => c.rounds)).toEqual([2, 2]);
+    expect(comparisons.map((c) => c.majorsBySide)).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+  });
 });

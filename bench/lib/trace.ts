@@ -56,16 +56,25 @@ export function readTrace(dir: string): { rounds: TracedRound[]; gc: Map<number,
 
 const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
 
-/** Consecutive rounds on the same two paths, at most `rounds` each (a run's comparisons of one pair of routes follow each other). */
-export function analyse(trace: ReturnType<typeof readTrace>, options: { rounds: number; turn: number }): TracedComparison[] {
-  const groups: TracedRound[][] = [];
+/**
+ * Consecutive rounds on the same two paths, at most `leadIn` + `rounds` each (a run's comparisons of
+ * one pair of routes follow each other), the first `leadIn` of them left out as `measure` leaves
+ * them out (one turn since 6d531f9; none before).
+ */
+export function analyse(
+  trace: ReturnType<typeof readTrace>,
+  options: { rounds: number; turn: number; leadIn?: number },
+): TracedComparison[] {
+  const leadIn = options.leadIn ?? 0;
+  const played: TracedRound[][] = [];
   let key = "";
   for (const round of trace.rounds) {
     const next = round.targets.map((target) => pathOf(target.url)).join(" ");
-    if (next !== key || groups.at(-1)!.length >= options.rounds) groups.push([]);
+    if (next !== key || played.at(-1)!.length >= leadIn + options.rounds) played.push([]);
     key = next;
-    groups.at(-1)!.push(round);
+    played.at(-1)!.push(round);
   }
+  const groups = played.map((rounds) => rounds.slice(leadIn)).filter((rounds) => rounds.length > 0);
   const majors = (pid: number | undefined, from: number, to: number) =>
     (trace.gc.get(pid ?? -1) ?? []).filter(([start, , kind]) => kind === MAJOR && start >= from && start < to).length;
   return groups.map((rounds) => {
