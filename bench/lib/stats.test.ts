@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { median, quartiles } from "./stats";
+import { median, quartiles, standardDeviation } from "./stats";
 
 describe("the statistics of per-round ratios", () => {
   it("gives the median of an odd and an even number of values", () => {
@@ -16,5 +16,11 @@ describe("the statistics of per-round ratios", () => {
 
   it("has no quartiles for no values", () => {
     expect(quartiles([]).every(Number.isNaN)).toBe(true);
+  });
+});
+
+describe("standardDeviation", () => {
+  it("divides by n − 1, as for a sample", () => {
+    expect(standardDeviation([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(Math.sqrt(32 / 7), 12);
   });
 });

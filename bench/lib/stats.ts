@@ -1,4 +1,4 @@
-/** Small statistics helpers (nearest-rank percentiles, medians, quartiles). */
+/** Small statistics helpers (nearest-rank percentiles, medians, quartiles, standard deviations). */
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -24,6 +24,12 @@ export function quartiles(values: readonly number[]): [number, number] {
     return (sorted[low] ?? 0) + ((sorted[high] ?? 0) - (sorted[low] ?? 0)) * (position - low);
   };
   return [at(0.25), at(0.75)];
+}
+
+/** The sample standard deviation (n − 1). */
+export function standardDeviation(values: readonly number[]): number {
+  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+  return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
 }
 
 export function round(value: number, digits = 2): number {

@@ -12,7 +12,7 @@ import { firstSideOf, measure } from "../lib/load";
 import type { LoadRun, Measured } from "../lib/comparison";
 import type { Row } from "../lib/report";
 import { freshDatabase, startApp } from "../lib/servers";
-import { round } from "../lib/stats";
+import { round, standardDeviation } from "../lib/stats";
 
 import { on, withServers, type Context, type Scenario } from "./helpers";
 
@@ -24,11 +24,6 @@ function costOf(runs: readonly LoadRun[]): number {
   const cpu = runs.reduce((sum, run) => sum + (run.serverCpuMsPerRequest ?? Number.NaN) * run.requests, 0);
   return cpu / runs.reduce((sum, run) => sum + run.requests, 0);
 }
-
-const sd = (values: readonly number[]): number => {
-  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-  return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
-};
 
 /**
  * The sides at the turns of a round (the first and the last of its forward pass) serve two slices
@@ -66,7 +61,7 @@ async function serverNoiseRows(ctx: Context): Promise<Row[]> {
       {
         id: "n1",
         scenario: `Servers of one build: ${ROUTE} on ${SERVERS} servers, how far one server's CPU per request strays`,
-        figure: `sd ${((100 * sd(costs)) / mean).toFixed(1)} % of the mean; highest ÷ lowest ${(Math.max(...costs) / Math.min(...costs)).toFixed(3)}`,
+        figure: `sd ${((100 * standardDeviation(costs)) / mean).toFixed(1)} % of the mean; highest ÷ lowest ${(Math.max(...costs) / Math.min(...costs)).toFixed(3)}`,
         target: "(reported)",
         status: "reported",
         details: { ...details, runs: Object.fromEntries(measured.sides.map((side) => [side.label, side.runs])) },

@@ -9,6 +9,7 @@
  */
 import { ratioOfTotals, type Cost } from "../lib/comparison";
 import { serverOf } from "../lib/load";
+import { standardDeviation } from "../lib/stats";
 
 const RUNS = 3000;
 const ROUNDS = 24;
@@ -57,9 +58,7 @@ function oneRun(seed: number, period: number, turn: number, order: (round: numbe
 
 function spreadOf(period: number, turn: number, order: (round: number) => number, collect = true): string {
   const logs = Array.from({ length: RUNS }, (_, seed) => oneRun(seed + 1, period, turn, order, collect));
-  const mean = logs.reduce((sum, v) => sum + v, 0) / logs.length;
-  const sd = Math.sqrt(logs.reduce((sum, v) => sum + (v - mean) ** 2, 0) / logs.length);
-  return `${(sd * 100).toFixed(1)} %`;
+  return `${(standardDeviation(logs) * 100).toFixed(1)} %`;
 }
 
 const alternating = (round: number) => round % 2;
