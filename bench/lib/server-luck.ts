@@ -5,8 +5,9 @@
  * control too (bench/history/passes/criterion-at-3038889.md).
  *
  * A side's servers serve different rounds, and the machine's speed moves between rounds; every side
- * of one measurement takes its servers in the same rounds, so dividing by what the other sides'
- * servers of the same rank cost takes the rounds' speed out and leaves the servers' own part.
+ * of one measurement takes its servers in the same rounds, so dividing by what every side's server
+ * of the same rank cost over its side (their geometric mean) takes the rounds' speed out and leaves
+ * the servers' own part.
  */
 import { sideOf } from "./alternate";
 import type { LoadRun } from "./comparison";
