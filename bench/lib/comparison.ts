@@ -45,6 +45,12 @@ export interface Cost {
 export const costsOf = (runs: readonly LoadRun[], perRequest: (run: LoadRun) => number | undefined): Cost[] =>
   runs.map((run) => ({ requests: run.requests, cost: (perRequest(run) ?? Number.NaN) * run.requests }));
 
+/** CPU per request over some of a server's rounds (ms): total CPU over total requests, as the figures are taken. */
+export function cpuPerRequestOf(runs: readonly LoadRun[]): number {
+  const cpu = runs.reduce((sum, run) => sum + (run.serverCpuMsPerRequest ?? Number.NaN) * run.requests, 0);
+  return cpu / runs.reduce((sum, run) => sum + run.requests, 0);
+}
+
 /**
  * B's cost per request over A's from each side's totals over every round: with servers taken in
  * turn (`turn` rounds, e.g. A on X and B on Y, then A on Y and B on X), one ratio of totals per

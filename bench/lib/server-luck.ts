@@ -9,14 +9,14 @@
  * of the same rank cost over its side (their geometric mean) takes the rounds' speed out and leaves
  * the servers' own part.
  */
-import { sideOf } from "./alternate";
-import type { LoadRun } from "./comparison";
+import { cpuPerRequestOf, type LoadRun } from "./comparison";
+import { serverOf } from "./load";
 
 /** Which of `servers` served counted round `round_`: X Y Y X since e11c014, X Y X Y before. */
 export type ServerOrder = "xyyx" | "xyxy";
 
 export const serverIn = (order: ServerOrder, round_: number, servers: number): number =>
-  order === "xyyx" ? sideOf(round_, servers) : round_ % servers;
+  order === "xyyx" ? serverOf(round_, servers) : round_ % servers;
 
 export interface SideServers {
   label: string;
@@ -29,17 +29,9 @@ export interface SideServers {
   luck: number[];
 }
 
-/** A server's CPU per request over the rounds it served (totals, as the figures are taken). */
-function serverCost(runs: readonly LoadRun[], server: number, servers: number, order: ServerOrder): number {
-  let requests = 0;
-  let cpu = 0;
-  runs.forEach((run, round_) => {
-    if (serverIn(order, round_, servers) !== server || run.serverCpuMsPerRequest === undefined) return;
-    requests += run.requests;
-    cpu += run.serverCpuMsPerRequest * run.requests;
-  });
-  return cpu / requests;
-}
+/** A server's CPU per request over the rounds it served. */
+const serverCost = (runs: readonly LoadRun[], server: number, servers: number, order: ServerOrder): number =>
+  cpuPerRequestOf(runs.filter((_, round_) => serverIn(order, round_, servers) === server));
 
 const geometricMean = (values: readonly number[]) => Math.exp(values.reduce((sum, value) => sum + Math.log(value), 0) / values.length);
 

@@ -9,7 +9,7 @@
  */
 import { log, noisePorts } from "../lib/config";
 import { firstSideOf, measure } from "../lib/load";
-import type { LoadRun, Measured } from "../lib/comparison";
+import { cpuPerRequestOf, type Measured } from "../lib/comparison";
 import type { Row } from "../lib/report";
 import { freshDatabase, startApp } from "../lib/servers";
 import { round, standardDeviation } from "../lib/stats";
@@ -18,12 +18,6 @@ import { on, withServers, type Context, type Scenario } from "./helpers";
 
 const SERVERS = 6;
 const ROUTE = "/";
-
-/** CPU per request over some of a server's rounds (ms). */
-function costOf(runs: readonly LoadRun[]): number {
-  const cpu = runs.reduce((sum, run) => sum + (run.serverCpuMsPerRequest ?? Number.NaN) * run.requests, 0);
-  return cpu / runs.reduce((sum, run) => sum + run.requests, 0);
-}
 
 /**
  * The sides at the turns of a round (the first and the last of its forward pass) serve two slices
@@ -52,7 +46,7 @@ async function serverNoiseRows(ctx: Context): Promise<Row[]> {
       servers.map((group, i) => on(group, `server ${i + 1}`, ROUTE)),
       ctx.settings,
     );
-    const costs = measured.sides.map((side) => costOf(side.runs));
+    const costs = measured.sides.map((side) => cpuPerRequestOf(side.runs));
     const mean = costs.reduce((sum, cost) => sum + cost, 0) / costs.length;
     const { turnsRatio, perRound } = atTheTurns(measured);
     log(`  CPU per request of ${ROUTE}, server by server: ${costs.map((cost) => `${cost.toFixed(3)} ms`).join(", ")}`);
