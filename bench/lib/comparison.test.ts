@@ -88,9 +88,9 @@ describe("the pairs of one measurement", () => {
   });
   const measured: Measured = {
     sides: [
-      { label: "a", runs: [run(1000, 1), run(1100, 1.2)], warmupSeconds: 10 },
-      { label: "b", runs: [run(900, 1.3), run(950, 1.1)], warmupSeconds: 10 },
-      { label: "c", runs: [run(800, 1.5), run(700, 1.7)], warmupSeconds: 10 },
+      { label: "a", runs: [run(1000, 1), run(1100, 1.2)], warmUps: [] },
+      { label: "b", runs: [run(900, 1.3), run(950, 1.1)], warmUps: [] },
+      { label: "c", runs: [run(800, 1.5), run(700, 1.7)], warmUps: [] },
     ],
     turn: 2,
     connections: 10,

@@ -21,6 +21,14 @@ export interface LoadRun {
   serverCpuMsPerRequestInSlices?: number;
 }
 
+/** What a target's warm-up took (bench/lib/load.ts, `warmUp`); nothing for a target already warmed up in the run. */
+export interface WarmUp {
+  seconds: number;
+  requests: number;
+  /** False when it stopped at its limit without settling. */
+  settled: boolean;
+}
+
 /** A comparison's figure and how its rounds spread around it. */
 export interface Spread {
   /** The figure: B's cost per request over A's, from each side's totals (`ratioOfTotals`). */
@@ -117,8 +125,8 @@ export interface PairedComparison {
   cpuInSlices?: Spread;
   /** (requests/s of A) / (of B). */
   rps: Spread;
-  a: { label: string; medianRps: number; runs: LoadRun[]; warmupSeconds: number };
-  b: { label: string; medianRps: number; runs: LoadRun[]; warmupSeconds: number };
+  a: { label: string; medianRps: number; runs: LoadRun[]; warmUps: WarmUp[] };
+  b: { label: string; medianRps: number; runs: LoadRun[]; warmUps: WarmUp[] };
   connections: number;
   /** Each side's share of a round, in slices of `sliceMs`. */
   secondsPerRun: number;
@@ -130,7 +138,8 @@ export const primaryRatio = (comparison: PairedComparison): number => (compariso
 
 /** Every side's rounds of one measurement (`measure`), from which `pairOf` makes any two sides' comparison. */
 export interface Measured {
-  sides: { label: string; runs: LoadRun[]; warmupSeconds: number }[];
+  /** Each side's rounds, and its servers' warm-ups in the order it takes them. */
+  sides: { label: string; runs: LoadRun[]; warmUps: WarmUp[] }[];
   /**
    * Rounds per turn: after one turn, every side has been on each of its servers equally often and
    * has started as many rounds as every other (bench/lib/load.ts, `firstSideOf`).
@@ -162,11 +171,11 @@ export function pairOf(measured: Measured, a: number, b: number): PairedComparis
   const rps = figure((run) => 1 / run.rps);
   if (!rps) throw new Error("a side served no requests in a round");
   const cpuInSlices = figure((run) => run.serverCpuMsPerRequestInSlices);
-  const side = ({ label, runs, warmupSeconds }: Measured["sides"][number]) => ({
+  const side = ({ label, runs, warmUps }: Measured["sides"][number]) => ({
     label,
     medianRps: round(median(runs.map((r) => r.rps)), 1),
     runs,
-    warmupSeconds,
+    warmUps,
   });
   return {
     cpu: figure((run) => run.serverCpuMsPerRequest),

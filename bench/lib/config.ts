@@ -20,13 +20,12 @@ export const FRESH_APP_PORT = PORT_BASE + 5;
 export const FRESH_TWIN_PORT = PORT_BASE + 6;
 /** A second server of the app's build on the app's database, for scenario 1's cross-over. */
 export const APP_TWIN_PORT = PORT_BASE + 14;
-/** Scenario 2's second server of each of its builds (it runs two of each). */
-export const SECOND_SERVER_PORTS = {
-  app: PORT_BASE + 15,
-  noProxy: PORT_BASE + 16,
-  emptyProxy: PORT_BASE + 17,
-  twin: PORT_BASE + 18,
-} as const;
+/** A second server of the app's build for scenario r, beside +5. */
+export const SECOND_APP_PORT = PORT_BASE + 15;
+/** Scenario 2's servers (bench/scenarios/proxy-overhead.ts): up to `PROXY_SERVERS_MAX` of each of its four builds, +33 to +48. */
+export const PROXY_SERVERS_MAX = 4;
+export const proxyPorts = (build: number, count: number): number[] =>
+  Array.from({ length: count }, (_, i) => PORT_BASE + 33 + build * PROXY_SERVERS_MAX + i);
 /**
  * Scenario r (`--baseline`): two servers of the earlier commit's build sharing its database, and two
  * more of the app's build (beside +5 and +15) for its A/A control.

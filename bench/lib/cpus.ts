@@ -58,6 +58,14 @@ export function pinned(cpus: string | undefined, command: string, args: string[]
 }
 
 /**
+ * Moves a running process, every thread of it, to `cpus` (`taskset -a -p`). Threads it starts later
+ * inherit the move from the thread that starts them.
+ */
+export function moveTo(pid: number, cpus: string): void {
+  execFileSync("taskset", ["-a", "-p", "-c", cpus, String(pid)], { stdio: "ignore" });
+}
+
+/**
  * Nanoseconds of CPU a process has used so far, all its threads together: the first field of each
  * thread's /proc/<pid>/task/<tid>/schedstat. Finer than /proc/<pid>/stat's 10 ms ticks, which a
  * 2-second run of ~1,500 requests would have measured to within a few per cent only. Threads that

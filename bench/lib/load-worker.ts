@@ -2,7 +2,8 @@
  * The load generator, in a process of its own (bench/lib/load.ts starts it pinned to the load
  * cores, bench/lib/cpus.ts): autocannon and the alternating rounds of bench/lib/alternate.ts run
  * here, so their work never shares a core with the server they measure, nor with the bench's own
- * bookkeeping. One request per message over IPC; the answer is the summary, or the error.
+ * bookkeeping. One request per message over IPC, answered with the summary or the error under
+ * the request's `id`: two warm-ups may run at once (bench/lib/load.ts, `warmUpAll`).
  */
 import { appendFileSync } from "node:fs";
 import path from "node:path";
@@ -124,10 +125,15 @@ async function alternateRound(request: AlternateRequest): Promise<AlternateAnswe
   return { ok: true, sides: request.targets.map((_, side) => totals(side)) };
 }
 
-process.on("message", (request: LoadRequest | AlternateRequest) => {
+/** A request as it travels: its `id` comes back with the answer. */
+export type Envelope<T> = T & { id: number };
+
+process.on("message", (request: Envelope<LoadRequest | AlternateRequest>) => {
+  const { id } = request;
   (request.kind === "alternate" ? alternateRound(request) : run(request)).then(
-    (answer) => process.send?.(answer),
-    (error: unknown) => process.send?.({ ok: false, error: (error as Error).message } satisfies AlternateAnswer),
+    (answer) => process.send?.({ ...answer, id }),
+    (error: unknown) => process.send?.({ ok: false, error: (error as Error).message, id } satisfies Envelope<AlternateAnswer>),
   );
 });
-process.send?.({ ok: true } satisfies LoadAnswer);
+// Id 0: listening.
+process.send?.({ ok: true, id: 0 } satisfies Envelope<LoadAnswer>);

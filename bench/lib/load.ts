@@ -8,10 +8,10 @@
 import path from "node:path";
 
 import { sideOf } from "./alternate";
-import { BENCH_DIR, ROOT } from "./config";
-import { pairOf, type LoadRun, type Measured, type PairedComparison } from "./comparison";
-import { CPU_PLAN, cpuNs, pinned } from "./cpus";
-import type { AlternateAnswer, AlternateRequest, LoadAnswer, LoadRequest, SideTotals } from "./load-worker";
+import { BENCH_DIR, log, ROOT } from "./config";
+import { pairOf, type LoadRun, type Measured, type PairedComparison, type WarmUp } from "./comparison";
+import { CPU_PLAN, cpuNs, moveTo, pinned } from "./cpus";
+import type { AlternateAnswer, AlternateRequest, Envelope, LoadAnswer, LoadRequest, SideTotals } from "./load-worker";
 import { start, type Child } from "./proc";
 import { median, round } from "./stats";
 
@@ -25,21 +25,24 @@ export interface Target {
 
 type Answer = LoadAnswer | AlternateAnswer;
 
-let worker: { child: Child; pending: ((answer: Answer) => void)[] } | undefined;
+/** The load generator's process and its requests awaiting an answer, by id (0: its first message, listening). */
+let worker: { child: Child; pending: Map<number, (answer: Answer) => void>; nextId: number } | undefined;
 
 /** The load generator's process, started on first use and stopped with everything else (bench/lib/proc.ts). */
 async function loadWorker(): Promise<NonNullable<typeof worker>> {
   if (worker?.child.running()) return worker;
   const [command, args] = pinned(CPU_PLAN.rest, process.execPath, ["--import", "tsx", path.join(BENCH_DIR, "lib", "load-worker.ts")]);
   const child = start("load generator", command, args, { cwd: ROOT, env: process.env, ipc: true });
-  const current: NonNullable<typeof worker> = { child, pending: [] };
-  child.child.on("message", (answer: Answer) => current.pending.shift()?.(answer));
-  void child.exited.then((code) => {
-    for (const resolve of current.pending.splice(0))
-      resolve({ ok: false, error: `the load generator exited (${code}): ${child.output()}` });
+  const current: NonNullable<typeof worker> = { child, pending: new Map(), nextId: 1 };
+  child.child.on("message", ({ id, ...answer }: Envelope<Answer>) => {
+    current.pending.get(id)?.(answer);
+    current.pending.delete(id);
   });
-  // Its first message says it is listening.
-  await new Promise<Answer>((resolve) => current.pending.push(resolve));
+  void child.exited.then((code) => {
+    for (const resolve of current.pending.values()) resolve({ ok: false, error: `the load generator exited (${code}): ${child.output()}` });
+    current.pending.clear();
+  });
+  await new Promise<Answer>((resolve) => current.pending.set(0, resolve));
   worker = current;
   return current;
 }
@@ -47,9 +50,10 @@ async function loadWorker(): Promise<NonNullable<typeof worker>> {
 async function generate(request: LoadRequest): Promise<LoadAnswer>;
 async function generate(request: AlternateRequest): Promise<AlternateAnswer>;
 async function generate(request: LoadRequest | AlternateRequest): Promise<Answer> {
-  const { child, pending } = await loadWorker();
-  const answer = new Promise<Answer>((resolve) => pending.push(resolve));
-  child.child.send(request);
+  const current = await loadWorker();
+  const id = current.nextId++;
+  const answer = new Promise<Answer>((resolve) => current.pending.set(id, resolve));
+  current.child.child.send({ ...request, id });
   return answer;
 }
 
@@ -115,25 +119,61 @@ export interface WarmUpOptions {
  * median of the first 8 rounds 1.09, of the last 8 1.00 (2z of
  * history/d8cd8bc-precision-two-servers-1.json). Once per target and run.
  */
-async function warmUp(target: Target, options: WarmUpOptions): Promise<number> {
+async function warmUp(target: Target, options: WarmUpOptions): Promise<WarmUp> {
   const key = `${target.url} ${JSON.stringify(target.headers ?? {})}`;
-  if (warmed.has(key)) return 0;
+  if (warmed.has(key)) return { seconds: 0, requests: 0, settled: true };
   const started = Date.now();
   let served = (await load(target, { connections: options.connections, seconds: options.warmupSeconds })).requests;
   const window = Math.max(options.seconds, 1);
   const recent: number[] = [];
-  for (let elapsed = 0; elapsed < WARMUP_MAX_EXTRA_SECONDS; elapsed += window) {
+  let settled = false;
+  for (let elapsed = 0; elapsed < WARMUP_MAX_EXTRA_SECONDS && !settled; elapsed += window) {
     const run = await load(target, { connections: options.connections, seconds: window });
     served += run.requests;
     recent.push(run.serverCpuMsPerRequest ?? 1 / run.rps);
     if (recent.length > 3) recent.shift();
     const middle = median(recent);
-    const settled = recent.length === 3 && recent.every((value) => Math.abs(value / middle - 1) <= SETTLED);
-    if (settled && served >= (options.warmupRequests ?? 0)) break;
+    settled =
+      recent.length === 3 && recent.every((value) => Math.abs(value / middle - 1) <= SETTLED) && served >= (options.warmupRequests ?? 0);
   }
-  const seconds = round((Date.now() - started) / 1000, 1);
   warmed.add(key);
-  return seconds;
+  return { seconds: round((Date.now() - started) / 1000, 1), requests: served, settled };
+}
+
+/**
+ * Warms up every target, two servers at a time where the cores are split (bench/lib/cpus.ts): one
+ * on the servers' cores, the other moved for its warm-up to the load generator's and back. Nothing
+ * is measured during a warm-up, and the warm-ups were most of a run (scenario 2 spent about 15 of
+ * its 24 minutes warming eight servers up); the lead-in turn of `measure` then serves every server
+ * on its own core again before a round counts. A server's targets warm up one after another, on
+ * one core; targets with no server process are judged by requests/s, which a second warm-up beside
+ * them would move, so they warm up alone.
+ */
+export async function warmUpAll(targets: readonly Target[], options: WarmUpOptions): Promise<Map<Target, WarmUp>> {
+  const byServer = new Map<number, Target[]>();
+  targets.forEach((target, i) => {
+    const server = target.serverPid ?? -1 - i;
+    byServer.set(server, [...(byServer.get(server) ?? []), target]);
+  });
+  const queue = [...byServer.values()];
+  const { servers, rest } = CPU_PLAN;
+  const lanes = servers && rest && targets.every((target) => target.serverPid) ? [undefined, rest] : [undefined];
+  const done = new Map<Target, WarmUp>();
+  await Promise.all(
+    lanes.map(async (cores) => {
+      for (let group = queue.shift(); group; group = queue.shift()) {
+        const pid = group[0]!.serverPid;
+        const away = cores !== undefined && pid !== undefined && servers !== undefined;
+        if (away) moveTo(pid, cores);
+        try {
+          for (const target of group) done.set(target, await warmUp(target, options));
+        } finally {
+          if (away) moveTo(pid, servers);
+        }
+      }
+    }),
+  );
+  return done;
 }
 
 /**
@@ -235,12 +275,19 @@ export async function measure(sides: readonly Side[], options: WarmUpOptions & {
   const targets = sides.map(targetsOf);
   if (targets.length < 2 || targets.some((side) => side.length === 0))
     throw new Error("a comparison needs a target on each of two sides or more");
-  const warmups: number[] = [];
-  for (const side of targets) {
-    let seconds = 0;
-    for (const target of side) seconds += await warmUp(target, options);
-    warmups.push(seconds);
+  const started = Date.now();
+  const warmUps = await warmUpAll(targets.flat(), options);
+  const fresh = [...warmUps.values()].filter((warmUp) => warmUp.requests > 0);
+  if (fresh.length > 0) {
+    const unsettled = fresh.filter((warmUp) => !warmUp.settled).length;
+    log(
+      `  warm-up: ${fresh.length} targets in ${round((Date.now() - started) / 1000, 1)} s, ` +
+        `${Math.min(...fresh.map((w) => w.seconds))}–${Math.max(...fresh.map((w) => w.seconds))} s and ` +
+        `${Math.min(...fresh.map((w) => w.requests))}–${Math.max(...fresh.map((w) => w.requests))} requests each` +
+        (unsettled ? `; ${unsettled} stopped at the limit unsettled` : ""),
+    );
   }
+  const warmupOf = (side: readonly Target[]) => side.map((target) => warmUps.get(target)!);
   // Rounds in whole turns, so that every server serves its side equally often, and every side
   // starts as many rounds (bench/lib/alternate.ts, `sideOf`: with the order fixed, the first and
   // last of six servers of one build came out cheaper than the four between them).
@@ -258,7 +305,7 @@ export async function measure(sides: readonly Side[], options: WarmUpOptions & {
   for (let round_ = 0; round_ < turn; round_++) await play(round_);
   for (let round_ = 0; round_ < rounds; round_++) (await play(round_)).forEach((run, side) => runs[side]!.push(run));
   return {
-    sides: targets.map((side, i) => ({ label: side[0]!.label, runs: runs[i]!, warmupSeconds: warmups[i]! })),
+    sides: targets.map((side, i) => ({ label: side[0]!.label, runs: runs[i]!, warmUps: warmupOf(side) })),
     turn,
     connections: options.connections,
     secondsPerRun: options.seconds,

@@ -1,7 +1,7 @@
 /** The command line of `npm run bench`, and the settings of the scenarios it gives. */
 import path from "node:path";
 
-import { RESULTS } from "./config";
+import { PROXY_SERVERS_MAX, RESULTS } from "./config";
 
 const HELP = `npm run bench [-- options]
 
@@ -17,12 +17,13 @@ const HELP = `npm run bench [-- options]
   --connections=N    concurrency of the throughput runs (default 10)
   --seconds=N        each side's share of a round, in 100 ms slices in ABBA order (default 2)
   --rounds=N         rounds per ratio (default 24)
+  --servers=N        scenario 2's servers of each build, 1-4 (default 4)
   --results=FILE     where to write the results (default bench/results.json)
 
 Ports: BENCH_PORT_BASE (default 6100): app +1, no-proxy copy +2, profiled app +3, empty-proxy copy +4,
 a fresh app for scenarios 2 and p +5 and its A/A twin +6, the peers +7 to +9 and +11 to +13, Dev IdP +10,
-a second app server for scenario 1 +14, scenario 2's second server of each build +15 to +18,
-scenario r's baseline servers +19 and +20 and its control's +21 and +22, scenario f's +23 to +32;
+a second app server for scenario 1 +14, scenario r's second app server +15, its baseline servers
++19 and +20 and its control's +21 and +22, scenario f's +23 to +32, scenario 2's +33 to +48;
 PostgreSQL from PG_PORT (default 6150).
 
 Cores: with two or more, the app servers run on the upper half and everything else on the lower
@@ -48,6 +49,10 @@ function settingsFor(quick: boolean, numberOption: (name: string, fallback: numb
     connections: numberOption("connections", 10),
     seconds: numberOption("seconds", quick ? 1 : 2),
     rounds: numberOption("rounds", quick ? 4 : 24),
+    // Scenario 2 compares servers of different builds, which no cross-over can share: a server's
+    // own luck (about 0.9 % of its CPU per request, bench/history/passes/) shrinks only as the root
+    // of the servers a side averages.
+    servers: serverCount(numberOption("servers", quick ? 2 : PROXY_SERVERS_MAX)),
     // The least warm-up a target gets; bench/lib/load.ts then goes on until the server has settled.
     // (After 3 s at ~700 requests/s the server was still getting faster: the JIT.)
     warmupSeconds: quick ? 1 : 10,
@@ -63,6 +68,12 @@ function settingsFor(quick: boolean, numberOption: (name: string, fallback: numb
     memoryRequests: quick ? 4_000 : 20_000,
     profileSeconds: quick ? 4 : 10,
   };
+}
+
+function serverCount(value: number): number {
+  if (!Number.isInteger(value) || value > PROXY_SERVERS_MAX)
+    throw new Error(`--servers must be a whole number from 1 to ${PROXY_SERVERS_MAX}`);
+  return value;
 }
 
 export function parseOptions(argv: string[]): Options {

@@ -10,7 +10,7 @@
  * kept from an earlier run, cannot say once the bench's own method has changed since; this compares
  * the two builds directly, with today's method on both.
  */
-import { ALICE, BASELINE_PORTS, FRESH_APP_PORT, log, SECOND_SERVER_PORTS, TARGETS } from "../lib/config";
+import { ALICE, BASELINE_PORTS, FRESH_APP_PORT, log, SECOND_APP_PORT, TARGETS } from "../lib/config";
 import { ensureBaselineBuild, type BaselineBuild } from "../lib/baseline";
 import { compare, type Target } from "../lib/load";
 import { ms, type Row } from "../lib/report";
@@ -117,7 +117,7 @@ async function baselineRows(ctx: Context): Promise<Row[]> {
   const startNow = (port: number, url: string) => startApp(ctx.appBuild, port, url);
   const startThen = (port: number, url: string) => startBaseline(build, port, url);
   const groups = [
-    serversOf("bench_now", ctx.appBuild, startNow, [FRESH_APP_PORT, SECOND_SERVER_PORTS.app]),
+    serversOf("bench_now", ctx.appBuild, startNow, [FRESH_APP_PORT, SECOND_APP_PORT]),
     serversOf("bench_baseline", build, startThen, BASELINE_PORTS.baseline),
     serversOf("bench_now_twin", ctx.appBuild, startNow, BASELINE_PORTS.twin),
   ];

@@ -14,7 +14,7 @@ const spread = (ratio: number): Spread => ({
 });
 
 function comparison(cpu: number | undefined, rps: number): PairedComparison {
-  const side = (label: string) => ({ label, medianRps: 100, runs: [], warmupSeconds: 10 });
+  const side = (label: string) => ({ label, medianRps: 100, runs: [], warmUps: [] });
   return {
     cpu: cpu === undefined ? undefined : spread(cpu),
     rps: spread(rps),

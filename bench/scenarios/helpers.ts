@@ -127,6 +127,7 @@ export function ratioRow(
       secondsPerRun: comparison.secondsPerRun,
       sliceMs: comparison.sliceMs,
       runs: { [comparison.a.label]: comparison.a.runs, [comparison.b.label]: comparison.b.runs },
+      warmUps: { [comparison.a.label]: comparison.a.warmUps, [comparison.b.label]: comparison.b.warmUps },
     },
   };
 }

@@ -1,17 +1,19 @@
 /**
  * Scenario 2: what the proxy costs, on new servers started together: the app, the no-proxy build
- * and the empty-proxy build (bench/variants/), and the app's build again for the A/A control. Two
- * servers of each, which each side of a ratio takes in turn (bench/lib/load.ts, `measure`): between
- * two runs, one server per side, a ratio moved by up to 2.7 % while its rounds agreed within ±1 %,
- * so where one process's JIT and heap happened to settle decided it as much as the code did.
+ * and the empty-proxy build (bench/variants/), and the app's build again for the A/A control. Four
+ * servers of each (`--servers`), which each side of a ratio takes in turn (bench/lib/load.ts,
+ * `measure`): between two runs, one server per side, a ratio moved by up to 2.7 % while its rounds
+ * agreed within ±1 %, so where one process's JIT and heap happened to settle decided it as much as
+ * the code did; with two, the control still spread 1.65 % over nine runs, one server 5 % dearer than
+ * its partner enough to throw it out (bench/history/passes/criterion-at-3038889.md).
  *
- * All eight servers serve each route in the same rounds, so they have the same past and age at
+ * All the servers serve each route in the same rounds, so they have the same past and age at
  * every moment. Measured one row after another, they had not: with the control first, 2a (the same
  * code on both sides) came out 0.924, the app's servers fresh from serving `/` against no-proxy
  * servers that had served only the API route; in the usual order, 2z came out 1.033, the app's
  * servers having served three rows more than their twins (bench/history/passes/totals.md).
  */
-import { EMPTY_PROXY_PORT, FRESH_APP_PORT, FRESH_TWIN_PORT, NO_PROXY_PORT, SECOND_SERVER_PORTS, TARGETS } from "../lib/config";
+import { proxyPorts, TARGETS } from "../lib/config";
 import { pairOf, type Measured } from "../lib/comparison";
 import { measure } from "../lib/load";
 import type { Row } from "../lib/report";
@@ -102,14 +104,16 @@ async function proxyOverheadRows(ctx: Context): Promise<Row[]> {
   // app of scenarios 1 and 6 has a grown heap and a warm session cache; a comparison against it
   // measured that, about 15 %, as much as the proxy).
   const builds = [
-    { build: ctx.appBuild, name: "bench_app_fresh", ports: [FRESH_APP_PORT, SECOND_SERVER_PORTS.app] },
-    { build: noProxyBuild, name: "bench_no_proxy", ports: [NO_PROXY_PORT, SECOND_SERVER_PORTS.noProxy] },
-    { build: emptyProxyBuild, name: "bench_empty_proxy", ports: [EMPTY_PROXY_PORT, SECOND_SERVER_PORTS.emptyProxy] },
-    { build: ctx.appBuild, name: "bench_app_twin", ports: [FRESH_TWIN_PORT, SECOND_SERVER_PORTS.twin] },
+    { build: ctx.appBuild, name: "bench_app_fresh" },
+    { build: noProxyBuild, name: "bench_no_proxy" },
+    { build: emptyProxyBuild, name: "bench_empty_proxy" },
+    { build: ctx.appBuild, name: "bench_app_twin" },
   ];
   // Each server on a fresh database of its own.
-  const groups = builds.map(({ build, name, ports }) =>
-    ports.map((port, i) => freshDatabase(`${name}_${i + 1}`, build).then((url) => startApp(build, port, url))),
+  const groups = builds.map(({ build, name }, b) =>
+    proxyPorts(b, ctx.settings.servers).map((port, i) =>
+      freshDatabase(`${name}_${i + 1}`, build).then((url) => startApp(build, port, url)),
+    ),
   );
   return withServers(groups, async (servers) => {
     const [fresh, noProxy, emptyProxy, twin] = servers as [App[], App[], App[], App[]];

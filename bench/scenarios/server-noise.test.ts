@@ -20,7 +20,7 @@ function measuredWith(sides: number, rounds: number, cost: (place: number, round
     sides: Array.from({ length: sides }, (_, side) => ({
       label: `server ${side + 1}`,
       runs: Array.from({ length: rounds }, (_, r) => run(cost((side - firstSideOf(r, sides) + sides) % sides, r))),
-      warmupSeconds: 10,
+      warmUps: [],
     })),
     turn: sides,
     connections: 10,
