@@ -10,10 +10,10 @@ import path from "node:path";
 import { sideOf } from "./alternate";
 import { BENCH_DIR, log, ROOT } from "./config";
 import { pairOf, type LoadRun, type Measured, type PairedComparison, type WarmUp } from "./comparison";
-import { CPU_PLAN, cpuNs, moveTo, pinned } from "./cpus";
+import { CPU_PLAN, cpuNs, moveTo, pinned, type CpuPlan } from "./cpus";
 import type { AlternateAnswer, AlternateRequest, Envelope, LoadAnswer, LoadRequest, SideTotals } from "./load-worker";
 import { start, type Child } from "./proc";
-import { median, round } from "./stats";
+import { round } from "./stats";
 
 export interface Target {
   label: string;
@@ -95,7 +95,7 @@ export async function load(target: Target, options: { connections: number; secon
 /** Targets already warmed up in this run. */
 const warmed = new Set<string>();
 
-/** How far the last three warm-up windows may spread around their median for a server to count as settled. */
+/** How far a warm-up's last four windows' mean cost may be from the four before for a server to count as settled. */
 const SETTLED = 0.03;
 /** The most a warm-up goes on after its first `warmupSeconds`. */
 const WARMUP_MAX_EXTRA_SECONDS = 90;
@@ -109,15 +109,28 @@ export interface WarmUpOptions {
 }
 
 /**
+ * Whether a server has stopped getting cheaper, from its warm-up windows' cost per request: the mean
+ * of the last four within ±3 % of the mean of the four before. Means of several windows, since a
+ * window that catches a full collection costs several per cent more than one that does not (and
+ * they come about every other window): asked for three windows in a row within ±3 % of each other,
+ * 7 of 16 servers warming up on an API route and 3 of 4 on the dashboard ran to the limit
+ * unsettled (bench/history/e5d9765-servers-4.json).
+ */
+export function hasSettled(costs: readonly number[]): boolean {
+  if (costs.length < 8) return false;
+  const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  return Math.abs(mean(costs.slice(-4)) / mean(costs.slice(-8, -4)) - 1) <= SETTLED;
+}
+
+/**
  * Loads a target until it has settled: at least `warmupSeconds` and `warmupRequests` requests,
- * then until three windows in a row cost the server the same CPU per request within ±3 %
- * (requests/s when there is no server process), at most 90 s more. Measured on the pages: a server
- * still cost 5.7 ms a request after a 10 s warm-up and 3.2 ms two minutes later, so a fixed
- * warm-up left a newer server behind an older one and an A/A pair of two servers 7 % apart. With
- * the settling windows alone, two servers of `/` fresh from their warm-up (10–16 s, a few thousand
- * requests) still cost more than two that had served the scenario's earlier comparisons: the
- * median of the first 8 rounds 1.09, of the last 8 1.00 (2z of
- * history/d8cd8bc-precision-two-servers-1.json). Once per target and run.
+ * then until its cost per request stops falling (`hasSettled`; requests/s when there is no server
+ * process), at most 90 s more. Measured on the pages: a server still cost 5.7 ms a request after a
+ * 10 s warm-up and 3.2 ms two minutes later, so a fixed warm-up left a newer server behind an older
+ * one and an A/A pair of two servers 7 % apart. With the settling windows alone, two servers of `/`
+ * fresh from their warm-up (10–16 s, a few thousand requests) still cost more than two that had
+ * served the scenario's earlier comparisons: the median of the first 8 rounds 1.09, of the last 8
+ * 1.00 (2z of history/d8cd8bc-precision-two-servers-1.json). Once per target and run.
  */
 async function warmUp(target: Target, options: WarmUpOptions): Promise<WarmUp> {
   const key = `${target.url} ${JSON.stringify(target.headers ?? {})}`;
@@ -125,50 +138,60 @@ async function warmUp(target: Target, options: WarmUpOptions): Promise<WarmUp> {
   const started = Date.now();
   let served = (await load(target, { connections: options.connections, seconds: options.warmupSeconds })).requests;
   const window = Math.max(options.seconds, 1);
-  const recent: number[] = [];
+  const costs: number[] = [];
   let settled = false;
   for (let elapsed = 0; elapsed < WARMUP_MAX_EXTRA_SECONDS && !settled; elapsed += window) {
     const run = await load(target, { connections: options.connections, seconds: window });
     served += run.requests;
-    recent.push(run.serverCpuMsPerRequest ?? 1 / run.rps);
-    if (recent.length > 3) recent.shift();
-    const middle = median(recent);
-    settled =
-      recent.length === 3 && recent.every((value) => Math.abs(value / middle - 1) <= SETTLED) && served >= (options.warmupRequests ?? 0);
+    costs.push(run.serverCpuMsPerRequest ?? 1 / run.rps);
+    settled = hasSettled(costs) && served >= (options.warmupRequests ?? 0);
   }
   warmed.add(key);
   return { seconds: round((Date.now() - started) / 1000, 1), requests: served, settled };
 }
 
+/** Targets grouped by their server process, in order: one server's warm-ups run one after another, on one core. */
+export function byServer(targets: readonly Target[]): Target[][] {
+  const groups = new Map<number, Target[]>();
+  // A target with no server process is a group of its own.
+  targets.forEach((target, i) => {
+    const key = target.serverPid ?? -1 - i;
+    groups.set(key, [...(groups.get(key) ?? []), target]);
+  });
+  return [...groups.values()];
+}
+
 /**
- * Warms up every target, two servers at a time where the cores are split (bench/lib/cpus.ts): one
- * on the servers' cores, the other moved for its warm-up to the load generator's and back. Nothing
- * is measured during a warm-up, and the warm-ups were most of a run (scenario 2 spent about 15 of
- * its 24 minutes warming eight servers up); the lead-in turn of `measure` then serves every server
- * on its own core again before a round counts. A server's targets warm up one after another, on
- * one core; targets with no server process are judged by requests/s, which a second warm-up beside
- * them would move, so they warm up alone.
+ * Where warm-ups run at the same time: on the servers' own cores, and, where the cores are split
+ * (bench/lib/cpus.ts), a second on the load generator's, the server moved there for its warm-up.
+ * A target with no server process is judged by requests/s, which a warm-up beside it would move:
+ * then one at a time.
+ */
+export function warmUpLanes(targets: readonly Target[], plan: Pick<CpuPlan, "servers" | "rest">): (string | undefined)[] {
+  return plan.servers && plan.rest && targets.every((target) => target.serverPid !== undefined) ? [undefined, plan.rest] : [undefined];
+}
+
+/**
+ * Warms up every target, two servers at a time where the cores are split (`warmUpLanes`). Nothing
+ * is measured in a warm-up, and warm-ups were most of a run: scenario 2 took 23–28 minutes, of which
+ * its rounds about 9 (the sides' seconds in its results), the rest starting and warming up eight
+ * servers. A server warmed up on the load generator's core goes back to its own before the next;
+ * the lead-in turn of `measure` then serves every server on its own core before a round counts.
  */
 export async function warmUpAll(targets: readonly Target[], options: WarmUpOptions): Promise<Map<Target, WarmUp>> {
-  const byServer = new Map<number, Target[]>();
-  targets.forEach((target, i) => {
-    const server = target.serverPid ?? -1 - i;
-    byServer.set(server, [...(byServer.get(server) ?? []), target]);
-  });
-  const queue = [...byServer.values()];
-  const { servers, rest } = CPU_PLAN;
-  const lanes = servers && rest && targets.every((target) => target.serverPid) ? [undefined, rest] : [undefined];
+  const queue = byServer(targets);
+  const home = CPU_PLAN.servers;
   const done = new Map<Target, WarmUp>();
   await Promise.all(
-    lanes.map(async (cores) => {
+    warmUpLanes(targets, CPU_PLAN).map(async (cores) => {
       for (let group = queue.shift(); group; group = queue.shift()) {
         const pid = group[0]!.serverPid;
-        const away = cores !== undefined && pid !== undefined && servers !== undefined;
+        const away = cores !== undefined && pid !== undefined && home !== undefined;
         if (away) moveTo(pid, cores);
         try {
           for (const target of group) done.set(target, await warmUp(target, options));
         } finally {
-          if (away) moveTo(pid, servers);
+          if (away) moveTo(pid, home);
         }
       }
     }),

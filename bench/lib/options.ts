@@ -16,7 +16,8 @@ const HELP = `npm run bench [-- options]
   --no-profile       no profiling pass, even for missed targets
   --connections=N    concurrency of the throughput runs (default 10)
   --seconds=N        each side's share of a round, in 100 ms slices in ABBA order (default 2)
-  --rounds=N         rounds per ratio (default 24)
+  --rounds=N         rounds per ratio of API routes (default 24)
+  --page-rounds=N    rounds per ratio of pages (default 48)
   --servers=N        scenario 2's servers of each build, 1-4 (default 4)
   --results=FILE     where to write the results (default bench/results.json)
 
@@ -49,6 +50,10 @@ function settingsFor(quick: boolean, numberOption: (name: string, fallback: numb
     connections: numberOption("connections", 10),
     seconds: numberOption("seconds", quick ? 1 : 2),
     rounds: numberOption("rounds", quick ? 4 : 24),
+    // A page costs its server eight times an API route's request, so a round holds an eighth of the
+    // requests and a collection weighs more in it: the dashboard's turns spread 3.8 % in 1b, the API
+    // routes' about 1 % (bench/history/passes/criterion-at-3038889.md).
+    pageRounds: numberOption("page-rounds", quick ? 4 : 48),
     // Scenario 2 compares servers of different builds, which no cross-over can share: a server's
     // own luck (about 0.9 % of its CPU per request, bench/history/passes/) shrinks only as the root
     // of the servers a side averages.
@@ -75,6 +80,9 @@ function serverCount(value: number): number {
     throw new Error(`--servers must be a whole number from 1 to ${PROXY_SERVERS_MAX}`);
   return value;
 }
+
+/** The settings of a ratio between pages: `pageRounds` rounds. */
+export const forPages = (settings: Settings): Settings => ({ ...settings, rounds: settings.pageRounds });
 
 export function parseOptions(argv: string[]): Options {
   const flag = (name: string) => argv.includes(`--${name}`);

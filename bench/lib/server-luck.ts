@@ -1,7 +1,7 @@
 /**
  * How much each server of a side cost against its side's other servers, from a kept run: the
- * noise left in scenario 2, whose sides are different builds on servers of their own (two each),
- * so a server that costs more than its twin for a whole run moves every row it is in, the A/A
+ * noise left in scenario 2, whose sides are different builds on servers of their own (`--servers` each),
+ * so a server that costs more than its partners for a whole run moves every row it is in, the A/A
  * control too (bench/history/passes/criterion-at-3038889.md).
  *
  * A side's servers serve different rounds, and the machine's speed moves between rounds; every side

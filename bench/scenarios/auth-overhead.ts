@@ -8,6 +8,7 @@
  */
 import { DASHBOARD_TWIN_HEADER, DASHBOARD_TWIN_PATH } from "../dashboard-twin/twin";
 import { ALICE, APP_TWIN_PORT, TARGETS } from "../lib/config";
+import { forPages } from "../lib/options";
 import { compare, type Target } from "../lib/load";
 import { kB, type Row } from "../lib/report";
 import { startApp, type App } from "../lib/servers";
@@ -121,7 +122,7 @@ async function pageOverhead(ctx: Context, servers: readonly [App, App]): Promise
     headers: twinHeaders,
     serverPid: server.serverPid,
   });
-  const pageComparison = await compare(onBoth(servers, dashboardPage).a, onBoth(servers, twinPage).b, ctx.settings);
+  const pageComparison = await compare(onBoth(servers, dashboardPage).a, onBoth(servers, twinPage).b, forPages(ctx.settings));
   const sizes = {
     dashboardBodyBytes: dashboard.bodyBytes,
     twinBodyBytes: twin.bodyBytes,

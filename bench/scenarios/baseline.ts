@@ -12,6 +12,7 @@
  */
 import { ALICE, BASELINE_PORTS, FRESH_APP_PORT, log, SECOND_APP_PORT, TARGETS } from "../lib/config";
 import { ensureBaselineBuild, type BaselineBuild } from "../lib/baseline";
+import { forPages } from "../lib/options";
 import { compare, type Target } from "../lib/load";
 import { ms, type Row } from "../lib/report";
 import { freshDatabase, startApp, startBaseline, type App } from "../lib/servers";
@@ -71,7 +72,7 @@ async function routeRows(ctx: Context, now: Side, then: Side, commit: string): P
   const page = ratioRow(
     "r1b",
     `/dashboard: ${commit} ÷ this tree`,
-    await compare(at(now, "/dashboard"), at(then, "/dashboard"), ctx.settings),
+    await compare(at(now, "/dashboard"), at(then, "/dashboard"), forPages(ctx.settings)),
     TARGETS.baseline,
     { htmlBytes: pages },
   );

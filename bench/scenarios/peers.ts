@@ -5,6 +5,7 @@
  * request (the peer's over ours), latency, memory and JavaScript compare the peer's figure over ours.
  */
 import { ALICE, FRESH_APP_PORT, log, PEER_PORTS, TARGETS } from "../lib/config";
+import { forPages } from "../lib/options";
 import { compare } from "../lib/load";
 import { ensurePeerBuild, type PeerBuild, type PeerName } from "../lib/peers";
 import type { Row } from "../lib/report";
@@ -81,9 +82,9 @@ async function checkPeer(peer: Peer, side: Side, pagePath: string): Promise<void
 }
 
 /** The same kind of request to this app and to the peer, each with Alice's own cookie. */
-function sideBySide(ctx: Context, ours: Side, ourPath: string, peer: Peer, theirs: Side, theirPath: string) {
+function sideBySide(ctx: Context, ours: Side, ourPath: string, peer: Peer, theirs: Side, theirPath: string, settings = ctx.settings) {
   const target = (side: Side, label: string, path: string) => on([side.server], label, path, { cookie: side.cookie });
-  return compare(target(ours, "app", ourPath), target(theirs, peer.name, theirPath), ctx.settings);
+  return compare(target(ours, "app", ourPath), target(theirs, peer.name, theirPath), settings);
 }
 
 /** p1a…: /api/me here against the peer's route that returns the signed-in user. */
@@ -96,7 +97,7 @@ async function apiRow(ctx: Context, peer: Peer, ours: Side, theirs: Side): Promi
 
 /** p1b…: /dashboard here against the peer's protected page, padded to the same size, each behind its own proxy. */
 async function pageRow(ctx: Context, peer: Peer, ours: Side, theirs: Side, pagePath: string, sizes: Record<string, number>): Promise<Row> {
-  const comparison = await sideBySide(ctx, ours, "/dashboard", peer, theirs, pagePath);
+  const comparison = await sideBySide(ctx, ours, "/dashboard", peer, theirs, pagePath, forPages(ctx.settings));
   const row = ratioRow(`${peer.id}b`, `Protected page: /dashboard, this app ÷ ${peer.name}`, comparison, TARGETS.peer, {
     peerChecks: peer.checks,
     htmlBytes: sizes,
