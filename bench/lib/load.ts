@@ -114,7 +114,7 @@ export interface WarmUpOptions {
  * window that catches a full collection costs several per cent more than one that does not (and
  * they come about every other window): asked for three windows in a row within ±3 % of each other,
  * 7 of 16 servers warming up on an API route and 3 of 4 on the dashboard ran to the limit
- * unsettled (bench/history/e5d9765-servers-4.json).
+ * unsettled (bench/history/e5d9765-servers-4.log).
  */
 export function hasSettled(costs: readonly number[]): boolean {
   if (costs.length < 8) return false;

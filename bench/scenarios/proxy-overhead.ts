@@ -7,9 +7,8 @@
  * the code did; with two, the control still spread 1.65 % over nine runs, one server 5 % dearer than
  * its partner enough to throw it out (bench/history/passes/criterion-at-3038889.md).
  *
- * Every server serves `/` in the same rounds, then the app's and the no-proxy build's serve the API
- * route for 2a, so every row compares servers of the same past and age. Measured one row after
- * another, they had not: with the control first, 2a (the same
+ * All the servers serve each route in the same rounds, so they have the same past and age at
+ * every moment. Measured one row after another, they had not: with the control first, 2a (the same
  * code on both sides) came out 0.924, the app's servers fresh from serving `/` against no-proxy
  * servers that had served only the API route; in the usual order, 2z came out 1.033, the app's
  * servers having served three rows more than their twins (bench/history/passes/totals.md).
@@ -41,17 +40,17 @@ type Build = (typeof SIDES)[number]["build"];
 type Builds = Record<Build, Servers>;
 
 /**
- * One route on the servers of `which` builds, in the same rounds (bench/lib/load.ts, `measure`):
+ * One route on every server of the four builds, in the same rounds (bench/lib/load.ts, `measure`):
  * every server serves as long as every other, so all the rows compare servers of one age.
  */
-function onBuilds(builds: Builds, which: readonly Build[], route: string, settings: Settings): Promise<Measured> {
+function onEveryBuild(builds: Builds, route: string, settings: Settings): Promise<Measured> {
   return measure(
-    which.map((build) => on(builds[build], SIDES.find((side) => side.build === build)!.label, route)),
+    SIDES.map(({ build, label }) => on(builds[build], label, route)),
     settings,
   );
 }
 
-/** The row "`a` ÷ `b`" of a measurement of every build: `b`'s cost per request over `a`'s (`pairOf`). */
+/** The row "`a` ÷ `b`": `b`'s cost per request over `a`'s (`pairOf`). */
 function pair(measured: Measured, a: Build, b: Build) {
   const side = (build: Build) => SIDES.findIndex((s) => s.build === build);
   return pairOf(measured, side(a), side(b));
@@ -59,9 +58,8 @@ function pair(measured: Measured, a: Build, b: Build) {
 
 /** 2a: a public API route. The matcher leaves /api/ to the route handlers, so the proxy costs it nothing. */
 async function apiRoute(ctx: Context, builds: Builds): Promise<Row> {
-  // The two builds 2a compares only: both have served the same rounds of `/` before (`proxyOverheadRows`).
-  const measured = await onBuilds(builds, ["fresh", "noProxy"], HEALTH, ctx.settings);
-  const api = ratioRow("2a", `Proxy overhead: ${HEALTH} (matcher on ÷ off)`, pairOf(measured, 0, 1), TARGETS.proxyOverhead);
+  const measured = await onEveryBuild(builds, HEALTH, ctx.settings);
+  const api = ratioRow("2a", `Proxy overhead: ${HEALTH} (matcher on ÷ off)`, pair(measured, "fresh", "noProxy"), TARGETS.proxyOverhead);
   api.note =
     "proxy.ts's matcher leaves /api/ to the route handlers (each is its own gate, e2e/security/api-routes.spec.ts): the same code on both sides.";
   return api;
@@ -74,12 +72,7 @@ async function apiRoute(ctx: Context, builds: Builds): Promise<Row> {
  */
 async function publicPage(ctx: Context, builds: Builds): Promise<Row[]> {
   const route = PAGE;
-  const measured = await onBuilds(
-    builds,
-    SIDES.map((side) => side.build),
-    route,
-    forPages(ctx.settings),
-  );
+  const measured = await onEveryBuild(builds, route, forPages(ctx.settings));
   const overhead = ratioRow("2b", `Proxy overhead: ${route} (matcher on ÷ off)`, pair(measured, "fresh", "noProxy"), TARGETS.proxyOverhead);
   // What Next.js charges for running any proxy; reported, since nothing in this app can change it.
   const floor = reportedRatioRow(
@@ -126,12 +119,11 @@ async function proxyOverheadRows(ctx: Context): Promise<Row[]> {
   return withServers(groups, async (servers) => {
     const [fresh, noProxy, emptyProxy, twin] = servers as [App[], App[], App[], App[]];
     const builds = { fresh, noProxy, emptyProxy, twin };
-    // `/` first, on every build; then the API route on the two builds 2a compares. The other way
-    // round, every server would have to serve the API route first, or the two builds that did not
-    // would come to `/` with another past than the two that did: a server's cost moves with what it
-    // has served (2a came out 0.924, and 2z 1.033, when rows were measured one after another).
-    const pageRows = await publicPage(ctx, builds);
-    return [await apiRoute(ctx, builds), ...pageRows];
+    // The API route first, on every build, then `/`: what a server has served moves what a page
+    // costs it, and the page's ratios with it. With `/` first, on servers that had served nothing
+    // else, 2b came out 0.857 against 0.799–0.815 in the ten runs before, the no-proxy build's page
+    // dearer (bench/history/passes/four-servers.md).
+    return [await apiRoute(ctx, builds), ...(await publicPage(ctx, builds))];
   });
 }
 

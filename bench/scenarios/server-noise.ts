@@ -10,6 +10,7 @@
 import { log, noisePorts } from "../lib/config";
 import { firstSideOf, measure } from "../lib/load";
 import { cpuPerRequestOf, type Measured } from "../lib/comparison";
+import { forPages } from "../lib/options";
 import type { Row } from "../lib/report";
 import { freshDatabase, startApp } from "../lib/servers";
 import { round, standardDeviation } from "../lib/stats";
@@ -44,7 +45,8 @@ async function serverNoiseRows(ctx: Context): Promise<Row[]> {
   return withServers(groups, async (servers) => {
     const measured = await measure(
       servers.map((group, i) => on(group, `server ${i + 1}`, ROUTE)),
-      ctx.settings,
+      // As scenario 2 measures the page.
+      forPages(ctx.settings),
     );
     const costs = measured.sides.map((side) => cpuPerRequestOf(side.runs));
     const mean = costs.reduce((sum, cost) => sum + cost, 0) / costs.length;
