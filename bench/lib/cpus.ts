@@ -5,8 +5,9 @@
  * requests/s figure depend on who won the scheduler: the run-to-run spread was about ±8 %. So the
  * app servers get the upper half of the cores and everything else (the load generator, the Dev
  * IdP, PostgreSQL, the bench itself) the lower half; bench/run.sh starts the whole run on the lower
- * half and bench/lib/servers.ts moves each app server up. With one core, or no `taskset`, nothing
- * is pinned and the results say so.
+ * half and bench/lib/servers.ts moves each app server up. A server warming up may borrow the lower
+ * half, where nothing is measured then (bench/lib/load.ts, `warmUpAll`). With one core, or no
+ * `taskset`, nothing is pinned and the results say so.
  */
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";

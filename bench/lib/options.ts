@@ -50,13 +50,13 @@ function settingsFor(quick: boolean, numberOption: (name: string, fallback: numb
     connections: numberOption("connections", 10),
     seconds: numberOption("seconds", quick ? 1 : 2),
     rounds: numberOption("rounds", quick ? 4 : 24),
-    // A page costs its server eight times an API route's request, so a round holds an eighth of the
-    // requests and a collection weighs more in it: the dashboard's turns spread 3.8 % in 1b, the API
-    // routes' about 1 % (bench/history/passes/criterion-at-3038889.md).
+    // A page's request costs its server six to nine times an API route's, so a round holds that many
+    // fewer; and the two rows the criterion found loosest are pages: 1b (2.8 % over four runs) and
+    // 2z (1.65 % sd over nine; bench/history/passes/criterion-at-3038889.md).
     pageRounds: numberOption("page-rounds", quick ? 4 : 48),
     // Scenario 2 compares servers of different builds, which no cross-over can share: a server's
-    // own luck (about 0.9 % of its CPU per request, bench/history/passes/) shrinks only as the root
-    // of the servers a side averages.
+    // own luck (about 0.9 % of its CPU per request, bench/history/passes/four-servers.md) shrinks
+    // only as the root of the servers a side averages.
     servers: serverCount(numberOption("servers", quick ? 2 : PROXY_SERVERS_MAX)),
     // The least warm-up a target gets; bench/lib/load.ts then goes on until the server has settled.
     // (After 3 s at ~700 requests/s the server was still getting faster: the JIT.)
