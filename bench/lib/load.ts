@@ -13,7 +13,7 @@ import { pairOf, type LoadRun, type Measured, type PairedComparison, type WarmUp
 import { CPU_PLAN, cpuNs, moveTo, pinned, type CpuPlan } from "./cpus";
 import type { AlternateAnswer, AlternateRequest, Envelope, LoadAnswer, LoadRequest, SideTotals } from "./load-worker";
 import { start, type Child } from "./proc";
-import { round } from "./stats";
+import { mean, round } from "./stats";
 
 export interface Target {
   label: string;
@@ -118,7 +118,6 @@ export interface WarmUpOptions {
  */
 export function hasSettled(costs: readonly number[]): boolean {
   if (costs.length < 8) return false;
-  const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   return Math.abs(mean(costs.slice(-4)) / mean(costs.slice(-8, -4)) - 1) <= SETTLED;
 }
 

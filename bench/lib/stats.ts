@@ -26,10 +26,14 @@ export function quartiles(values: readonly number[]): [number, number] {
   return [at(0.25), at(0.75)];
 }
 
+export function mean(values: readonly number[]): number {
+  return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
 /** The sample standard deviation (n − 1). */
 export function standardDeviation(values: readonly number[]): number {
-  const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
-  return Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / (values.length - 1));
+  const average = mean(values);
+  return Math.sqrt(values.reduce((sum, v) => sum + (v - average) ** 2, 0) / (values.length - 1));
 }
 
 export function round(value: number, digits = 2): number {

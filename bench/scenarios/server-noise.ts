@@ -13,7 +13,7 @@ import { cpuPerRequestOf, type Measured } from "../lib/comparison";
 import { forPages } from "../lib/options";
 import type { Row } from "../lib/report";
 import { freshDatabase, startApp } from "../lib/servers";
-import { round, standardDeviation } from "../lib/stats";
+import { mean, round, standardDeviation } from "../lib/stats";
 
 import { on, withServers, type Context, type Scenario } from "./helpers";
 
@@ -49,7 +49,7 @@ async function serverNoiseRows(ctx: Context): Promise<Row[]> {
       forPages(ctx.settings),
     );
     const costs = measured.sides.map((side) => cpuPerRequestOf(side.runs));
-    const mean = costs.reduce((sum, cost) => sum + cost, 0) / costs.length;
+    const average = mean(costs);
     const { turnsRatio, perRound } = atTheTurns(measured);
     log(`  CPU per request of ${ROUTE}, server by server: ${costs.map((cost) => `${cost.toFixed(3)} ms`).join(", ")}`);
     const details = { route: ROUTE, rounds: perRound.length, costsMsPerRequest: costs.map((cost) => round(cost, 4)) };
@@ -57,7 +57,7 @@ async function serverNoiseRows(ctx: Context): Promise<Row[]> {
       {
         id: "n1",
         scenario: `Servers of one build: ${ROUTE} on ${SERVERS} servers, how far one server's CPU per request strays`,
-        figure: `sd ${((100 * standardDeviation(costs)) / mean).toFixed(1)} % of the mean; highest ÷ lowest ${(Math.max(...costs) / Math.min(...costs)).toFixed(3)}`,
+        figure: `sd ${((100 * standardDeviation(costs)) / average).toFixed(1)} % of the mean; highest ÷ lowest ${(Math.max(...costs) / Math.min(...costs)).toFixed(3)}`,
         target: "(reported)",
         status: "reported",
         details: { ...details, runs: Object.fromEntries(measured.sides.map((side) => [side.label, side.runs])) },
