@@ -17,7 +17,7 @@ const HELP = `npm run bench [-- options]
   --connections=N    concurrency of the throughput runs (default 10)
   --seconds=N        each side's share of a round, in 100 ms slices in ABBA order (default 2)
   --rounds=N         rounds per ratio of API routes (default 24)
-  --page-rounds=N    rounds per ratio of pages (default 48)
+  --page-rounds=N    rounds per ratio of pages and of scenario 2 (default 48)
   --servers=N        scenario 2's servers of each build, 1-4 (default 4)
   --results=FILE     where to write the results (default bench/results.json)
 
