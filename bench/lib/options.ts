@@ -81,7 +81,7 @@ function serverCount(value: number): number {
   return value;
 }
 
-/** The settings of a ratio between pages: `pageRounds` rounds. */
+/** The settings of a ratio between pages, and of scenario 2's API row: `pageRounds` rounds. */
 export const forPages = (settings: Settings): Settings => ({ ...settings, rounds: settings.pageRounds });
 
 export function parseOptions(argv: string[]): Options {
