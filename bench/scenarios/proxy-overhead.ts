@@ -58,8 +58,8 @@ function pair(measured: Measured, a: Build, b: Build) {
 
 /**
  * 2a: a public API route. The matcher leaves /api/ to the route handlers, so the proxy costs it nothing.
- * It takes the pages' rounds: four servers a side make 24 rounds only three turns, and one run's
- * turns spread 0.956–1.046, as wide as the criterion's band (history/passes/criterion-at-dde233c.md).
+ * It takes the pages' rounds: four servers a side make 24 rounds only three turns, and with one
+ * run's turns spread 0.956–1.046, three of them missed the criterion's ±2 % (criterion-at-dde233c.md).
  */
 async function apiRoute(ctx: Context, builds: Builds): Promise<Row> {
   const measured = await onEveryBuild(builds, HEALTH, forPages(ctx.settings));
